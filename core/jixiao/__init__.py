@@ -1,0 +1,97 @@
+"""jixiao (绩效): performance evaluation of public spending programmes, with indicator packs as plugins.
+
+The public API for pack and plugin authors is re-exported here; modules starting with ``_`` and
+those not listed in ``__all__`` are internal.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .errors import ConfigError, DataError, FormulaError, JixiaoError, PluginError
+from .hookspecs import hookimpl
+from .model import (
+    BreakdownRow,
+    EvaluationResult,
+    GradeBand,
+    GradingScheme,
+    Group,
+    Indicator,
+    InputSpec,
+    Measurement,
+    OrdinalScale,
+    Pack,
+    PluginRef,
+    RoundingPolicy,
+    RuleSet,
+    ScoreOutcome,
+    Target,
+)
+from .plugins import PLUGIN_API, SUPPORTED_APIS, Registry
+from .types import (
+    AggregateInput,
+    AggregateOutcome,
+    Aggregator,
+    GradingSchemeRecord,
+    IndicatorPlugin,
+    InputRequirement,
+    Provenance,
+    Renderer,
+    ScoreInput,
+    ScoringMethod,
+)
+
+
+def load_pack_file(path):  # noqa: ANN001, ANN201 - thin lazy wrapper keeps `import jixiao` light
+    """Load a declarative pack file (TOML) into a :class:`Pack`."""
+    from .packfile import load_pack_file as _load
+
+    return _load(path)
+
+
+def evaluate_file(config, *, registry=None):  # noqa: ANN001, ANN201
+    """Evaluate an evaluation config file and return the :class:`EvaluationResult`."""
+    from .session import evaluate_file as _eval
+
+    return _eval(config, registry=registry)
+
+
+__all__ = [
+    "PLUGIN_API",
+    "SUPPORTED_APIS",
+    "AggregateInput",
+    "AggregateOutcome",
+    "Aggregator",
+    "BreakdownRow",
+    "ConfigError",
+    "DataError",
+    "EvaluationResult",
+    "FormulaError",
+    "GradeBand",
+    "GradingScheme",
+    "GradingSchemeRecord",
+    "Group",
+    "Indicator",
+    "IndicatorPlugin",
+    "InputRequirement",
+    "InputSpec",
+    "JixiaoError",
+    "Measurement",
+    "OrdinalScale",
+    "Pack",
+    "PluginError",
+    "PluginRef",
+    "Provenance",
+    "Registry",
+    "Renderer",
+    "RoundingPolicy",
+    "RuleSet",
+    "ScoreInput",
+    "ScoreOutcome",
+    "ScoringMethod",
+    "Target",
+    "__version__",
+    "evaluate_file",
+    "hookimpl",
+    "load_pack_file",
+]

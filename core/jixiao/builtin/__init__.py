@@ -1,0 +1,1 @@
+"""Built-in plugins, registered through the same entry-point groups a third-party plugin uses."""

@@ -1,0 +1,262 @@
+"""Built-in indicator plugins: values computed from the evaluation's inputs.
+
+Each is reusable by any pack with its own standard score, target and scoring method; the
+parameters name the inputs it reads, so two packs can feed the same plugin different tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from ..errors import ConfigError, DataError
+from ..hookspecs import hookimpl
+from ..model import BreakdownRow, Measurement
+from ..numbers import ZERO, fmt_number
+from ..types import IndicatorPlugin, InputRequirement
+
+
+def _n(d: Decimal) -> str:
+    return fmt_number(d)
+
+
+def _req(params: Mapping[str, Any], param: str, kind: str, columns: tuple[str, ...] = ()) -> list[InputRequirement]:
+    name = params.get(param)
+    return [InputRequirement(name=name, kind=kind, columns=columns, param=param)] if isinstance(name, str) else []
+
+
+# -- budget execution rate ---------------------------------------------------------------------
+
+
+def budget_execution_rate(ctx) -> Measurement:
+    """Σ actual ÷ Σ budget over a table of categories and sub-items, keeping the breakdown."""
+    cols = (ctx.params.get("budget_column", "budget"), ctx.params.get("actual_column", "actual"))
+    bcol, acol = cols
+    rows = ctx.table("table", cols, labels=("category", "item"))
+    name = ctx.params["table"]
+    if not rows:
+        raise DataError("the budget table has no rows", file=ctx.file, path=f"$.inputs.{name}")
+    categories: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        categories.setdefault(row.get("category", "") or row.get("item", ""), []).append(row)
+    breakdown: list[BreakdownRow] = []
+    total_b = total_a = ZERO
+    for cat, items in categories.items():
+        cb = sum((r[bcol] for r in items), ZERO)
+        ca = sum((r[acol] for r in items), ZERO)
+        total_b += cb
+        total_a += ca
+        breakdown.append(BreakdownRow(label=cat, level=0, numerator=ca, denominator=cb,
+                                      rate=(ca / cb if cb else None), ref=items[0]["_ref"]))
+        for r in items:
+            if r.get("item") and r.get("item") != cat:
+                breakdown.append(BreakdownRow(label=r["item"], level=1, numerator=r[acol], denominator=r[bcol],
+                                              rate=(r[acol] / r[bcol] if r[bcol] else None), ref=r["_ref"]))
+    if total_b == 0:
+        raise DataError("the total budget is 0; the budget execution rate needs a budget above 0",
+                        file=ctx.file, path=f"$.inputs.{name}")
+    value, _ = ctx.ratio(total_a, total_b, what="budget execution rate")
+    breakdown.append(BreakdownRow(label="合计", level=-1, numerator=total_a, denominator=total_b, rate=value))
+    return Measurement(value=value, kind="rate", expression=f"{_n(total_a)}/{_n(total_b)}",
+                       inputs={"actual": total_a, "budget": total_b}, breakdown=breakdown,
+                       breakdown_title="预算执行情况表", numerator_label="实际支出", denominator_label="预算")
+
+
+# -- ratios of two counts ----------------------------------------------------------------------
+
+
+def _ratio_plugin(num_param: str, den_param: str, *, cap_numerator: bool, what: str):
+    def measure(ctx) -> Measurement:
+        num = ctx.number(num_param, kind=ctx.params.get("kind", "count"))
+        den = ctx.number(den_param, kind=ctx.params.get("kind", "count"))
+        if cap_numerator and num > den:
+            raise DataError(
+                f"{what}: {ctx.params[num_param]} ({_n(num)}) is more than {ctx.params[den_param]} ({_n(den)})",
+                file=ctx.file, path=f"$.inputs.{ctx.params[num_param]}")
+        value, zero = ctx.ratio(num, den, what=what, where=f"$.inputs.{ctx.params[den_param]}")
+        note = "0/0：无此类事项，按规则视为达成 (0 ÷ 0 counted as met)" if zero else ""
+        return Measurement(value=value, kind="rate", expression=f"{_n(num)}/{_n(den)}",
+                           inputs={ctx.params[num_param]: num, ctx.params[den_param]: den},
+                           note=note, zero_division=zero)
+
+    def requires(params):
+        kind = params.get("kind", "count")
+        return _req(params, num_param, kind) + _req(params, den_param, kind)
+
+    return measure, requires
+
+
+completion_measure, completion_requires = _ratio_plugin("done", "planned", cap_numerator=False, what="completion rate")
+recovery_measure, recovery_requires = _ratio_plugin("recovered", "total", cap_numerator=True, what="recovery rate")
+handled_measure, handled_requires = _ratio_plugin("handled", "cases", cap_numerator=True, what="handling rate")
+
+
+def handling_rate(ctx) -> Measurement:
+    """Σ handled ÷ Σ received over channels (a table), or over two counts (``handled``/``cases``)."""
+    if "table" not in ctx.params:
+        return handled_measure(ctx)
+    rcol = ctx.params.get("received_column", "received")
+    hcol = ctx.params.get("handled_column", "handled")
+    rows = ctx.table("table", (rcol, hcol), labels=())
+    name = ctx.params["table"]
+    for row in rows:
+        if row[hcol] > row[rcol]:
+            raise DataError(f"more handled ({_n(row[hcol])}) than received ({_n(row[rcol])})",
+                            file=ctx.file, path=f"{row['_ref']}.{hcol}" if row["_ref"].startswith("$") else row["_ref"])
+    received = sum((r[rcol] for r in rows), ZERO)
+    handled = sum((r[hcol] for r in rows), ZERO)
+    value, zero = ctx.ratio(handled, received, what="handling rate", where=f"$.inputs.{name}")
+    label = ctx.params.get("label_column", "channel")
+    breakdown = [BreakdownRow(label=str(r.get(label, "")), numerator=r[hcol], denominator=r[rcol],
+                              rate=(r[hcol] / r[rcol] if r[rcol] else None), ref=r["_ref"]) for r in rows]
+    breakdown.append(BreakdownRow(label="合计", level=-1, numerator=handled, denominator=received, rate=value))
+    hs = "+".join(_n(r[hcol]) for r in rows)
+    rs = "+".join(_n(r[rcol]) for r in rows)
+    expr = f"({hs})/({rs})" if len(rows) > 1 else f"{hs}/{rs}"
+    return Measurement(value=value, kind="rate", expression=expr, inputs={"handled": handled, "received": received},
+                       breakdown=breakdown, breakdown_title="处理情况", numerator_label="处理",
+                       denominator_label="受理", note="0/0：无此类事项，按规则视为达成 (0 ÷ 0 counted as met)" if zero else "",
+                       zero_division=zero)
+
+
+def handling_requires(params):
+    if "table" in params:
+        return _req(params, "table", "table", (params.get("received_column", "received"),
+                                                params.get("handled_column", "handled")))
+    return handled_requires(params)
+
+
+# -- questionnaire ------------------------------------------------------------------------------
+
+
+def survey_rate(ctx) -> Measurement:
+    """Share of respondents who chose the given answers: Σ chosen ÷ responses."""
+    name, survey = ctx.mapping("survey")
+    where = f"$.inputs.{name}"
+    answers = survey.get("answers")
+    if not isinstance(answers, dict) or not answers:
+        raise ConfigError("expected answers = { \"answer\" = count, … }", file=ctx.file, path=f"{where}.answers")
+    from ..engine import check_number
+
+    counts = {k: check_number(v, kind="count", file=ctx.file, where=f"{where}.answers.{k}") for k, v in answers.items()}
+    chosen = ctx.params.get("chosen")
+    if not isinstance(chosen, (list, tuple)) or not chosen:
+        raise ConfigError(f"indicator {ctx.indicator.code}: survey_rate needs chosen = [answers…]",
+                          file=ctx.pack.source, path=f"$.indicators.{ctx.indicator.code}.source.chosen")
+    for c in chosen:
+        if c not in counts:
+            raise ConfigError(f"answer {c!r} (chosen by indicator {ctx.indicator.code}) is not among the answers: "
+                              + ", ".join(counts), file=ctx.file, path=f"{where}.answers")
+    total = sum(counts.values(), ZERO)
+    single = survey.get("single_choice", True)
+    if "responses" in survey:
+        responses = check_number(survey["responses"], kind="count", file=ctx.file, where=f"{where}.responses")
+        if single and responses != total:
+            raise DataError(f"the answers add up to {_n(total)} but responses = {_n(responses)} "
+                            "(a single-choice question's answers must add up to the responses)",
+                            file=ctx.file, path=f"{where}.responses")
+    else:
+        if not single:
+            raise ConfigError("a multiple-choice question needs responses = N", file=ctx.file, path=where)
+        responses = total
+    picked = sum((counts[c] for c in chosen), ZERO)
+    value, _ = ctx.ratio(picked, responses, what="survey rate", where=f"{where}.responses")
+    num = "+".join(_n(counts[c]) for c in chosen)
+    expr = f"({num})/{_n(responses)}" if len(chosen) > 1 else f"{num}/{_n(responses)}"
+    breakdown = [BreakdownRow(label=k, numerator=v, denominator=responses, rate=v / responses if responses else None,
+                              ref=f"{where}.answers.{k}") for k, v in counts.items()]
+    return Measurement(value=value, kind="rate", expression=expr, inputs={"chosen": picked, "responses": responses},
+                       breakdown=breakdown, breakdown_title=str(survey.get("question", name)),
+                       numerator_label="人数", denominator_label="回收问卷")
+
+
+def survey_requires(params):
+    return _req(params, "survey", "survey")
+
+
+# -- counts, ratings, plain inputs, formulas ----------------------------------------------------
+
+
+def incident_count(ctx) -> Measurement:
+    n = ctx.number("count", kind="count")
+    return Measurement(value=n, kind="count", expression=_n(n), inputs={ctx.params["count"]: n})
+
+
+def qualitative_rating(ctx) -> Measurement:
+    r = ctx.rating()
+    if r.value is None:
+        raise ConfigError(f"indicator {ctx.indicator.code} needs a percentage rating (rating = \"80%\")",
+                          file=ctx.file, path=f"$.ratings.{ctx.indicator.code}")
+    return Measurement(value=r.value, kind="rating", expression="评价人评定 rating", note=r.reason,
+                       inputs={"rating": r.value, "band": r.band or ""})
+
+
+def input_value(ctx) -> Measurement:
+    kind = ctx.params.get("kind", "number")
+    v = ctx.number("input", kind=kind)
+    return Measurement(value=v, kind=kind, expression=_n(v), inputs={ctx.params["input"]: v})
+
+
+def formula_value(ctx) -> Measurement:
+    from ..formula import compile_formula
+
+    expr = ctx.params.get("expr")
+    where = f"$.indicators.{ctx.indicator.code}.source.expr"
+    if not isinstance(expr, str):
+        raise ConfigError("the formula indicator needs expr = \"…\"", file=ctx.pack.source, path=where)
+    compiled = compile_formula(expr, file=ctx.pack.source, where=where)
+    value, shown = compiled.evaluate(ctx)
+    kind = ctx.params.get("kind", "rate")
+    return Measurement(value=value, kind=kind, expression=shown, inputs=compiled.used_inputs(ctx))
+
+
+def formula_requires(params):
+    from ..formula import compile_formula
+
+    expr = params.get("expr")
+    if not isinstance(expr, str):
+        return []
+    try:
+        compiled = compile_formula(expr)
+    except Exception:
+        return []
+    return [InputRequirement(name=n, kind="input", param="expr") for n in compiled.names]
+
+
+@hookimpl
+def jixiao_indicators():
+    return [
+        IndicatorPlugin(name="budget_execution_rate", title="预算执行率 budget execution rate",
+                        measure=budget_execution_rate,
+                        requires=lambda p: _req(p, "table", "table", ("budget", "actual")),
+                        params={"table": "input table with columns category, item, budget, actual"},
+                        description="Σ actual ÷ Σ budget, with per-category and per-item breakdown"),
+        IndicatorPlugin(name="completion_rate", title="计划完成率 plan completion rate", measure=completion_measure,
+                        requires=completion_requires, params={"done": "count done", "planned": "count planned"},
+                        description="done ÷ planned (may exceed 100%)"),
+        IndicatorPlugin(name="handling_rate", title="处理率 handling rate", measure=handling_rate,
+                        requires=handling_requires,
+                        params={"table": "channels table with received, handled (or handled/cases counts)"},
+                        description="Σ handled ÷ Σ received; more handled than received is a data error"),
+        IndicatorPlugin(name="survey_rate", title="问卷比率 survey rate", measure=survey_rate,
+                        requires=survey_requires,
+                        params={"survey": "questionnaire input", "chosen": "answers that count"},
+                        description="Σ chosen answers ÷ responses"),
+        IndicatorPlugin(name="recovery_rate", title="挽回率 recovery rate", measure=recovery_measure,
+                        requires=recovery_requires, params={"recovered": "amount recovered", "total": "amount lost"},
+                        description="recovered ÷ total"),
+        IndicatorPlugin(name="incident_count", title="事件数 incident count", measure=incident_count,
+                        requires=lambda p: _req(p, "count", "count"), params={"count": "number of incidents"},
+                        value_kind="count", description="a count of incidents (zero-incidence indicators)"),
+        IndicatorPlugin(name="qualitative_rating", title="定性评价 qualitative rating", measure=qualitative_rating,
+                        requires=lambda p: [InputRequirement(name="", kind="rating")], value_kind="rating",
+                        description="the evaluator's rating (a percentage) with a written reason"),
+        IndicatorPlugin(name="input_value", title="直接取值 input value", measure=input_value,
+                        requires=lambda p: _req(p, "input", p.get("kind", "number")),
+                        params={"input": "input name", "kind": "rate, count, amount or number"},
+                        value_kind="number", description="the value of one input as entered"),
+        IndicatorPlugin(name="formula", title="公式 formula", measure=formula_value, requires=formula_requires,
+                        params={"expr": "formula over named inputs", "kind": "rate (default), count, number"},
+                        description="a formula in jixiao's expression language"),
+    ]

@@ -1,0 +1,90 @@
+"""The ``jixiao`` command line. Commands live in their own modules and are imported only when run,
+so ``jixiao --help`` and ``jixiao packs`` never import a pack and never break because of one."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from .. import __version__
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (module, short help) — the help text is here so that --help imports nothing.
+    "evaluate": ("jixiao.cli.evaluate", "Evaluate an evaluation config and print or write the report."),
+    "packs": ("jixiao.cli.packs", "List installed packs (metadata only); --check imports each."),
+    "show": ("jixiao.cli.show", "Print a pack's indicator tree, or export it as a pack file."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, _ = COMMANDS[name]
+        return importlib.import_module(module).command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+EPILOG = """Exit codes: 0 ok, 1 internal error, 2 usage or configuration error, 3 input-data error.
+Set JIXIAO_DISABLE=name,… to skip plugins without importing them."""
+
+
+@click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="jixiao")
+def cli() -> None:
+    """jixiao (绩效): evaluate the performance of public spending programmes.
+
+    A TOML evaluation config selects an indicator pack and carries the evaluation's data;
+    jixiao measures each indicator, scores it with its working, adds up the tree and grades it.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and turn every JixiaoError into one message and an exit code."""
+    from ..errors import EXIT_INTERNAL, JixiaoError
+
+    try:
+        rv = cli.main(args=argv, prog_name="jixiao", standalone_mode=False)
+    except JixiaoError as exc:
+        click.echo(_format_error(exc), err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug: say so, show the traceback only when asked
+        if os.environ.get("JIXIAO_TRACEBACK"):
+            raise
+        click.echo(f"jixiao: internal error: {type(exc).__name__}: {exc}\n"
+                   "  This is a bug in jixiao or in a plugin; set JIXIAO_TRACEBACK=1 to see the traceback.\n"
+                   "  If a pack is at fault, 'jixiao packs --check' names it.", err=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _format_error(exc) -> str:
+    from ..errors import ErrorGroup
+
+    if isinstance(exc, ErrorGroup):
+        lines = [f"jixiao: {len(exc.errors)} problems:"]
+        for e in exc.errors:
+            lines.append(f"  {e.kind}: {e.format()}".replace("\n", "\n    "))
+        return "\n".join(lines)
+    return f"jixiao: {exc.kind}: {exc.format()}"

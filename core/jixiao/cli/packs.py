@@ -1,0 +1,69 @@
+"""``jixiao packs``: list installed packs from metadata alone; ``--check`` imports each in isolation."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command("packs")
+@click.option("--check", is_flag=True, help="Import every pack and report OK or its error.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--all", "show_all", is_flag=True, help="Also list indicator plugins, scoring methods, grading "
+              "schemes, aggregators and renderers.")
+@click.option("--disable", multiple=True, metavar="PACK", help="Skip a pack without importing it (repeatable).")
+def command(check: bool, as_json: bool, show_all: bool, disable: tuple[str, ...]) -> None:
+    """List installed packs with their distribution and version (never imports a pack unless --check)."""
+    from ..plugins import KINDS, Registry, disabled_from_env, installed
+
+    disabled = frozenset(disable) | disabled_from_env()
+    kinds = list(KINDS) if show_all else ["pack"]
+    rows = []
+    for kind in kinds:
+        entries = installed(kind)
+        names = [e.name for e in entries]
+        for e in entries:
+            row = {"kind": kind, "name": e.name, "distribution": e.distribution, "version": e.version,
+                   "entry_point": e.value, "status": "disabled" if e.name in disabled else "installed"}
+            if names.count(e.name) > 1:
+                row["status"] = "conflict"
+                others = [f"{o.distribution} {o.version}" for o in entries if o.name == e.name and o is not e]
+                row["error"] = f"name also registered by {', '.join(others)}"
+            rows.append(row)
+    failed = False
+    if check:
+        for row in rows:
+            if row["status"] != "installed":
+                failed = failed or row["status"] == "conflict"
+                continue
+            reg = Registry(disabled=disabled)
+            try:
+                if row["kind"] == "pack":
+                    from ..validate import check_pack_semantics
+
+                    pack = reg.pack(row["name"])
+                    problems = check_pack_semantics(pack, reg)
+                    if problems:
+                        raise problems[0]
+                else:
+                    reg._get(row["kind"], row["name"])
+                row["status"] = "ok"
+            except Exception as exc:  # report, never crash the listing
+                row["status"] = "error"
+                row["error"] = exc.format() if hasattr(exc, "format") else f"{type(exc).__name__}: {exc}"
+                failed = True
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        if not rows:
+            click.echo("no packs installed")
+        for row in rows:
+            kind = "" if not show_all else f"{KINDS[row['kind']].label}: "
+            status = {"installed": "", "ok": "  OK", "disabled": "  (disabled)"}.get(row["status"], "")
+            line = f"{kind}{row['name']}  {row['distribution']} {row['version']}{status}"
+            if row.get("error"):
+                line += f"  {row['status'].upper()}: {row['error']}"
+            click.echo(line)
+    if failed:
+        raise click.exceptions.Exit(2)

@@ -1,0 +1,238 @@
+"""Evaluation configs: parse the TOML, check its structure, and hold what the evaluator entered.
+
+An evaluation config selects a pack (by registered name or by file path) and carries the
+evaluation's data: project facts, inputs (numbers, tables inline or in CSV files, questionnaire
+tallies), the evaluator's qualitative ratings with reasons, overrides with reasons, and notes.
+Nothing that can be computed is entered: rates come from their inputs, totals from leaves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .errors import ConfigError, DataError, JixiaoError, raise_all
+from .model import Override
+from .numbers import to_decimal
+from .tomlio import read_csv_table, read_toml
+
+CONFIG_SCHEMA_VERSION = 1
+TOP_KEYS = {"schema_version", "pack", "project", "inputs", "ratings", "overrides", "notes"}
+
+
+@attrs.frozen(kw_only=True)
+class Rating:
+    """The evaluator's qualitative judgement of one indicator."""
+
+    value: Decimal | None = None
+    """A fraction of the standard score (``0.8`` for 80%)."""
+    mark: str | None = None
+    """An ordinal mark (PEFA ``B``, PART ``Yes``), for ordinal scales."""
+    band: str | None = None
+    """A named band the value must lie in (the national three-band scale)."""
+    reason: str = ""
+    path: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class EvaluationConfig:
+    file: str
+    base: Path
+    pack_name: str | None
+    pack_path: Path | None
+    project: Mapping[str, Any]
+    inputs: Mapping[str, Any]
+    ratings: Mapping[str, Rating]
+    overrides: Mapping[str, Override]
+    notes: Mapping[str, str]
+    sha256: str
+    disable: tuple[str, ...] = ()
+
+
+def _type_name(v: object) -> str:
+    return {bool: "a boolean", int: "an integer", Decimal: "a number", str: "a string", list: "an array",
+            dict: "a table"}.get(type(v), type(v).__name__)
+
+
+def _fraction(value: object, where: str, file: str) -> Decimal:
+    """A rating as ``"80%"``, ``0.8`` or ``80`` (%)? Only the first two: 80 would be ambiguous."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        raise ConfigError(f"expected a percentage like \"80%\" or a fraction like 0.8, got {_type_name(value)}",
+                          file=file, path=where)
+    try:
+        d = to_decimal(value)
+    except Exception:
+        raise ConfigError(f"expected a percentage like \"80%\", got {value!r}", file=file, path=where) from None
+    if d < 0 or d > 1:
+        raise DataError(f"a rating must lie between 0% and 100%, got {value}", file=file, path=where)
+    return d
+
+
+def load_config(path: str | Path) -> EvaluationConfig:
+    """Read and structurally check an evaluation config; every problem is reported, located."""
+    p = Path(path)
+    file = str(path)
+    data = read_toml(p)
+    errors: list[JixiaoError] = []
+
+    def err(msg: str, where: str, cls: type[JixiaoError] = ConfigError) -> None:
+        errors.append(cls(msg, file=file, path=where))
+
+    for key in data:
+        if key not in TOP_KEYS:
+            err(f"unknown key {key!r}; expected one of {', '.join(sorted(TOP_KEYS))}", f"$.{key}")
+    sv = data.get("schema_version", CONFIG_SCHEMA_VERSION)
+    if sv != CONFIG_SCHEMA_VERSION:
+        err(f"schema_version {sv!r} is not supported; expected {CONFIG_SCHEMA_VERSION}", "$.schema_version")
+
+    pack_name: str | None = None
+    pack_path: Path | None = None
+    disable: tuple[str, ...] = ()
+    pack = data.get("pack")
+    if pack is None:
+        err("missing key 'pack': name the pack (pack = \"name\") or its file (pack = { path = \"pack.toml\" })",
+            "$.pack")
+    elif isinstance(pack, str):
+        if pack.endswith(".toml"):
+            pack_path = (p.parent / pack)
+        else:
+            pack_name = pack
+    elif isinstance(pack, dict):
+        for key in pack:
+            if key not in ("name", "path", "disable"):
+                err(f"unknown key {key!r}; expected name, path or disable", f"$.pack.{key}")
+        if ("name" in pack) == ("path" in pack):
+            err("give exactly one of 'name' (a registered pack) or 'path' (a pack file)", "$.pack")
+        elif "name" in pack:
+            if not isinstance(pack["name"], str):
+                err(f"expected a string, got {_type_name(pack['name'])}", "$.pack.name")
+            else:
+                pack_name = pack["name"]
+        else:
+            if not isinstance(pack["path"], str):
+                err(f"expected a string, got {_type_name(pack['path'])}", "$.pack.path")
+            else:
+                pack_path = p.parent / pack["path"]
+        dis = pack.get("disable", [])
+        if not (isinstance(dis, list) and all(isinstance(x, str) for x in dis)):
+            err("expected an array of plugin names", "$.pack.disable")
+        else:
+            disable = tuple(dis)
+    else:
+        err(f"expected a pack name (string) or a table, got {_type_name(pack)}", "$.pack")
+
+    project = data.get("project", {})
+    if not isinstance(project, dict):
+        err(f"expected a table, got {_type_name(project)}", "$.project")
+        project = {}
+
+    inputs_raw = data.get("inputs", {})
+    inputs: dict[str, Any] = {}
+    if not isinstance(inputs_raw, dict):
+        err(f"expected a table, got {_type_name(inputs_raw)}", "$.inputs")
+        inputs_raw = {}
+    for name, value in inputs_raw.items():
+        where = f"$.inputs.{name}"
+        if isinstance(value, dict) and "csv" in value:
+            csv_name = value["csv"]
+            if not isinstance(csv_name, str):
+                err(f"expected a file name, got {_type_name(csv_name)}", where + ".csv")
+                continue
+            # Read lazily: the pack says which columns are numeric.
+            inputs[name] = CsvRef(path=p.parent / csv_name, where=where)
+        else:
+            inputs[name] = value
+
+    ratings: dict[str, Rating] = {}
+    ratings_raw = data.get("ratings", {})
+    if not isinstance(ratings_raw, dict):
+        err(f"expected a table of ratings keyed by indicator code, got {_type_name(ratings_raw)}", "$.ratings")
+        ratings_raw = {}
+    for code, entry in ratings_raw.items():
+        where = f"$.ratings.{code}"
+        if not isinstance(entry, dict):
+            err("expected a table like { rating = \"80%\", reason = \"…\" }", where)
+            continue
+        for key in entry:
+            if key not in ("rating", "mark", "band", "reason"):
+                err(f"unknown key {key!r}; expected rating, mark, band or reason", f"{where}.{key}")
+        reason = entry.get("reason", "")
+        if not isinstance(reason, str) or not reason.strip():
+            err("a rating needs a written reason (reason = \"…\")", f"{where}.reason")
+            reason = ""
+        value = None
+        if "rating" in entry:
+            try:
+                value = _fraction(entry["rating"], f"{where}.rating", file)
+            except JixiaoError as exc:
+                errors.append(exc)
+        mark = entry.get("mark")
+        if mark is not None and not isinstance(mark, str):
+            err(f"expected a string mark, got {_type_name(mark)}", f"{where}.mark")
+            mark = None
+        if value is None and mark is None and "rating" not in entry:
+            err("expected 'rating' (a percentage) or 'mark' (an ordinal mark)", where)
+        band = entry.get("band")
+        ratings[code] = Rating(value=value, mark=mark, band=band, reason=reason, path=where)
+
+    overrides: dict[str, Override] = {}
+    ov_raw = data.get("overrides", {})
+    if not isinstance(ov_raw, dict):
+        err("expected a table of overrides keyed by indicator code", "$.overrides")
+        ov_raw = {}
+    for code, entry in ov_raw.items():
+        where = f"$.overrides.{code}"
+        if not isinstance(entry, dict):
+            err("expected a table like { score = 4.5, reason = \"…\" }", where)
+            continue
+        reason = entry.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            err("an override needs a written reason (reason = \"…\")", f"{where}.reason")
+            continue
+        score = entry.get("score")
+        if isinstance(score, bool) or not isinstance(score, (int, Decimal)):
+            err(f"expected a number, got {_type_name(score)}", f"{where}.score")
+            continue
+        overrides[code] = Override(score=score, reason=reason)
+
+    notes_raw = data.get("notes", {})
+    notes: dict[str, str] = {}
+    if not isinstance(notes_raw, dict):
+        err("expected a table of notes keyed by indicator code", "$.notes")
+    else:
+        for code, text in notes_raw.items():
+            if not isinstance(text, str):
+                err(f"expected a string, got {_type_name(text)}", f"$.notes.{code}")
+            else:
+                notes[code] = text
+
+    raise_all(errors)
+    return EvaluationConfig(
+        file=file,
+        base=p.parent,
+        pack_name=pack_name,
+        pack_path=pack_path,
+        project=project,
+        inputs=inputs,
+        ratings=ratings,
+        overrides=overrides,
+        notes=notes,
+        sha256=hashlib.sha256(p.read_bytes()).hexdigest(),
+        disable=disable,
+    )
+
+
+@attrs.frozen
+class CsvRef:
+    """An input table kept in a CSV file, read when the pack says which columns are numeric."""
+
+    path: Path
+    where: str
+
+    def read(self, numeric: tuple[str, ...], label: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        return read_csv_table(self.path, numeric=numeric, label=label)

@@ -1,0 +1,356 @@
+"""The pipeline: measure each leaf, score it, aggregate the tree, grade the total.
+
+measure (indicator plugins) → score (scoring methods; the core clamps, rounds and writes the
+working) → aggregate (aggregator plugins, ``sum`` by default) → grade (a grading scheme).
+Rounding happens here and only here, at the points the rule set declares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from .config import CsvRef, EvaluationConfig, Rating
+from .errors import ConfigError, DataError, JixiaoError, raise_all
+from .model import (
+    CARRY_UNROUNDED,
+    EvaluationResult,
+    GradingScheme,
+    Group,
+    Indicator,
+    LeafResult,
+    Measurement,
+    NodeResult,
+    Pack,
+    RuleSet,
+    RunInfo,
+    ScoreOutcome,
+)
+from .numbers import CONTEXT, ZERO, fmt_fixed, quantize, to_decimal
+from .plugins import Registry
+from .types import AggregateInput, InputRequirement, ScoreInput
+
+RATE_KINDS = ("rate", "rating")
+
+
+class Measure:
+    """The context an indicator plugin computes in (implements :class:`jixiao.types.MeasureContext`)."""
+
+    def __init__(self, *, indicator: Indicator, params: Mapping[str, Any], rule_set: RuleSet,
+                 config: EvaluationConfig, pack: Pack, plugin: str) -> None:
+        self.indicator = indicator
+        self.params = params
+        self.rule_set = rule_set
+        self.config = config
+        self.pack = pack
+        self.plugin = plugin
+        self.file = config.file
+
+    # -- locating ---------------------------------------------------------------------------
+
+    def _input_name(self, param: str) -> str:
+        name = self.params.get(param)
+        if not isinstance(name, str):
+            raise ConfigError(
+                f"indicator {self.indicator.code}: the {self.plugin} plugin needs parameter {param!r} "
+                f"naming an input", file=self.pack.source, path=f"$.indicators.{self.indicator.code}.source.{param}")
+        return name
+
+    def _missing(self, name: str, param: str) -> ConfigError:
+        return ConfigError(
+            f"missing input {name!r}, needed by indicator {self.indicator.code} "
+            f"({self.plugin}, parameter {param!r})",
+            file=self.file, path=f"$.inputs.{name}")
+
+    def raw(self, param: str) -> tuple[str, Any]:
+        name = self._input_name(param)
+        if name not in self.config.inputs:
+            raise self._missing(name, param)
+        return name, self.config.inputs[name]
+
+    # -- typed access -----------------------------------------------------------------------
+
+    def number(self, param: str, *, kind: str = "number") -> Decimal:
+        """The input a parameter names, as a Decimal; counts must be whole and never negative."""
+        name, value = self.raw(param)
+        return check_number(value, kind=kind, file=self.file, where=f"$.inputs.{name}")
+
+    def table(self, param: str, columns: Sequence[str], labels: Sequence[str] = ()) -> list[dict[str, Any]]:
+        """Rows of the table a parameter names, numeric columns as Decimals; each row has ``_ref``."""
+        name, value = self.raw(param)
+        return read_table(value, columns=tuple(columns), labels=tuple(labels), file=self.file,
+                          where=f"$.inputs.{name}", name=name)
+
+    def mapping(self, param: str) -> tuple[str, Mapping[str, Any]]:
+        name, value = self.raw(param)
+        if not isinstance(value, dict):
+            raise ConfigError(f"expected a table, got {type(value).__name__}", file=self.file, path=f"$.inputs.{name}")
+        return name, value
+
+    def rating(self) -> Rating:
+        code = self.indicator.code
+        r = self.config.ratings.get(code)
+        if r is None:
+            raise ConfigError(
+                f"missing rating for indicator {code} ({self.indicator.name}): add "
+                f"[ratings.{code}] with rating = \"…%\" and reason = \"…\"",
+                file=self.file, path=f"$.ratings.{code}")
+        return r
+
+    def ratio(self, numerator: Decimal, denominator: Decimal, *, what: str, where: str = "") -> tuple[Decimal, bool]:
+        """numerator ÷ denominator, with 0 ÷ 0 following the rule set; returns (value, was_0/0)."""
+        if denominator < 0:
+            raise DataError(f"{what}: the denominator is negative ({denominator})", file=self.file, path=where or None)
+        if denominator == 0:
+            if numerator != 0:
+                raise DataError(f"{what}: {numerator} ÷ 0 — the denominator is 0", file=self.file, path=where or None)
+            policy = self.rule_set.zero_division
+            if policy == "met":
+                return Decimal(1), True
+            if policy == "zero":
+                return Decimal(0), True
+            raise DataError(f"{what}: 0 ÷ 0 and the rule set refuses it (zero_division = \"error\")",
+                            file=self.file, path=where or None)
+        return CONTEXT.divide(numerator, denominator), False
+
+
+def check_number(value: Any, *, kind: str, file: str, where: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        raise ConfigError(f"expected a number, got {type(value).__name__}", file=file, path=where)
+    try:
+        d = to_decimal(value)
+    except Exception:
+        raise ConfigError(f"expected a number, got {value!r}", file=file, path=where) from None
+    if not d.is_finite():
+        raise ConfigError(f"expected a finite number, got {value!r}", file=file, path=where)
+    if kind in ("count", "amount", "rate") and d < 0:
+        raise DataError(f"a {kind} cannot be negative, got {value}", file=file, path=where)
+    if kind == "count" and d != d.to_integral_value():
+        raise DataError(f"a count must be a whole number, got {value}", file=file, path=where)
+    return d
+
+
+def read_table(value: Any, *, columns: tuple[str, ...], labels: tuple[str, ...], file: str, where: str,
+               name: str) -> list[dict[str, Any]]:
+    if isinstance(value, CsvRef):
+        rows = value.read(columns, labels)
+        for row in rows:
+            for col in columns:
+                if row[col] < 0:
+                    raise DataError(f"{col} cannot be negative, got {row[col]}", file=str(value.path),
+                                    path=f"{row['_ref'].split(' ', 1)[1]}, column {col}")
+        return rows
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        raise ConfigError(
+            "expected a table: an array of tables ([[inputs.%s]] rows) or { csv = \"file.csv\" }" % name,
+            file=file, path=where)
+    out = []
+    for i, raw in enumerate(value):
+        row: dict[str, Any] = {"_ref": f"{where}[{i}]"}
+        for col in labels:
+            v = raw.get(col, "")
+            if not isinstance(v, str):
+                raise ConfigError(f"expected a string, got {type(v).__name__}", file=file, path=f"{where}[{i}].{col}")
+            row[col] = v
+        for col in columns:
+            if col not in raw:
+                raise ConfigError(f"missing column {col!r}", file=file, path=f"{where}[{i}]")
+            row[col] = check_number(raw[col], kind="amount", file=file, where=f"{where}[{i}].{col}")
+        for k, v in raw.items():
+            row.setdefault(k, v)
+        out.append(row)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Scoring: clamp, round, write the working
+# ----------------------------------------------------------------------------------------------
+
+
+def finish_score(outcome: ScoreOutcome, standard: Decimal, rule_set: RuleSet) -> tuple[Decimal, Decimal, str]:
+    """Clamp a method's raw score to [0, standard], round per the rule set, and write the working.
+
+    Returns (score that enters aggregation, unrounded clamped score, working string).
+    """
+    places = rule_set.rounding.score_places
+    raw = to_decimal(outcome.score)
+    expr = outcome.expression
+    std_txt = _plain(standard)
+    if raw < 0:
+        clamped, expr = ZERO, f"max(0,{expr})"
+    elif raw > standard:
+        clamped, expr = standard, f"min({std_txt},{expr})"
+    else:
+        clamped = raw
+    rounded = quantize(clamped, places, rule_set.rounding.mode)
+    entering = clamped if rule_set.rounding.leaves == CARRY_UNROUNDED else rounded
+    return entering, clamped, f"{fmt_fixed(rounded, places)}={expr}"
+
+
+def _plain(d: Decimal) -> str:
+    from .numbers import fmt_number
+
+    return fmt_number(d)
+
+
+def round_value(m: Measurement, rule_set: RuleSet) -> Decimal | str | None:
+    """The value that enters scoring: rates rounded to the rule set's value precision."""
+    if isinstance(m.value, Decimal) and m.kind in RATE_KINDS and rule_set.rounding.value_places is not None:
+        return quantize(m.value, rule_set.rounding.value_places, rule_set.rounding.mode)
+    return m.value
+
+
+# ----------------------------------------------------------------------------------------------
+# Evaluation
+# ----------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Evaluation:
+    pack: Pack
+    provenance: Any
+    config: EvaluationConfig
+    registry: Registry
+
+
+def required_inputs(pack: Pack, registry: Registry) -> list[tuple[Indicator, InputRequirement]]:
+    out = []
+    for leaf in pack.leaves():
+        plugin = registry.indicator(leaf.source.name)
+        for req in plugin.requires(leaf.source.params):
+            out.append((leaf, req))
+    return out
+
+
+def check_inputs(pack: Pack, config: EvaluationConfig, registry: Registry) -> list[JixiaoError]:
+    """Every missing input and rating, found before anything is computed (all at once)."""
+    errors: list[JixiaoError] = []
+    seen: set[str] = set()
+    for leaf, req in required_inputs(pack, registry):
+        if req.kind == "rating":
+            if leaf.code not in config.ratings and leaf.code not in config.overrides:
+                errors.append(ConfigError(
+                    f"missing rating for indicator {leaf.code} ({leaf.name}): add [ratings.{leaf.code}] "
+                    f"with rating = \"…%\" and reason = \"…\"", file=config.file, path=f"$.ratings.{leaf.code}"))
+            continue
+        if req.name in config.inputs or req.name in seen:
+            continue
+        seen.add(req.name)
+        errors.append(ConfigError(
+            f"missing input {req.name!r} ({req.kind}), needed by indicator {leaf.code} ({leaf.name})",
+            file=config.file, path=f"$.inputs.{req.name}"))
+    codes = {leaf.code for leaf in pack.leaves()}
+    for section, entries in (("ratings", config.ratings), ("overrides", config.overrides), ("notes", config.notes)):
+        for code in entries:
+            if code not in codes:
+                errors.append(ConfigError(
+                    f"no indicator {code!r} in pack {pack.name!r}", file=config.file, path=f"$.{section}.{code}"))
+    return errors
+
+
+def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, provenance: Any = None) -> EvaluationResult:
+    """Run the whole pipeline; raises a located :class:`JixiaoError` (or a group of them)."""
+    rule_set = pack.rule_set
+    raise_all(check_inputs(pack, config, registry))
+
+    errors: list[JixiaoError] = []
+    tables: dict[str, Any] = {}
+
+    def score_leaf(leaf: Indicator) -> LeafResult:
+        plugin = registry.indicator(leaf.source.name)
+        ctx = Measure(indicator=leaf, params=leaf.source.params, rule_set=rule_set, config=config, pack=pack,
+                      plugin=plugin.name)
+        m = plugin.measure(ctx)
+        if m.breakdown:
+            tables[leaf.code] = m
+        value = round_value(m, rule_set)
+        method = registry.method(leaf.method.name)
+        standard = leaf.standard_score if leaf.standard_score is not None else ZERO
+        si = ScoreInput(value=value, value_kind=m.kind, standard_score=standard, target=leaf.target,
+                        params=leaf.method.params, rule_set=rule_set, measurement=m)
+        outcome = method.score(si)
+        if method.ordinal or not isinstance(outcome.score, Decimal):
+            score: Any = outcome.score
+            unrounded: Any = outcome.score
+            working = f"{outcome.score}={outcome.expression}" if outcome.expression else str(outcome.score)
+            status = outcome.score if outcome.score in ("NA", "NU") else "scored"
+        else:
+            score, unrounded, working = finish_score(outcome, standard, rule_set)
+            status = "scored"
+        computed = None
+        override = config.overrides.get(leaf.code)
+        if override is not None:
+            if override.score < 0 or override.score > standard:
+                raise DataError(
+                    f"override score {override.score} for {leaf.code} lies outside 0–{_plain(standard)}",
+                    file=config.file, path=f"$.overrides.{leaf.code}.score")
+            computed = score
+            places = rule_set.rounding.score_places
+            score = unrounded = override.score
+            working = f"{fmt_fixed(override.score, places)}（评价人调整 override；计算得分 computed {working}）"
+        note = config.notes.get(leaf.code, "")
+        return LeafResult(indicator=leaf, measurement=m, value=value, score=score, score_unrounded=unrounded,
+                          working=working, outcome=outcome, computed_score=computed, override=override,
+                          note=note, status=status)
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, Indicator):
+            try:
+                return score_leaf(node)
+            except JixiaoError as exc:
+                errors.append(exc)
+                return None
+        children = [walk(c) for c in node.children]
+        if any(c is None for c in children):
+            return None
+        return aggregate_node(node, children)
+
+    def aggregate_node(group: Group, children: list[Any]) -> NodeResult:
+        agg = registry.aggregator(group.aggregator.name)
+        out = agg.aggregate(AggregateInput(group=group, children=children, params=group.aggregator.params,
+                                           rule_set=rule_set, pack=pack))
+        std = group.standard_score
+        if std is None and agg.numeric:
+            stds = [c.standard_score for c in children]
+            std = sum(stds, ZERO) if all(s is not None for s in stds) else None
+        return NodeResult(group=group, children=children, score=out.score, score_unrounded=out.score,
+                          working=out.working, standard_score=std, counts=out.counts)
+
+    tiers = [walk(n) for n in pack.tree]
+    raise_all(errors)
+
+    total = total_unrounded = None
+    total_standard = rule_set.total_standard
+    if rule_set.total_aggregator is not None:
+        agg = registry.aggregator(rule_set.total_aggregator)
+        out = agg.aggregate(AggregateInput(group=None, children=tiers, params={}, rule_set=rule_set, pack=pack))
+        if isinstance(out.score, Decimal):
+            total_unrounded = out.score
+            total = quantize(out.score, rule_set.rounding.score_places, rule_set.rounding.mode)
+    scheme: GradingScheme | None = None
+    grade = None
+    if rule_set.grading_scheme is not None:
+        scheme = rule_set.grading_scheme
+    elif rule_set.grading is not None:
+        scheme = registry.grading(rule_set.grading)
+    if scheme is not None and total is not None:
+        grade = scheme.grade(total)
+
+    from . import __version__
+
+    prov = provenance
+    run = RunInfo(
+        core_version=__version__,
+        pack=pack.name,
+        pack_version=pack.version,
+        pack_distribution=getattr(prov, "distribution", None),
+        plugins=registry.used_plugins(),
+        config=config.file.replace("\\", "/").rsplit("/", 1)[-1],
+        config_sha256=config.sha256,
+    )
+    return EvaluationResult(pack=pack, project=config.project, tiers=tiers, total=total,
+                            total_unrounded=total_unrounded, total_standard=total_standard, grade=grade,
+                            grading_scheme=scheme, run=run, tables=tables)

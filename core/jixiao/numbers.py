@@ -1,0 +1,67 @@
+"""Decimal arithmetic and the one place where figures are rounded half-up (四舍五入) and formatted.
+
+No float is ever on the way to a printed number: TOML is read with ``parse_float=Decimal`` and
+spreadsheet floats go through ``Decimal(str(x))``.
+"""
+
+from __future__ import annotations
+
+import decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+
+ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
+
+# Enough digits that no intermediate result is rounded before a documented rounding point.
+CONTEXT = decimal.Context(prec=34, rounding=ROUND_HALF_UP)
+
+
+def to_decimal(value: object) -> Decimal:
+    """Turn an int, str or Decimal (or a float, through its shortest repr) into a Decimal."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a number")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        if text.endswith("%"):
+            return Decimal(text[:-1]) / HUNDRED
+        return Decimal(text)
+    raise TypeError(f"not a number: {value!r}")
+
+
+def quantize(value: Decimal, places: int, mode: str = "half_up") -> Decimal:
+    """Round ``value`` to ``places`` decimals with the named mode (half-up unless a rule set says)."""
+    exp = Decimal(1).scaleb(-places)
+    return value.quantize(exp, rounding=ROUNDING_MODES[mode], context=CONTEXT)
+
+
+def fmt_fixed(value: Decimal, places: int) -> str:
+    """Format an already rounded value with exactly ``places`` decimals (``9.6`` → ``9.60``)."""
+    return f"{quantize(value, places):f}"
+
+
+def fmt_percent(fraction: Decimal, places: int = 2) -> str:
+    """A fraction as a percentage with ``places`` decimals: ``0.8963`` → ``89.63%``."""
+    return f"{quantize(fraction * HUNDRED, places):f}%"
+
+
+def fmt_percent_short(fraction: Decimal) -> str:
+    """A fraction as the shortest exact percentage, as evaluators write targets: ``0.85`` → ``85%``."""
+    pct = (fraction * HUNDRED).normalize()
+    text = f"{pct:f}"
+    return f"{text}%"
+
+
+def fmt_number(value: Decimal) -> str:
+    """The shortest exact plain form of a number: ``5.00`` → ``5``, ``1367.750`` → ``1367.75``."""
+    if value == value.to_integral_value():
+        return f"{value.quantize(ONE):f}"
+    return f"{value.normalize():f}"

@@ -1,0 +1,93 @@
+"""Reading TOML (Decimal floats, located syntax errors) and reading CSV tables with row/column refs."""
+
+from __future__ import annotations
+
+import csv
+import re
+import tomllib
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, DataError
+
+_LINE_COL = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file with floats as Decimal; a syntax error names the file, line and column."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError("file not found", file=str(path)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read file: {exc.strerror}", file=str(path)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
+    try:
+        return tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = _LINE_COL.search(msg)
+        where = f"line {m.group(1)}, column {m.group(2)}" if m else None
+        msg = _LINE_COL.sub("", msg).strip()
+        raise ConfigError(f"TOML syntax error: {msg}", file=str(path), path=where) from None
+
+
+def parse_number(text: str) -> Decimal:
+    """A number as written in a table cell: ``1,135.00``, ``89.63%``; raises ValueError otherwise."""
+    t = text.strip().replace(",", "")
+    if not t:
+        raise ValueError("empty cell")
+    try:
+        if t.endswith("%"):
+            return Decimal(t[:-1]) / 100
+        value = Decimal(t)
+    except InvalidOperation:
+        raise ValueError(f"not a number: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {text!r}")
+    return value
+
+
+def read_csv_table(path: Path, *, numeric: tuple[str, ...], label: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Read a CSV table with a header row; every numeric cell becomes a Decimal.
+
+    Each row dict carries ``_ref`` (``budget.csv row 3``) so that later errors can name it.
+    A missing column is a configuration error; a cell that is not a number is a data error
+    naming the row and the column.
+    """
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            missing = [c for c in (*numeric, *label) if c not in header]
+            if missing:
+                raise ConfigError(
+                    f"missing column(s) {', '.join(missing)}; the header has {', '.join(header) or 'nothing'}",
+                    file=str(path),
+                    path="row 1 (header)",
+                )
+            rows = []
+            for i, raw in enumerate(reader, start=2):
+                row: dict[str, Any] = {"_ref": f"{path.name} row {i}"}
+                clean = {(k or "").strip(): (v or "") for k, v in raw.items()}
+                for col in numeric:
+                    try:
+                        row[col] = parse_number(clean[col])
+                    except ValueError as exc:
+                        raise DataError(
+                            f"{exc}; expected a number", file=str(path), path=f"row {i}, column {col}"
+                        ) from None
+                for col in label:
+                    row[col] = clean[col].strip()
+                for k, v in clean.items():
+                    row.setdefault(k, v.strip())
+                rows.append(row)
+    except FileNotFoundError:
+        raise ConfigError("table file not found", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", file=str(path)) from None
+    return rows
