@@ -35,6 +35,8 @@ PLUGIN_API = 1
 """The plugin API this core implements. A pack declares the API it targets in ``Pack.api``."""
 SUPPORTED_APIS = frozenset({1})
 
+SUFFIX_ALIASES = {"md": "markdown", "markdown": "markdown", "txt": "table", "htm": "html", "jsonl": "json"}
+
 DISABLE_ENV = "JIXIAO_DISABLE"
 """Comma-separated plugin names (packs, indicator plugins, …) to skip without importing them."""
 
@@ -168,13 +170,24 @@ class Registry:
         return name in self._records[kind] or bool(_entry_points(kind, name))
 
     def renderer_for_suffix(self, suffix: str) -> Renderer | None:
-        """The renderer whose suffixes include ``suffix``; entry-point names are tried first."""
+        """The renderer for a file suffix, importing as few renderers as possible.
+
+        The entry point named like the suffix (``.docx`` → ``docx``) is tried first, then common
+        aliases, then the other installed renderers (a broken one is skipped here; asking for it
+        by ``--format`` reports its error).
+        """
         suffix = suffix.lower()
-        candidates = [suffix.lstrip(".")] + [e.name for e in installed("renderer")]
+        bare = suffix.lstrip(".")
+        candidates = [bare, SUFFIX_ALIASES.get(bare, bare)] + [e.name for e in installed("renderer")]
         for name in dict.fromkeys(candidates):
             if not self.has("renderer", name):
                 continue
-            rec = self.renderer(name)
+            try:
+                rec = self.renderer(name)
+            except PluginError:
+                if name in (bare, SUFFIX_ALIASES.get(bare)):
+                    raise
+                continue
             if suffix in rec.suffixes:
                 return rec
         return None

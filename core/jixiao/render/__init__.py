@@ -1,0 +1,1 @@
+"""Renderers for the deliverables evaluation firms hand over (Word, Excel, HTML)."""

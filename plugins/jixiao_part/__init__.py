@@ -1,0 +1,1 @@
+"""Built-in pack (work in progress)."""
