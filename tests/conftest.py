@@ -1,0 +1,62 @@
+"""Shared test helpers: run the real CLI as a subprocess, locate the bundled example."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_DIR = ROOT / "docs" / "examples" / "consumer-protection-2018"
+SEED = SEED_DIR / "evaluation.toml"
+
+
+class CliResult:
+    def __init__(self, proc: subprocess.CompletedProcess) -> None:
+        self.code = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+
+    def json(self):
+        return json.loads(self.stdout)
+
+    def __repr__(self) -> str:
+        return f"<exit {self.code}\nstdout: {self.stdout[-2000:]}\nstderr: {self.stderr[-2000:]}>"
+
+
+def run_cli(*args, cwd=None, env=None, input=None) -> CliResult:
+    """Run ``python -m jixiao ARGS`` in a subprocess, as a user would."""
+    full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
+    full_env.pop("JIXIAO_DISABLE", None) if env is None or "JIXIAO_DISABLE" not in env else None
+    proc = subprocess.run([sys.executable, "-m", "jixiao", *map(str, args)], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, input=input, timeout=600)
+    return CliResult(proc)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+@pytest.fixture
+def seed_copy(tmp_path):
+    """A writable copy of the seed example (config + budget.csv) in a temporary folder."""
+    dest = tmp_path / "seed"
+    shutil.copytree(SEED_DIR, dest)
+    return dest / "evaluation.toml"
+
+
+def require_tool(name: str, package: str) -> str:
+    """The path of a system tool; skip (or fail under CI=true) when it is missing."""
+    path = shutil.which(name)
+    if path:
+        return path
+    msg = f"{name} not found: install the Debian package {package} (apt-get install {package})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(msg)
+    pytest.skip(msg)
