@@ -22,7 +22,7 @@ from .numbers import to_decimal
 from .tomlio import read_csv_table, read_toml
 
 CONFIG_SCHEMA_VERSION = 1
-TOP_KEYS = {"schema_version", "pack", "project", "inputs", "ratings", "overrides", "notes"}
+TOP_KEYS = {"schema_version", "pack", "project", "inputs", "ratings", "overrides", "notes", "indicators"}
 
 
 @attrs.frozen(kw_only=True)
@@ -52,6 +52,8 @@ class EvaluationConfig:
     notes: Mapping[str, str]
     sha256: str
     disable: tuple[str, ...] = ()
+    indicators: Mapping[str, Any] = attrs.field(factory=dict)
+    """Leaves the evaluation adds to the pack's open groups (the national form's own indicators)."""
 
 
 def _type_name(v: object) -> str:
@@ -211,6 +213,14 @@ def load_config(path: str | Path) -> EvaluationConfig:
             else:
                 notes[code] = text
 
+    indicators = data.get("indicators", {})
+    if not isinstance(indicators, dict):
+        err(f"expected a table of indicators keyed by code, got {_type_name(indicators)}", "$.indicators")
+        indicators = {}
+    for code, entry in indicators.items():
+        if isinstance(entry, dict) and "actual" in entry:
+            inputs[f"{code}.actual"] = entry["actual"]
+
     raise_all(errors)
     return EvaluationConfig(
         file=file,
@@ -224,6 +234,7 @@ def load_config(path: str | Path) -> EvaluationConfig:
         notes=notes,
         sha256=hashlib.sha256(p.read_bytes()).hexdigest(),
         disable=disable,
+        indicators=indicators,
     )
 
 

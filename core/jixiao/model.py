@@ -202,6 +202,13 @@ class Group:
     standard_score: Decimal | None = attrs.field(default=None, converter=_opt_decimal)
     children: tuple[Node, ...] = attrs.field(converter=tuple)
     aggregator: PluginRef = PluginRef(name="sum")
+    open: bool = False
+    """An evaluation config may add its own leaves here (the national form's unit-defined
+    third-level indicators); an open group left empty is dropped."""
+    default_source: PluginRef | None = None
+    """Value source for leaves a config adds here without one (default: the entered ``actual``)."""
+    default_method: PluginRef | None = None
+    """Scoring method for leaves a config adds here without one."""
 
     @property
     def is_leaf(self) -> bool:

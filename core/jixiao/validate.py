@@ -46,8 +46,8 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
                 for problem in agg.check(node, pack):
                     err(problem, where)
                 if agg.numeric and node.standard_score is not None:
-                    child_std = [c.standard_score for c in node.children]
-                    if all(s is not None for s in child_std):
+                    child_std = [effective_standard(c) for c in node.children]
+                    if node.children and all(s is not None for s in child_std):
                         total = sum(child_std, ZERO)
                         if total != node.standard_score:
                             err(f"the children of {node.code} add up to {fmt_number(total)}, but {node.code} "
@@ -81,7 +81,7 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
     walk(pack.tree, [])
     rs = pack.rule_set
     if rs.total_standard is not None and rs.total_aggregator == "sum":
-        stds = [n.standard_score for n in pack.tree]
+        stds = [effective_standard(n) for n in pack.tree]
         if all(s is not None for s in stds):
             total = sum(stds, ZERO)
             if total != rs.total_standard:
@@ -104,8 +104,14 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
     return errors
 
 
-def _unused() -> Decimal:  # pragma: no cover - keeps Decimal import for type readers
-    return Decimal(0)
+def effective_standard(node) -> Decimal | None:
+    """A node's standard score: declared, or the sum of its children's (None if any is unknown)."""
+    if node.standard_score is not None or not isinstance(node, Group):
+        return node.standard_score
+    kids = [effective_standard(c) for c in node.children]
+    if not kids or any(k is None for k in kids):
+        return None
+    return sum(kids, ZERO)
 
 
 __all__ = ["check_pack_semantics", "iter_nodes"]
