@@ -133,6 +133,8 @@ class ScoringMethod:
     """Returns a sentence for each invalid parameter (run by ``jixiao validate``)."""
     ordinal: bool = False
     """True when the method returns ordinal marks rather than points."""
+    vectorized: Callable[..., Any] | None = attrs.field(default=None, eq=False)
+    """Optional columnar form for ``jixiao batch`` (see :mod:`jixiao.batch`)."""
     provenance: Provenance | None = attrs.field(default=None, eq=False)
 
 
