@@ -37,6 +37,15 @@ def _reason(ind: dict[str, Any]) -> tuple[str, str]:
     return (f"实际值{ind['value_display']}", f"actual {ind['value_display']}")
 
 
+def _kind(ind: dict[str, Any]) -> str:
+    """Why points went: an override, a qualitative rating, or the method's own reason."""
+    if ind.get("override"):
+        return "override"
+    if ind.get("value_kind") == "rating":
+        return "rating"
+    return ind.get("loss_reason") or ind.get("value_kind") or ""
+
+
 def analyse_losses(doc: dict[str, Any]) -> dict[str, Any]:
     """Rank leaves by points lost (ties in the tree's order) and draft the problems section."""
     items = []
@@ -57,7 +66,7 @@ def analyse_losses(doc: dict[str, Any]) -> dict[str, Any]:
             "standard_score": ind["standard_score"],
             "score": ind["score"],
             "points_lost": ind["points_lost"],
-            "kind": "override" if ind.get("override") else (ind.get("loss_reason") or ind.get("value_kind")),
+            "kind": _kind(ind),
             "reason_zh": zh,
             "reason_en": en,
             "note": ind.get("note") or "",
