@@ -205,6 +205,16 @@ class Registry:
         prov = Provenance(plugin=plugin_name, distribution=distribution, version=version)
         self._register(plugin, prov)
 
+    def unregister(self, plugin: object) -> None:
+        """Undo :meth:`register`: drop the plugin and every record it provided (``jixiao.testing``)."""
+        if not self.pm.is_registered(plugin):
+            return
+        plugin_name = self.pm.get_name(plugin)
+        self.pm.unregister(plugin)
+        for recs in self._records.values():
+            for name in [n for n, r in recs.items() if r.provenance and r.provenance.plugin == plugin_name]:
+                del recs[name]
+
     def add_pack(self, pack: Pack, *, source: str) -> None:
         """Add a pack that is not a plugin (a TOML file named by path)."""
         prov = Provenance(plugin=source)

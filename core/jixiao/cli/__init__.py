@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, short help) — the help text is here so that --help imports nothing.
     "evaluate": ("jixiao.cli.evaluate", "Evaluate an evaluation config and print or write the report."),
     "packs": ("jixiao.cli.packs", "List installed packs (metadata only); --check imports each."),
+    "new-pack": ("jixiao.cli.new_pack", "Scaffold an installable pack distribution."),
     "show": ("jixiao.cli.show", "Print a pack's indicator tree, or export it as a pack file."),
 }
 
