@@ -270,7 +270,8 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         method = registry.method(leaf.method.name)
         standard = leaf.standard_score if leaf.standard_score is not None else ZERO
         si = ScoreInput(value=value, value_kind=m.kind, standard_score=standard, target=leaf.target,
-                        params=leaf.method.params, rule_set=rule_set, measurement=m)
+                        params=leaf.method.params, rule_set=rule_set, measurement=m, indicator=leaf,
+                        file=config.file)
         outcome = method.score(si)
         if method.ordinal or not isinstance(outcome.score, Decimal):
             score: Any = outcome.score

@@ -114,6 +114,10 @@ class ScoreInput:
     params: Mapping[str, Any]
     rule_set: RuleSet
     measurement: Measurement
+    indicator: Indicator | None = None
+    """The leaf being scored (for messages that name it)."""
+    file: str | None = None
+    """The evaluation config, where the evaluator's entries (ratings, bands) are located."""
 
 
 @attrs.frozen(kw_only=True)

@@ -199,6 +199,10 @@ def input_value(ctx) -> Measurement:
 
 
 def formula_value(ctx) -> Measurement:
+    """A value computed by a formula over named inputs and table columns (see docs/formulas.md)."""
+    import attrs
+
+    from ..engine import check_number, read_table
     from ..formula import compile_formula
 
     expr = ctx.params.get("expr")
@@ -206,12 +210,55 @@ def formula_value(ctx) -> Measurement:
     if not isinstance(expr, str):
         raise ConfigError("the formula indicator needs expr = \"…\"", file=ctx.pack.source, path=where)
     compiled = compile_formula(expr, file=ctx.pack.source, where=where)
-    value, shown = compiled.evaluate(ctx)
+    # Declared kinds decide how inputs are read (a count must be whole) and shown (a rate as 85%);
+    # whether every name is declared is jixiao validate's question, asked before anything runs.
+    kinds = {spec.name: spec.kind for spec in ctx.pack.inputs}
+    compiled = attrs.evolve(compiled, kinds={n: kinds[n] for n in compiled.names if n in kinds})
+
+    def raw(name: str, use: str):
+        if name not in ctx.config.inputs:
+            raise ConfigError(f"missing input {name!r}, needed by indicator {ctx.indicator.code} "
+                              f"(formula {expr!r}, {use})", file=ctx.file, path=f"$.inputs.{name}")
+        return ctx.config.inputs[name]
+
+    values: dict[str, Any] = {}
+
+    def scalar(name: str) -> Decimal:
+        kind = kinds.get(name, "number")
+        v = check_number(raw(name, "a number"), kind=kind if kind in ("count", "rate", "amount") else "number",
+                         file=ctx.file, where=f"$.inputs.{name}")
+        values[name] = v
+        return v
+
+    tables: dict[str, list[dict[str, Any]]] = {}
+
+    def column(table: str, col: str) -> list[Decimal]:
+        if table not in tables:
+            cols = tuple(c for t, c in compiled.columns if t == table)
+            tables[table] = read_table(raw(table, "a table"), columns=cols, labels=(), file=ctx.file,
+                                       where=f"$.inputs.{table}", name=table)
+        out = [row[col] for row in tables[table]]
+        values[f"sum({table}.{col})"] = sum(out, ZERO)
+        return out
+
+    notes: list[str] = []
+    value, shown = compiled.evaluate(scalar, column, zero_division=ctx.rule_set.zero_division, file=ctx.pack.source,
+                                     where=where, notes=notes)
     kind = ctx.params.get("kind", "rate")
-    return Measurement(value=value, kind=kind, expression=shown, inputs=compiled.used_inputs(ctx))
+    if kind in ("rate", "count", "amount") and value < 0:
+        raise DataError(f"indicator {ctx.indicator.code}: the formula gives {_n(value)} ({shown}), "
+                        f"but a {kind} cannot be negative", file=ctx.file, path=where)
+    zero = bool(notes)
+    note = ""
+    if zero:
+        note = ("0/0：无此类事项，按规则视为达成 (0 ÷ 0 counted as met)" if ctx.rule_set.zero_division == "met"
+                else "0/0：无此类事项，按规则计为0 (0 ÷ 0 counted as 0)")
+    return Measurement(value=value, kind=kind, expression=shown, inputs=values, zero_division=zero, note=note)
 
 
 def formula_requires(params):
+    """The inputs a formula reads (none when it does not compile: validation reports that, located)."""
+    from ..errors import FormulaError
     from ..formula import compile_formula
 
     expr = params.get("expr")
@@ -219,9 +266,13 @@ def formula_requires(params):
         return []
     try:
         compiled = compile_formula(expr)
-    except Exception:
+    except FormulaError:
         return []
-    return [InputRequirement(name=n, kind="input", param="expr") for n in compiled.names]
+    reqs = [InputRequirement(name=n, kind="number", param="expr") for n in compiled.names]
+    for table in compiled.tables:
+        cols = tuple(c for t, c in compiled.columns if t == table)
+        reqs.append(InputRequirement(name=table, kind="table", columns=cols, param="expr"))
+    return reqs
 
 
 @hookimpl
