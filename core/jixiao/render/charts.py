@@ -90,7 +90,9 @@ def _draw(doc: dict[str, Any], kind: str, lang: str, fmt: str) -> bytes:
     with matplotlib.rc_context(rc):
         fig = _figure(doc, kind, lang)
         buf = io.BytesIO()
-        meta = {"Date": None} if fmt == "svg" else {"Software": None}
+        # No date (same output every run) and no RDF block: the page should name no outside URL.
+        meta = ({"Date": None, "Creator": None, "Format": None, "Type": None} if fmt == "svg"
+                else {"Software": None})
         fig.savefig(buf, format=fmt, metadata=meta, dpi=150 if fmt == "png" else 100)
     return buf.getvalue()
 

@@ -228,7 +228,6 @@ def _leaf_paragraph(document, ind: dict[str, Any], lang: str) -> None:
 def _budget_table(document, code: str, table_doc: dict[str, Any], lang: str) -> None:
     L = lambda k: label(k, lang)  # noqa: E731
     _para(document, table_doc.get("title") or code, bold=True, align="center")
-    _para(document, L("budget_unit"))
     rows = table_doc["rows"]
     table = _table(document, [L("item"), table_doc["denominator"], table_doc["numerator"], L("rate")], len(rows),
                    [8.5, 2.5, 2.5, 2.5])
