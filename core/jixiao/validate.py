@@ -32,7 +32,7 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
                 err(f"indicator code {node.code!r} is used twice in pack {pack.name!r}", where)
             seen[node.code] = where
             if isinstance(node, Group):
-                if not node.children:
+                if not node.children and not node.open:
                     err(f"group {node.code} has no children", where)
                 walk(node.children, trail + [node.code])
                 if not registry.has("aggregator", node.aggregator.name):
@@ -57,22 +57,22 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
 
     def check_leaf(leaf: Indicator, where: str) -> None:
         if not registry.has("indicator", leaf.source.name):
-            err(f"unknown indicator plugin {leaf.source.name!r}", where + ".source")
+            err(f"unknown indicator plugin {leaf.source.name!r}", where + ".value")
         else:
             try:
                 registry.indicator(leaf.source.name)
             except JixiaoError as exc:
-                errors.append(exc)
+                errors.append(_locate(exc, file, where + ".value"))
         if not registry.has("method", leaf.method.name):
-            err(f"unknown scoring method {leaf.method.name!r}", where + ".method")
+            err(f"unknown scoring method {leaf.method.name!r}", where + ".score")
             return
         try:
             method = registry.method(leaf.method.name)
         except JixiaoError as exc:
-            errors.append(exc)
+            errors.append(_locate(exc, file, where + ".score"))
             return
         for problem in method.check_params(leaf.method.params):
-            err(f"{leaf.method.name}: {problem}", where + ".method")
+            err(f"{leaf.method.name}: {problem}", where + ".score")
         if not method.ordinal and leaf.standard_score is None:
             err(f"indicator {leaf.code} has no standard score", where + ".standard_score")
         if leaf.standard_score is not None and leaf.standard_score < 0:
@@ -102,6 +102,12 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
     if raise_errors:
         raise_all(errors)
     return errors
+
+
+def _locate(exc: JixiaoError, file: str | None, where: str) -> JixiaoError:
+    if exc.file is None and exc.path is None:
+        exc.file, exc.path = file, where
+    return exc
 
 
 def effective_standard(node) -> Decimal | None:

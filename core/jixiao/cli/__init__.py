@@ -17,6 +17,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "packs": ("jixiao.cli.packs", "List installed packs (metadata only); --check imports each."),
     "new-pack": ("jixiao.cli.new_pack", "Scaffold an installable pack distribution."),
     "show": ("jixiao.cli.show", "Print a pack's indicator tree, or export it as a pack file."),
+    "validate": ("jixiao.cli.validate", "Check evaluation configs and pack files; all problems at once."),
+    "schema": ("jixiao.cli.schema", "Print or write the JSON Schemas (evaluation config, pack file)."),
+    "init": ("jixiao.cli.init", "Write a commented starter evaluation config for a pack (or a starter pack)."),
 }
 
 

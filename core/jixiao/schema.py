@@ -1,0 +1,218 @@
+"""The JSON Schemas of the evaluation config and the pack file, generated from this module.
+
+``schemas/*.schema.json`` in the repository are written by ``jixiao schema --write`` and a test
+keeps them equal to what this module generates. Editors (Taplo / Even Better TOML) use them through
+a ``#:schema`` first line; ``jixiao validate`` uses them as its second stage.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+BASE_URL = "https://jixiao.readthedocs.io/schemas/"
+
+NUMBER = {"type": "number"}
+NUMBER_OR_TEXT = {"anyOf": [{"type": "number"}, {"type": "string"}]}
+PERCENT = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^\s*-?\d+(\.\d+)?\s*%\s*$"}],
+           "description": "a percentage like \"80%\" or a fraction like 0.8"}
+PLUGIN_PARAMS = {"additionalProperties": True}
+
+TARGET = {
+    "description": "\"≥90%\", \"≤30天\", \"=1\", a number, or a table",
+    "anyOf": [
+        {"type": "string"},
+        {"type": "number"},
+        {"type": "object", "additionalProperties": False, "properties": {
+            "value": NUMBER_OR_TEXT, "comparator": {"enum": [">=", "<=", "=", ">", "<", "≥", "≤"]},
+            "unit": {"type": "string"}, "text": {"type": "string"}}},
+    ],
+}
+VALUE = {
+    "description": "how the value is obtained: an indicator plugin, a formula, or a named input",
+    "anyOf": [
+        {"type": "string", "description": "a formula"},
+        {"type": "object", "required": ["indicator"], "properties": {"indicator": {"type": "string"}},
+         **PLUGIN_PARAMS},
+        {"type": "object", "required": ["formula"], "properties": {"formula": {"type": "string"},
+                                                                  "kind": {"type": "string"}}, **PLUGIN_PARAMS},
+        {"type": "object", "required": ["input"], "properties": {"input": {"type": "string"},
+                                                                "kind": {"type": "string"}}, **PLUGIN_PARAMS},
+    ],
+}
+SCORE = {"type": "object", "required": ["method"], "properties": {"method": {"type": "string"}}, **PLUGIN_PARAMS,
+         "description": "the scoring method and its parameters"}
+AGGREGATOR = {"anyOf": [{"type": "string"}, {"type": "object", "required": ["name"],
+                                              "properties": {"name": {"type": "string"}}, **PLUGIN_PARAMS}]}
+
+
+def _node(*, config: bool) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "parent": {"type": "string", "description": "code of the parent node"},
+        "name": {"type": "string", "minLength": 1},
+        "name_en": {"type": "string"},
+        "description": {"type": "string", "description": "指标解释"},
+        "standard_score": {**NUMBER, "minimum": 0, "description": "标准分"},
+        "target": TARGET,
+        "value": VALUE,
+        "score": SCORE,
+        "scale": {"type": "string"},
+        "notes": {"type": "string"},
+    }
+    if config:
+        props["actual"] = {**NUMBER_OR_TEXT, "description": "the actual value (实际完成值), e.g. 1180 or \"97.5%\""}
+        return {"type": "object", "additionalProperties": False, "required": ["parent", "name"],
+                "properties": props}
+    props.update({
+        "aggregator": AGGREGATOR,
+        "open": {"type": "boolean", "description": "an evaluation may add leaves here"},
+        "default_value": VALUE,
+        "default_score": SCORE,
+    })
+    return {"type": "object", "additionalProperties": False, "required": ["name"], "properties": props}
+
+
+def pack_schema() -> dict[str, Any]:
+    band = {"type": "object", "additionalProperties": False, "required": ["label"], "properties": {
+        "label": {"type": "string"}, "label_en": {"type": "string"}, "lower": NUMBER, "upper": NUMBER,
+        "lower_inclusive": {"type": "boolean"}, "upper_inclusive": {"type": "boolean"}}}
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "$id": BASE_URL + "pack.schema.json",
+        "title": "jixiao pack file",
+        "description": "A declarative indicator pack: metadata, rule set, inputs and the indicator tree.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["pack", "indicators"],
+        "properties": {
+            "schema_version": {"const": 1},
+            "pack": {"type": "object", "additionalProperties": False, "required": ["name", "title"], "properties": {
+                "name": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9._-]*$"},
+                "title": {"type": "string", "minLength": 1}, "title_en": {"type": "string"},
+                "version": {"type": "string"}, "api": {"type": "integer"}, "description": {"type": "string"},
+                "example": {"type": "string"}}},
+            "rule_set": {"type": "object", "additionalProperties": False, "properties": {
+                "name": {"type": "string"}, "title": {"type": "string"},
+                "grading": {"type": "string", "description": "a registered grading scheme, or \"none\""},
+                "zero_division": {"enum": ["met", "zero", "error"]},
+                "total_standard": {"anyOf": [NUMBER, {"const": "none"}]},
+                "total_aggregator": {"type": "string"},
+                "rounding": {"type": "object", "additionalProperties": False, "properties": {
+                    "value_places": {"type": "integer", "minimum": 0, "maximum": 12},
+                    "score_places": {"type": "integer", "minimum": 0, "maximum": 12},
+                    "mode": {"enum": ["half_up", "half_even"]},
+                    "leaves": {"enum": ["round_then_sum", "carry_unrounded"]}}},
+                "grading_scheme": {"type": "object", "additionalProperties": False, "required": ["bands"],
+                                   "properties": {"name": {"type": "string"}, "title": {"type": "string"},
+                                                  "title_en": {"type": "string"}, "minimum": NUMBER,
+                                                  "maximum": NUMBER,
+                                                  "bands": {"type": "array", "minItems": 1, "items": band}}}}},
+            "inputs": {"type": "object", "additionalProperties": {"anyOf": [
+                {"enum": ["number", "count", "rate", "table", "text"]},
+                {"type": "object", "additionalProperties": False, "properties": {
+                    "kind": {"enum": ["number", "count", "rate", "table", "text"]}, "title": {"type": "string"},
+                    "unit": {"type": "string"}, "columns": {"type": "array", "items": {"type": "string"}},
+                    "text_columns": {"type": "array", "items": {"type": "string"}}, "minimum": NUMBER}}]}},
+            "scales": {"type": "object", "additionalProperties": {
+                "type": "object", "required": ["levels"], "additionalProperties": False, "properties": {
+                    "levels": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    "aliases": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "non_scores": {"type": "array", "items": {"type": "string"}}}}},
+            "indicators": {"type": "object", "minProperties": 1, "additionalProperties": _node(config=False)},
+            "data": {"type": "object"},
+        },
+    }
+
+
+def config_schema() -> dict[str, Any]:
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "$id": BASE_URL + "evaluation.schema.json",
+        "title": "jixiao evaluation config",
+        "description": "Selects a pack and carries one evaluation's data.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["pack"],
+        "properties": {
+            "schema_version": {"const": 1},
+            "pack": {"anyOf": [
+                {"type": "string", "description": "a registered pack name, or a path ending in .toml"},
+                {"type": "object", "additionalProperties": False, "properties": {
+                    "name": {"type": "string"}, "path": {"type": "string"},
+                    "disable": {"type": "array", "items": {"type": "string"}}},
+                 "oneOf": [{"required": ["name"]}, {"required": ["path"]}]}]},
+            "project": {"type": "object", "description": "project facts printed on reports (name, unit, …)"},
+            "inputs": {"type": "object", "additionalProperties": {"anyOf": [
+                {"type": "number"},
+                {"type": "string"},
+                {"type": "array", "items": {"type": "object"}, "description": "table rows"},
+                {"type": "object", "required": ["csv"], "additionalProperties": False,
+                 "properties": {"csv": {"type": "string"}}},
+                {"type": "object", "required": ["answers"], "additionalProperties": False, "properties": {
+                    "question": {"type": "string"}, "responses": NUMBER, "single_choice": {"type": "boolean"},
+                    "answers": {"type": "object", "additionalProperties": NUMBER}}},
+            ]}},
+            "ratings": {"type": "object", "additionalProperties": {
+                "type": "object", "additionalProperties": False, "required": ["reason"], "properties": {
+                    "rating": PERCENT, "mark": {"type": "string"}, "band": {"type": "string"},
+                    "reason": {"type": "string", "minLength": 1}}}},
+            "overrides": {"type": "object", "additionalProperties": {
+                "type": "object", "additionalProperties": False, "required": ["score", "reason"], "properties": {
+                    "score": NUMBER, "reason": {"type": "string", "minLength": 1}}}},
+            "notes": {"type": "object", "additionalProperties": {"type": "string"}},
+            "indicators": {"type": "object", "additionalProperties": _node(config=True)},
+        },
+    }
+
+
+SCHEMAS = {"evaluation.schema.json": config_schema, "pack.schema.json": pack_schema}
+
+
+def schema_text(name: str) -> str:
+    return json.dumps(SCHEMAS[name](), ensure_ascii=False, indent=2) + "\n"
+
+
+def validator(schema: dict[str, Any]):
+    """A Draft 2020-12 validator that counts Decimal (how TOML floats are read) as a number."""
+    import jsonschema
+    from jsonschema import validators
+
+    base = jsonschema.Draft202012Validator
+    checker = base.TYPE_CHECKER.redefine(
+        "number", lambda checker, inst: isinstance(inst, (int, float, Decimal)) and not isinstance(inst, bool))
+    cls = validators.extend(base, type_checker=checker)
+    return cls(schema)
+
+
+def json_path(path) -> str:
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def schema_errors(data: dict[str, Any], kind: str, *, file: str):
+    """Every schema violation as a located ConfigError (best match per location)."""
+    from .errors import ConfigError
+
+    schema = pack_schema() if kind == "pack" else config_schema()
+    errors = []
+    seen = set()
+    for err in sorted(validator(schema).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
+        # anyOf failures: report the most specific sub-error
+        leaf = err
+        if err.context:
+            import jsonschema
+
+            leaf = jsonschema.exceptions.best_match(err.context) or err
+        path = json_path(leaf.absolute_path)
+        if path in seen:
+            continue
+        seen.add(path)
+        msg = leaf.message
+        if leaf.validator == "additionalProperties":
+            msg = msg.replace("Additional properties are not allowed", "unknown key(s):")
+        errors.append(ConfigError(f"schema: {msg}", file=file, path=path))
+    return errors
