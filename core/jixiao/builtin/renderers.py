@@ -6,6 +6,7 @@ so every format prints the same figures.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -13,6 +14,9 @@ from ..document import build_document, dumps
 from ..hookspecs import hookimpl
 from ..labels import label
 from ..types import Renderer
+
+
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def width(text: str) -> int:
@@ -55,13 +59,37 @@ def render_table(result, *, lang: str = "zh", doc: dict[str, Any] | None = None)
         grade = doc["grade_en"] if lang == "en" and doc.get("grade_en") else doc["grade"]
         out.append("")
         out.append(f"{L('total')}: {doc['total']}    {L('grade')}: {grade}")
-    losses = doc.get("losses", {}).get("ranked", [])
+    # The same sections as the Markdown report, sized for a terminal.
+    out.append("")
+    out.append(L("indicator_table") + ":")
+    rows = [[ind["code"], _name(ind, lang), ind["standard_score"] or "", ind["score"] or "", ind["trace"] or ""]
+            for ind in doc["indicators"]]
+    out += ["  " + line for line in text_table(
+        [L("code"), L("indicator"), L("standard_score"), L("score_short"), L("working")], rows, right={2, 3})]
+    for code, table in doc["tables"].items():
+        out.append("")
+        out.append(f"{table['title'] or code} ({code}):")
+        trows = [[("  " * max(r["level"], 0)) + r["label"], r["denominator"] or "", r["numerator"] or "",
+                  r["rate"] or "-"] for r in table["rows"]]
+        out += ["  " + line for line in text_table(
+            [L("item"), table["denominator"], table["numerator"], L("rate")], trows, right={1, 2, 3})]
+    losses_doc = doc.get("losses") or {}
+    losses = losses_doc.get("ranked", [])
     if losses:
         out.append("")
         out.append(L("losses") + ":")
-        for item in losses[:5]:
-            out.append(f"  {item['code']} {_name(item, lang)}  -{item['points_lost']}  {item['reason_' + lang]}")
-    return ("\n".join(out) + "\n").encode("utf-8")
+        lrows = [[str(i), f"{item['code']} {_name(item, lang)}", f"-{item['points_lost']}", item["reason_" + lang]]
+                 for i, item in enumerate(losses, 1)]
+        lrows.append(["", L("total"), f"-{losses_doc['total_lost']}", ""])
+        out += ["  " + line for line in text_table(
+            ["#", L("indicator"), L("points_lost"), L("reason")], lrows, right={0, 2})]
+        out.append("")
+        out.append(L("problems") + ":")
+        for i, p in enumerate(losses_doc.get("problems_" + lang) or [], 1):
+            out.append(f"  {i}. {p}")
+    # User text must not drive the terminal (escape sequences could rewrite what was printed).
+    text = CONTROL_CHARS.sub("", "\n".join(out))
+    return (text + "\n").encode("utf-8")
 
 
 def render_json(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) -> bytes:
@@ -149,7 +177,9 @@ def render_markdown(result, *, lang: str = "zh", doc: dict[str, Any] | None = No
         facts.append(f"{L('score')} {ind['score']}")
         out.append("；".join(facts) if lang == "zh" else "; ".join(facts))
         out.append("")
-        out.append(f"【{e(ind['trace'])}】")
+        trace = ind["trace"] or ""
+        # A code span shows the working exactly as evaluators write it (no Markdown escapes in it).
+        out.append(f"【`{trace}`】" if "`" not in trace else f"【{e(trace)}】")
         if ind["override"]:
             ov = ind["override"]
             out.append("")
