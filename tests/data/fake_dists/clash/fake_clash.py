@@ -1,4 +1,4 @@
-"""Test fixture: records under names jixiao itself registers (a pack, indicator, method, grading, renderer)."""
+"""Test fixture: records under names jixiao itself registers (a pack, indicator plugin, method, grading scheme)."""
 
 from jixiao import (
     GradingSchemeRecord,
@@ -34,7 +34,3 @@ def jixiao_scoring_methods():
 def jixiao_grading_schemes():
     return [GradingSchemeRecord(name="shanghai-2014", scheme=SHANGHAI_2014)]
 
-
-@hookimpl
-def jixiao_renderers():
-    return [Renderer(name="json", title="clash", suffixes=(".json",), render=lambda result, lang="zh": b"{}")]
