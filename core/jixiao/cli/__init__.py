@@ -13,6 +13,7 @@ from .. import __version__
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, short help) — the help text is here so that --help imports nothing.
+    "batch": ("jixiao.cli.batch", "Evaluate a portfolio of projects (CSV/XLSX/Parquet) with one pack."),
     "evaluate": ("jixiao.cli.evaluate", "Evaluate an evaluation config and print or write the report."),
     "packs": ("jixiao.cli.packs", "List installed packs (metadata only); --check imports each."),
     "new-pack": ("jixiao.cli.new_pack", "Scaffold an installable pack distribution."),

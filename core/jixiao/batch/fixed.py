@@ -1,0 +1,221 @@
+"""Exact fixed-point columns: int64 numpy arrays holding value × 10^scale, with half-up rounding in integers.
+
+No float is ever involved. Any operation that could overflow int64 marks the rows concerned in the
+frame's ``fallback`` mask instead of producing a wrong number; those rows are then evaluated one by
+one through the real engine (in :class:`decimal.Decimal`), so a result is either exact or absent.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+
+LIMIT = 2**63 - 1
+INT64_MIN = -(2**63)
+
+
+class Fixed:
+    """A column of exact decimals: ``v`` (int64) = value × 10**``scale``."""
+
+    __slots__ = ("scale", "v")
+
+    def __init__(self, v: np.ndarray, scale: int) -> None:
+        self.v = v
+        self.scale = scale
+
+    def __repr__(self) -> str:
+        return f"Fixed({self.v!r}, scale={self.scale})"
+
+    def decimals(self) -> list[Decimal]:
+        return [Decimal(int(x)).scaleb(-self.scale) for x in self.v]
+
+
+def const(d: Decimal | int) -> tuple[int, int]:
+    """An exact decimal constant as (integer, scale): ``Decimal('0.03')`` → ``(3, 2)``."""
+    d = Decimal(d)
+    if not d.is_finite():
+        raise ValueError(f"not a finite number: {d}")
+    exp = d.as_tuple().exponent
+    assert isinstance(exp, int)
+    if exp >= 0:
+        return int(d), 0
+    return int(d.scaleb(-exp)), -exp
+
+
+def to_scaled(d: Decimal, scale: int) -> int | None:
+    """``d × 10**scale`` as an int when exact and inside int64, else None."""
+    c, s = const(d)
+    if s > scale:
+        q, r = divmod(c, 10 ** (s - scale))
+        if r:
+            return None
+        c = q
+    else:
+        c *= 10 ** (scale - s)
+    return c if -LIMIT <= c <= LIMIT else None
+
+
+class Frame:
+    """The rows being evaluated together and the mask of rows that must fall back to the engine."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.fallback = np.zeros(n, dtype=bool)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def full(self, d: Decimal | int) -> Fixed:
+        c, s = const(d)
+        if abs(c) > LIMIT:
+            self.fallback[:] = True
+            c = 0
+        return Fixed(np.full(self.n, c, dtype=np.int64), s)
+
+    def mark(self, mask: np.ndarray) -> None:
+        self.fallback |= mask
+
+    # -- scale ------------------------------------------------------------------------------
+
+    def rescale(self, a: Fixed, scale: int) -> Fixed:
+        """The same values at a finer scale (exact; rows that would overflow fall back)."""
+        if scale == a.scale:
+            return a
+        if scale < a.scale:
+            raise ValueError("rescale only refines; use quantize to round")
+        m = 10 ** (scale - a.scale)
+        if m > LIMIT:
+            over = a.v != 0
+        else:
+            over = np.abs(a.v) > LIMIT // m
+        if over.any():
+            self.fallback |= over
+            v = np.where(over, 0, a.v) * m if m <= LIMIT else np.zeros_like(a.v)
+        else:
+            v = a.v * m
+        return Fixed(v, scale)
+
+    def align(self, *cols: Fixed) -> list[Fixed]:
+        s = max(c.scale for c in cols)
+        return [self.rescale(c, s) for c in cols]
+
+    # -- arithmetic -------------------------------------------------------------------------
+
+    def _guard_add(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        half = LIMIT // 2
+        over = (np.abs(a) > half) | (np.abs(b) > half)
+        if over.any():
+            self.fallback |= over
+            a = np.where(over, 0, a)
+            b = np.where(over, 0, b)
+        return a, b
+
+    def add(self, a: Fixed, b: Fixed) -> Fixed:
+        a, b = self.align(a, b)
+        x, y = self._guard_add(a.v, b.v)
+        return Fixed(x + y, a.scale)
+
+    def sub(self, a: Fixed, b: Fixed) -> Fixed:
+        a, b = self.align(a, b)
+        x, y = self._guard_add(a.v, b.v)
+        return Fixed(x - y, a.scale)
+
+    def sum(self, cols: list[Fixed]) -> Fixed:
+        if not cols:
+            return self.full(0)
+        out = cols[0]
+        for c in cols[1:]:
+            out = self.add(out, c)
+        return out
+
+    def mul_const(self, a: Fixed, d: Decimal | int) -> Fixed:
+        c, s = const(d)
+        if c == 0:
+            return Fixed(np.zeros(self.n, dtype=np.int64), a.scale + s)
+        if abs(c) > LIMIT:
+            self.fallback |= a.v != 0
+            return Fixed(np.zeros(self.n, dtype=np.int64), a.scale + s)
+        over = np.abs(a.v) > LIMIT // abs(c)
+        v = a.v
+        if over.any():
+            self.fallback |= over
+            v = np.where(over, 0, v)
+        return Fixed(v * c, a.scale + s)
+
+    def const_col(self, d: Decimal | int, scale: int) -> Fixed:
+        """A constant at (at least) ``scale``; used to compare or combine with a column."""
+        c = self.full(d)
+        return self.rescale(c, max(scale, c.scale))
+
+    # -- comparison and selection -----------------------------------------------------------
+
+    def cmp_const(self, a: Fixed, d: Decimal | int) -> np.ndarray:
+        """Sign of a − d per row (−1, 0, 1), exactly."""
+        c, s = const(d)
+        if s > a.scale:
+            a = self.rescale(a, s)
+        else:
+            c *= 10 ** (a.scale - s)
+        if c > LIMIT:
+            return np.full(self.n, -1, dtype=np.int8)
+        if c < -LIMIT:
+            return np.full(self.n, 1, dtype=np.int8)
+        return (a.v > c).astype(np.int8) - (a.v < c).astype(np.int8)
+
+    def where(self, mask: np.ndarray, a: Fixed, b: Fixed) -> Fixed:
+        a, b = self.align(a, b)
+        return Fixed(np.where(mask, a.v, b.v), a.scale)
+
+    def clamp(self, a: Fixed, low: Decimal | int, high: Decimal | int) -> Fixed:
+        lo = self.const_col(low, a.scale)
+        hi = self.const_col(high, a.scale)
+        a = self.rescale(a, lo.scale)
+        return Fixed(np.minimum(np.maximum(a.v, lo.v), hi.v), a.scale)
+
+    # -- rounding ---------------------------------------------------------------------------
+
+    def quantize(self, a: Fixed, places: int, mode: str = "half_up") -> Fixed:
+        """Round to ``places`` decimals: half-up (away from zero at .5, as Decimal ROUND_HALF_UP) or half-even."""
+        if places >= a.scale:
+            return self.rescale(a, places)
+        div = 10 ** (a.scale - places)
+        if div > LIMIT:
+            # One unit of the target scale exceeds int64: only huge values could round away from 0.
+            self.fallback |= np.abs(a.v) > LIMIT // 2
+            return Fixed(np.zeros(self.n, dtype=np.int64), places)
+        return Fixed(_round_div(np.abs(a.v), np.full(self.n, div, dtype=np.int64), mode) * np.sign(a.v), places)
+
+    def ratio(self, num: Fixed, den: Fixed, places: int, mode: str, zero_division: str) -> tuple[Fixed, np.ndarray]:
+        """num ÷ den rounded to ``places`` decimals, exactly; returns (value, rows that were 0 ÷ 0).
+
+        Rows the engine would refuse (negative denominator, n ÷ 0, 0 ÷ 0 under ``error``) fall back, so
+        that the engine reports them in its own words.
+        """
+        num, den = self.align(num, den)
+        zero = den.v == 0
+        bad = (den.v < 0) | (zero & (num.v != 0))
+        if zero_division == "error":
+            bad |= zero
+        self.fallback |= bad
+        m = 10**places
+        n_abs = np.abs(num.v)
+        over = n_abs > LIMIT // m
+        if over.any():
+            self.fallback |= over
+            n_abs = np.where(over, 0, n_abs)
+        safe_den = np.where(den.v > 0, den.v, 1)
+        q = _round_div(n_abs * m, safe_den, mode) * np.sign(num.v)
+        if zero.any():
+            q = np.where(zero, m if zero_division == "met" else 0, q)
+        return Fixed(q, places), zero & ~bad
+
+
+def _round_div(n: np.ndarray, d: np.ndarray, mode: str) -> np.ndarray:
+    """round(n / d) for n ≥ 0, d > 0, ties half-up or half-even, without overflow."""
+    q, r = np.divmod(n, d)
+    rest = d - r  # 2r ≥ d ⇔ r ≥ d − r, which cannot overflow
+    if mode == "half_even":
+        up = (r > rest) | ((r == rest) & (q % 2 == 1))
+    else:
+        up = r >= rest
+    return q + up

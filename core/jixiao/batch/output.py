@@ -1,0 +1,264 @@
+"""Writing batch results (CSV, XLSX, Parquet, JSON Lines), the error file and the summary, each whole or not at all.
+
+Scores leave as exact decimals: strings in CSV and JSON Lines, decimal128 in Parquet, numbers with
+the ``0.00`` format in XLSX (text cells there are typed as text, so nothing becomes a formula).
+Big files are written to a temporary file beside the target and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..errors import ConfigError
+from ..numbers import CONTEXT, quantize
+
+RESULT_SUFFIXES = (".csv", ".xlsx", ".parquet", ".jsonl")
+XLSX_MAX_ROWS = 1_048_575
+CHUNK = 65_536
+
+
+@contextlib.contextmanager
+def atomic_target(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path``, renamed onto it only when the block completes."""
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def check_suffix(path: str, allowed: Sequence[str], what: str, option: str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in allowed:
+        raise ConfigError(f"cannot tell the {what} format from {path!r}; use a name ending in "
+                          + ", ".join(allowed), path=option)
+    return suffix
+
+
+def decimal_array(v: np.ndarray, scale: int, valid: np.ndarray | None = None) -> pa.Array:
+    """int64 × 10^-scale → Arrow decimal128(18, scale), built from the 128-bit buffer (exact)."""
+    v = np.ascontiguousarray(v, dtype=np.int64)
+    buf = np.empty(2 * len(v), dtype=np.int64)
+    buf[0::2] = v
+    buf[1::2] = np.where(v < 0, -1, 0)
+    validity = None
+    nulls = 0
+    if valid is not None and not valid.all():
+        validity = pa.py_buffer(np.packbits(valid, bitorder="little").tobytes())
+        nulls = int((~valid).sum())
+    return pa.Array.from_buffers(pa.decimal128(18, scale), len(v), [validity, pa.py_buffer(buf.tobytes())],
+                                 null_count=nulls)
+
+
+def write_results(path: str, suffix: str, columns: list[str], chunks: Callable[[], Iterator[pa.Table]],
+                  score_columns: list[str], scale: int, n: int, progress: Callable[[int], None]) -> None:
+    if suffix == ".xlsx" and n > XLSX_MAX_ROWS:
+        raise ConfigError(f"an XLSX sheet holds at most {XLSX_MAX_ROWS:,} projects, the results have {n:,}; "
+                          "write .parquet or .csv instead", path="-o")
+    with atomic_target(path) as tmp:
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            writer = None
+            try:
+                for t in chunks():
+                    if writer is None:
+                        writer = pq.ParquetWriter(tmp, t.schema, compression="zstd")
+                    writer.write_table(t)
+                    progress(t.num_rows)
+            finally:
+                if writer is not None:
+                    writer.close()
+            if writer is None:
+                raise ConfigError("no results to write")
+        elif suffix == ".csv":
+            import pyarrow.csv as pcsv
+
+            with open(tmp, "wb") as fh:
+                writer = None
+                for t in chunks():
+                    t = _as_text(t, score_columns)
+                    if writer is None:
+                        writer = pcsv.CSVWriter(fh, t.schema, write_options=pcsv.WriteOptions(quoting_style="needed"))
+                    writer.write_table(t)
+                    progress(t.num_rows)
+                if writer is not None:
+                    writer.close()
+                else:
+                    fh.write((",".join(columns) + "\n").encode())
+        elif suffix == ".jsonl":
+            with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+                for t in chunks():
+                    t = _as_text(t, score_columns)
+                    cols = [t.column(c).to_pylist() for c in t.column_names]
+                    names = t.column_names
+                    for row in zip(*cols, strict=True):
+                        fh.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) + "\n")
+                    progress(t.num_rows)
+        else:
+            _write_xlsx(tmp, columns, chunks, score_columns, progress)
+
+
+def _as_text(t: pa.Table, score_columns: list[str]) -> pa.Table:
+    import pyarrow.compute as pc
+
+    cols = [pc.cast(t.column(c), pa.string()) if c in score_columns else t.column(c) for c in t.column_names]
+    return pa.table(cols, names=t.column_names)
+
+
+def _write_xlsx(tmp: Path, columns: list[str], chunks: Callable[[], Iterator[pa.Table]],
+                score_columns: list[str], progress: Callable[[int], None]) -> None:
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("results")
+
+    def text(v: Any) -> WriteOnlyCell:
+        c = WriteOnlyCell(ws, value=None if v is None else str(v))
+        c.data_type = "s"  # typed as text: a value starting with "=" stays text, never a formula
+        return c
+
+    ws.append([text(c) for c in columns])
+    for t in chunks():
+        data = [t.column(c).to_pylist() for c in columns]
+        for row in zip(*data, strict=True):
+            cells = []
+            for name, v in zip(columns, row, strict=True):
+                if name in score_columns and v is not None:
+                    c = WriteOnlyCell(ws, value=v)
+                    c.number_format = "0.00" if v.as_tuple().exponent == -2 else "0." + "0" * -v.as_tuple().exponent
+                    cells.append(c)
+                elif isinstance(v, int):
+                    cells.append(WriteOnlyCell(ws, value=v))
+                else:
+                    cells.append(text(v))
+            ws.append(cells)
+        progress(t.num_rows)
+    wb.save(tmp)
+
+
+def write_errors(path: str, errors: Sequence[Any]) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["row", "project_id", "column", "kind", "message"])
+    for e in errors:
+        w.writerow([e.row, _safe(e.project_id), e.column, e.kind, e.message])
+    from ..io import write_atomic
+
+    write_atomic(path, buf.getvalue().encode("utf-8"))
+
+
+def _safe(text: str) -> str:
+    """A cell that a spreadsheet opening the CSV would read as a formula gets a leading apostrophe."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+# ------------------------------------------------------------------------------------------------
+# Summary
+# ------------------------------------------------------------------------------------------------
+
+
+def _dec(v: int, scale: int) -> Decimal:
+    return Decimal(int(v)).scaleb(-scale)
+
+
+def _stats(v: np.ndarray, scale: int) -> dict[str, str | None]:
+    if len(v) == 0:
+        return {"mean": None, "median": None, "min": None, "max": None}
+    total = sum(int(x) for x in np.add.reduceat(v, np.arange(0, len(v), 1 << 16)))  # exact (Python ints)
+    mean = quantize(CONTEXT.divide(Decimal(total), Decimal(len(v))).scaleb(-scale), scale + 2)
+    s = np.sort(v)
+    mid = len(s) // 2
+    median = _dec(s[mid], scale) if len(s) % 2 else (Decimal(int(s[mid - 1])) + Decimal(int(s[mid]))).scaleb(-scale) / 2
+    return {"mean": f"{mean:f}", "median": f"{median:f}", "min": f"{_dec(s[0], scale):f}",
+            "max": f"{_dec(s[-1], scale):f}"}
+
+
+def build_summary(*, pack: Any, n_rows: int, n_ok: int, errors: int, fallback_rows: int, total: np.ndarray | None,
+                  grades: list[str] | None, leaves: dict[str, np.ndarray], ids: list[str], scale: int,
+                  grade_order: list[str], ranked: np.ndarray | None, ranks: np.ndarray | None = None,
+                  top: int = 10) -> dict[str, Any]:
+    dist: dict[str, int] = {}
+    if grades is not None:
+        for g in grade_order:
+            dist[g] = 0
+        for g in grades:
+            dist[g] = dist.get(g, 0) + 1
+    out: dict[str, Any] = {
+        "pack": pack.name,
+        "pack_version": pack.version,
+        "projects": n_rows,
+        "scored": n_ok,
+        "failed": errors,
+        "evaluated_by_engine": fallback_rows,
+        "grades": dist,
+        "total": _stats(total, scale) if total is not None else None,
+        "indicators": {code: {"standard_score": None if leaf.standard_score is None else str(leaf.standard_score),
+                              **_stats(leaves[code], scale)}
+                       for leaf in pack.leaves() for code in [leaf.code] if code in leaves},
+    }
+    if ranked is not None and total is not None:
+        def entry(k: int) -> dict[str, Any]:
+            i = int(ranked[k])
+            return {"rank": int(ranks[i]) if ranks is not None else k + 1, "project_id": ids[i], "total": f"{_dec(total[i], scale):f}",
+                    "grade": grades[i] if grades else None}
+        out["top"] = [entry(k) for k in range(min(top, len(ranked)))]
+        out["bottom"] = [entry(k) for k in range(max(len(ranked) - top, 0), len(ranked))]
+    return out
+
+
+def summary_markdown(s: dict[str, Any]) -> str:
+    lines = [f"# 批量评价汇总 Batch summary — {s['pack']} {s['pack_version']}", "",
+             f"- 项目 projects: {s['projects']}; 已评分 scored: {s['scored']}; 出错 failed: {s['failed']}", ""]
+    if s["grades"]:
+        lines += ["## 等级分布 Grades", "", "| 等级 grade | 项目数 projects |", "|---|---:|"]
+        lines += [f"| {g} | {c} |" for g, c in s["grades"].items()]
+        lines.append("")
+    lines += ["## 指标得分 Indicator scores", "", "| 指标 | 标准分 | 平均 mean | 中位数 median | 最低 min | 最高 max |",
+              "|---|---:|---:|---:|---:|---:|"]
+    rows = dict(s["indicators"])
+    if s["total"]:
+        rows["总分 total"] = {"standard_score": "", **s["total"]}
+    for code, st in rows.items():
+        lines.append(f"| {code} | {st['standard_score'] or ''} | {st['mean'] or ''} | {st['median'] or ''} | "
+                     f"{st['min'] or ''} | {st['max'] or ''} |")
+    for key, title in (("top", "## 排名前列 Highest totals"), ("bottom", "## 排名末尾 Lowest totals")):
+        if s.get(key):
+            lines += ["", title, "", "| 名次 rank | 项目 project | 总分 total | 等级 grade |", "|---:|---|---:|---|"]
+            lines += [f"| {e['rank']} | {_md(e['project_id'])} | {e['total']} | {e['grade'] or ''} |" for e in s[key]]
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def write_summary(path: str, summary: dict[str, Any]) -> None:
+    from ..io import write_atomic
+
+    if Path(path).suffix.lower() == ".json":
+        data = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
+    else:
+        data = summary_markdown(summary)
+    write_atomic(path, data.encode("utf-8"))

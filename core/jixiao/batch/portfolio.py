@@ -1,0 +1,261 @@
+"""Reading a portfolio (CSV, XLSX or Parquet; one row per project) into Arrow columns, and turning
+a column into exact fixed-point integers without ever passing through a binary float.
+
+Column naming (see docs/batch.md): ``project_id``; scalar inputs by name (``spot_check_done``);
+table inputs in wide form (``budget[3].actual``); questionnaires (``awareness_survey.answers.很满意``,
+``awareness_survey.responses``); ratings (``rating.A11``, ``reason.A11``); overrides
+(``override.B11``, ``override_reason.B11``).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import ConfigError
+from .fixed import LIMIT, Fixed
+
+SUFFIXES = (".csv", ".xlsx", ".parquet")
+TABLE_COLUMN = re.compile(r"^(?P<input>[^\[\].]+)\[(?P<row>\d+)\]\.(?P<column>.+)$")
+SURVEY_ANSWER = re.compile(r"^(?P<input>[^\[\].]+)\.answers\.(?P<answer>.+)$")
+SURVEY_FIELD = re.compile(r"^(?P<input>[^\[\].]+)\.(?P<field>responses|question|single_choice)$")
+PER_CODE = re.compile(r"^(?P<what>rating|reason|band|mark|override|override_reason)\.(?P<code>.+)$")
+_NUMBER = r"^-?[0-9]{1,18}(\.[0-9]+)?$"
+
+
+def _str_or_none(v: Any) -> str | None:
+    """A spreadsheet cell as text; floats through their shortest repr (never a binary expansion)."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, str):
+        return v if v.strip() else None
+    return str(v)
+
+
+class Portfolio:
+    """The projects of one portfolio file, column by column (Arrow arrays)."""
+
+    def __init__(self, path: Path, table: pa.Table, *, header_rows: int,
+                 row_numbers: list[int] | None = None) -> None:
+        self.path = path
+        self._row_numbers = row_numbers
+        self.n = table.num_rows
+        self.header_rows = header_rows
+        self.columns: dict[str, pa.Array] = {}
+        for name, col in zip(table.column_names, table.columns, strict=True):
+            arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+            if pa.types.is_dictionary(arr.type):
+                arr = arr.dictionary_decode()
+            self.columns[name.strip()] = arr
+        self._pylists: dict[str, list[Any]] = {}
+        self._fixed: dict[tuple[str, int], tuple[Fixed, np.ndarray, np.ndarray]] = {}
+        if "project_id" in self.columns:
+            ids = self.columns["project_id"]
+            self.project_ids = pc.cast(ids, pa.string()) if not pa.types.is_string(ids.type) else ids
+        else:
+            self.project_ids = pa.array([str(i + 1) for i in range(self.n)], pa.string())
+
+    def row_number(self, i: int) -> int:
+        """Row ``i`` as the file shows it: the spreadsheet row (header is row 1) for CSV and XLSX,
+        the 1-based record number for Parquet."""
+        if self._row_numbers is not None:
+            return self._row_numbers[i]
+        return i + 1 + self.header_rows
+
+    def has(self, name: str) -> bool:
+        return name in self.columns
+
+    def cell(self, name: str, i: int) -> Any:
+        """One cell as the engine reads a config value: int, Decimal, str or None (floats as their repr)."""
+        arr = self.columns.get(name)
+        if arr is None:
+            return None
+        if name not in self._pylists:
+            self._pylists[name] = arr.to_pylist() if len(arr) < 50_000 else []
+        lst = self._pylists[name]
+        v = lst[i] if lst else arr[i].as_py()
+        if isinstance(v, float):
+            return repr(v)
+        if isinstance(v, str) and not v.strip():
+            return None
+        return v
+
+    def present(self, name: str) -> np.ndarray:
+        arr = self.columns.get(name)
+        if arr is None:
+            return np.zeros(self.n, dtype=bool)
+        valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
+        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+            blank = pc.equal(pc.utf8_trim_whitespace(arr), "").fill_null(True)
+            valid &= ~np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+        return valid
+
+    def fixed(self, name: str, scale: int) -> tuple[Fixed, np.ndarray, np.ndarray]:
+        """The column as exact integers at ``scale``: (values, present, ok).
+
+        ``ok`` is False where a present cell cannot be read exactly in int64 fixed point by the fast
+        path (``1,135.00``, ``1e3``, a value finer than ``scale``, a value too large); those rows fall
+        back to the engine, which reads them its own way or reports them.
+        """
+        key = (name, scale)
+        if key not in self._fixed:
+            self._fixed[key] = parse_fixed(self.columns[name], scale, self.present(name))
+        return self._fixed[key]
+
+
+def parse_fixed(arr: pa.Array, scale: int, present: np.ndarray) -> tuple[Fixed, np.ndarray, np.ndarray]:
+    n = len(arr)
+    t = arr.type
+    if pa.types.is_integer(t):
+        v = np.asarray(arr.fill_null(0).to_numpy(zero_copy_only=False)).astype(np.int64, copy=False)
+        m = 10**scale
+        ok = np.abs(v) <= LIMIT // m
+        return Fixed(np.where(ok, v, 0) * m, scale), present, ok | ~present
+    if pa.types.is_decimal(t):
+        return _parse_decimal(arr, scale, present)
+    if pa.types.is_floating(t):
+        arr = pa.array([None if x is None else repr(x) for x in arr.to_pylist()], pa.string())
+        t = arr.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return _parse_strings(arr, scale, present)
+    return Fixed(np.zeros(n, dtype=np.int64), scale), present, ~present
+
+
+def _parse_decimal(arr: pa.Array, scale: int, present: np.ndarray) -> tuple[Fixed, np.ndarray, np.ndarray]:
+    """Arrow decimal128 → int64 at ``scale`` exactly, through the 128-bit buffer (no float, no string)."""
+    t = arr.type
+    if not isinstance(t, pa.Decimal128Type) or t.scale > scale:
+        return _parse_strings(pc.cast(arr, pa.string()), scale, present)
+    buf = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset: 2 * (arr.offset + len(arr))]
+    lo = buf[0::2]
+    hi = buf[1::2]
+    fits = ((hi == 0) & (lo >= 0)) | ((hi == -1) & (lo < 0))
+    m = 10 ** (scale - t.scale)
+    fits &= np.abs(lo) <= LIMIT // m
+    v = np.where(fits & present, lo, 0) * m
+    return Fixed(v, scale), present, fits | ~present
+
+
+def _parse_strings(arr: pa.Array, scale: int, present: np.ndarray) -> tuple[Fixed, np.ndarray, np.ndarray]:
+    """Plain decimal text (``-12.5``, ``80%``) → int64 at ``scale``; anything else is left to the engine."""
+    n = len(arr)
+    s = pc.utf8_trim_whitespace(arr.cast(pa.string()))
+    pct = pc.ends_with(s, "%").fill_null(False)
+    body = pc.if_else(pct, pc.utf8_slice_codeunits(s, 0, -1), s)
+    body = pc.utf8_trim_whitespace(body)
+    ok = pc.match_substring_regex(body, _NUMBER).fill_null(False)
+    safe = pc.if_else(ok, body, "0")
+    ipart = pc.replace_substring_regex(safe, r"\..*$", "")
+    fpart = pc.replace_substring_regex(pc.replace_substring_regex(safe, r"^[^.]*\.?", ""), r"0+$", "")
+    flen = np.asarray(pc.utf8_length(fpart).to_numpy(zero_copy_only=False))
+    ilen = np.asarray(pc.utf8_length(pc.replace_substring(ipart, "-", "")).to_numpy(zero_copy_only=False))
+    okn = np.asarray(ok.to_numpy(zero_copy_only=False), dtype=bool)
+    pctn = np.asarray(pct.to_numpy(zero_copy_only=False), dtype=bool)
+    eff = np.where(pctn, scale - 2, scale)
+    okn &= (eff >= 0) & (flen <= eff) & (ilen + eff <= 18)
+    v = np.zeros(n, dtype=np.int64)
+    for e in np.unique(eff[okn]) if okn.any() else ():
+        sel = okn & (eff == e)
+        padded = pc.utf8_rpad(fpart, width=int(e), padding="0") if e > 0 else pc.cast(pa.nulls(n), pa.string()).fill_null("")
+        digits = pc.binary_join_element_wise(ipart, padded, "")
+        digits = pc.if_else(pa.array(sel), digits, "0")
+        v = np.where(sel, np.asarray(pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)), v)
+    return Fixed(v, scale), present, okn | ~present
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading files
+# ------------------------------------------------------------------------------------------------
+
+
+def read_portfolio(path: str | Path) -> Portfolio:
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ConfigError(f"cannot read a portfolio from a {suffix or 'suffix-less'} file; "
+                          "expected .csv, .xlsx or .parquet", file=str(p))
+    if not p.is_file():
+        raise ConfigError("portfolio file not found", file=str(p))
+    try:
+        if suffix == ".csv":
+            return Portfolio(p, _read_csv(p), header_rows=1)
+        if suffix == ".xlsx":
+            table, numbers = _read_xlsx(p)
+            return Portfolio(p, table, header_rows=1, row_numbers=numbers)
+        import pyarrow.parquet as pq
+
+        return Portfolio(p, pq.read_table(p), header_rows=0)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise ConfigError(f"cannot read the portfolio: {exc}", file=str(p)) from None
+
+
+def _header(p: Path) -> list[str]:
+    with p.open(newline="", encoding="utf-8-sig") as fh:
+        row = next(csv.reader(fh), None)
+    if not row:
+        raise ConfigError("the portfolio has no header row", file=str(p), path="row 1")
+    names = [c.strip() for c in row]
+    dup = sorted({c for c in names if names.count(c) > 1})
+    if dup:
+        raise ConfigError(f"duplicate column(s) {', '.join(dup)}", file=str(p), path="row 1 (header)")
+    return names
+
+
+def _read_csv(p: Path) -> pa.Table:
+    import pyarrow.csv as pcsv
+
+    names = _header(p)
+    return pcsv.read_csv(
+        p,
+        read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+        convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in names},
+                                            null_values=[""], strings_can_be_null=True),
+    )
+
+
+def _read_xlsx(p: Path) -> tuple[pa.Table, list[int]]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise ConfigError(f"cannot read the workbook: {exc}", file=str(p)) from None
+    try:
+        ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if not header:
+            raise ConfigError("the portfolio has no header row", file=str(p), path="row 1")
+        names = ["" if h is None else str(h).strip() for h in header]
+        dup = sorted({c for c in names if c and names.count(c) > 1})
+        if dup:
+            raise ConfigError(f"duplicate column(s) {', '.join(dup)}", file=str(p), path="row 1 (header)")
+        cols: list[list[str | None]] = [[] for _ in names]
+        numbers: list[int] = []
+        for r, row in enumerate(rows, start=2):
+            if row is None or all(v is None for v in row):
+                continue  # blank (often merely formatted) rows are not projects
+            numbers.append(r)
+            for j in range(len(names)):
+                cols[j].append(_str_or_none(row[j]) if j < len(row) else None)
+    finally:
+        wb.close()
+    keep = [(n, c) for n, c in zip(names, cols, strict=True) if n]
+    return pa.table({n: pa.array(c, pa.string()) for n, c in keep}), numbers
+
+
+def decimal_value(v: Any) -> Decimal:
+    from ..numbers import to_decimal
+
+    return to_decimal(v)

@@ -1,0 +1,180 @@
+"""Per-row evaluation through the real engine: one portfolio row → an EvaluationConfig → engine.evaluate.
+
+This is the fallback for rows (or packs) the columnar program cannot do exactly, and the reference
+the columnar results are tested against. Errors keep the engine's words; their key paths are
+turned back into the portfolio's row number and column name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..config import EvaluationConfig, Rating, _fraction
+from ..errors import ConfigError, ErrorGroup, JixiaoError
+from ..model import Override
+from ..numbers import to_decimal
+from .compile import Layout
+from .portfolio import Portfolio
+
+
+@attrs.frozen(kw_only=True)
+class RowError:
+    row: int
+    project_id: str
+    column: str
+    kind: str
+    message: str
+
+
+def row_config(portfolio: Portfolio, layout: Layout, i: int, template: EvaluationConfig | None,
+               *, errors: list[RowError], pid: str) -> EvaluationConfig | None:
+    """The evaluation config of row ``i``: the template's inputs and ratings, overridden by the row's cells."""
+    row_no = portfolio.row_number(i)
+    problems: list[RowError] = []
+    inputs: dict[str, Any] = dict(template.inputs) if template else {}
+    ratings: dict[str, Rating] = dict(template.ratings) if template else {}
+    overrides: dict[str, Override] = dict(template.overrides) if template else {}
+    for name, col in layout.scalars.items():
+        v = portfolio.cell(col, i)
+        if v is not None:
+            inputs[name] = v
+    for name, rows in layout.tables.items():
+        table = []
+        for _label, cols in rows.items():
+            cells = {c: portfolio.cell(colname, i) for c, colname in cols.items()}
+            cells = {c: (str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
+                     for c, v in cells.items() if v is not None}
+            if cells:
+                table.append(cells)
+        if table:
+            inputs[name] = table
+    for name, spec in layout.surveys.items():
+        answers = {a: portfolio.cell(col, i) for a, col in spec["answers"].items()}
+        answers = {a: v for a, v in answers.items() if v is not None}
+        extra = {f: portfolio.cell(spec[f], i) for f in ("responses", "question", "single_choice") if f in spec}
+        extra = {f: v for f, v in extra.items() if v is not None}
+        if answers or extra:
+            base = dict(inputs.get(name, {})) if isinstance(inputs.get(name), dict) else {}
+            if answers:
+                base["answers"] = answers
+            if "single_choice" in extra:
+                sc = str(extra["single_choice"]).strip().lower()
+                if sc not in ("true", "false", "1", "0"):
+                    problems.append(RowError(row=row_no, project_id=pid, column=spec["single_choice"],
+                                             kind="configuration error",
+                                             message=f"expected true or false, got {extra['single_choice']!r}"))
+                extra["single_choice"] = sc in ("true", "1")
+            base.update(extra)
+            inputs[name] = base
+    per = layout.per_code
+    for code, col in per.get("rating", {}).items():
+        v = portfolio.cell(col, i)
+        reason_col = per.get("reason", {}).get(code)
+        reason = portfolio.cell(reason_col, i) if reason_col else None
+        band_col = per.get("band", {}).get(code)
+        band = portfolio.cell(band_col, i) if band_col else None
+        if v is None:
+            continue
+        try:
+            value = _fraction(v, f"$.ratings.{code}.rating", str(portfolio.path))
+        except JixiaoError as exc:
+            problems.append(RowError(row=row_no, project_id=pid, column=col, kind=exc.kind, message=exc.message))
+            continue
+        ratings[code] = Rating(value=value, band=None if band is None else str(band),
+                               reason="" if reason is None else str(reason), path=f"$.ratings.{code}")
+    for code, col in per.get("mark", {}).items():
+        v = portfolio.cell(col, i)
+        if v is not None:
+            old = ratings.get(code)
+            ratings[code] = attrs.evolve(old, mark=str(v)) if old else Rating(mark=str(v), path=f"$.ratings.{code}")
+    for code, col in per.get("override", {}).items():
+        v = portfolio.cell(col, i)
+        if v is None:
+            continue
+        reason_col = per.get("override_reason", {}).get(code)
+        reason = portfolio.cell(reason_col, i) if reason_col else None
+        if reason is None or not str(reason).strip():
+            problems.append(RowError(row=row_no, project_id=pid, column=reason_col or f"override_reason.{code}",
+                                     kind="configuration error",
+                                     message=f"an override of {code} needs a written reason"))
+            continue
+        try:
+            overrides[code] = Override(score=to_decimal(v), reason=str(reason))
+        except Exception:
+            problems.append(RowError(row=row_no, project_id=pid, column=col, kind="configuration error",
+                                     message=f"expected a number, got {v!r}"))
+    if problems:
+        errors.extend(problems)
+        return None
+    base = template.base if template else portfolio.path.parent
+    return EvaluationConfig(
+        file=f"{portfolio.path.name} row {row_no}", base=Path(base), pack_name=None, pack_path=None,
+        project={"project_id": pid}, inputs=inputs, ratings=ratings, overrides=overrides, notes={},
+        sha256="", disable=())
+
+
+_TABLE_PATH = re.compile(r"^\$\.inputs\.([^.\[]+)\[(\d+)\](?:\.(.+))?$")
+
+
+def column_of(exc: JixiaoError, layout: Layout, portfolio: Portfolio, i: int) -> str:
+    """The portfolio column an engine error points at (``$.inputs.budget[2].actual`` → ``budget[3].actual``)."""
+    path = exc.path or ""
+    if exc.file and not exc.file.startswith(portfolio.path.name):
+        return f"{exc.file}: {path}" if path else exc.file  # e.g. the template's CSV table
+    if m := _TABLE_PATH.match(path):
+        name, idx, col = m[1], int(m[2]), m[3]
+        present = [label for label, cols in layout.tables.get(name, {}).items()
+                   if any(portfolio.cell(c, i) is not None for c in cols.values())]
+        label = present[idx] if idx < len(present) else idx + 1
+        return f"{name}[{label}].{col}" if col else f"{name}[{label}]"
+    if path.startswith("$.inputs."):
+        return path[len("$.inputs."):]
+    for section, prefix in (("ratings", "rating"), ("overrides", "override")):
+        if path.startswith(f"$.{section}."):
+            code = path[len(f"$.{section}."):].split(".", 1)[0]
+            return f"{prefix}.{code}"
+    return path
+
+
+def evaluate_row(pack: Any, registry: Any, portfolio: Portfolio, layout: Layout, i: int,
+                 template: EvaluationConfig | None, errors: list[RowError], pid: str) -> Any:
+    """The engine's result for row ``i``, or None after recording its errors."""
+    from ..engine import evaluate
+
+    cfg = row_config(portfolio, layout, i, template, errors=errors, pid=pid)
+    if cfg is None:
+        return None
+    try:
+        return evaluate(pack, cfg, registry)
+    except JixiaoError as exc:
+        excs = exc.errors if isinstance(exc, ErrorGroup) else [exc]
+        for e in excs:
+            errors.append(RowError(row=portfolio.row_number(i), project_id=pid,
+                                   column=column_of(e, layout, portfolio, i), kind=e.kind, message=e.message))
+        return None
+
+
+def check_codes(layout: Layout, pack: Any, file: str) -> None:
+    """A rating or override column for a code the pack does not have is a header mistake (exit 2)."""
+    codes = {leaf.code for leaf in pack.leaves()}
+    bad = [col for per in layout.per_code.values() for code, col in per.items() if code not in codes]
+    if bad:
+        raise ConfigError(f"column(s) {', '.join(sorted(bad))} name no indicator of pack {pack.name!r}",
+                          file=file, path="header")
+
+
+def known_inputs(pack: Any, registry: Any) -> set[str]:
+    from ..engine import required_inputs
+
+    names = {spec.name for spec in pack.inputs}
+    names |= {req.name for _, req in required_inputs(pack, registry) if req.name}
+    return names
+
+
+def as_mapping(x: Any) -> Mapping[str, Any]:
+    return x if isinstance(x, Mapping) else {}

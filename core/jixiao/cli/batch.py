@@ -1,0 +1,89 @@
+"""``jixiao batch PACK PORTFOLIO -o RESULTS``: evaluate every project of a portfolio with one pack."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+SHOWN_ERRORS = 20
+
+
+@click.command("batch")
+@click.argument("pack_or_config")
+@click.argument("portfolio", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Results file: .csv, .xlsx, .parquet or .jsonl (written whole or not at all).")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False),
+              help="Error file (.csv): one line per problem, with row and column. "
+                   "Default when a row fails: RESULTS-stem.errors.csv beside the results.")
+@click.option("--summary", "summary_path", type=click.Path(dir_okay=False),
+              help="Summary (.json or .md): grade distribution, per-indicator mean and median, ranking.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no notes on stderr (errors still printed).")
+@click.option("--disable", multiple=True, metavar="NAME", help="Skip a plugin without importing it (repeatable).")
+def command(pack_or_config: str, portfolio: str, output: str, errors_path: str | None, summary_path: str | None,
+            quiet: bool, disable: tuple[str, ...]) -> int:
+    """Evaluate PORTFOLIO (CSV, XLSX or Parquet; one row per project) with a pack.
+
+    PACK_OR_CONFIG is a registered pack name, a pack .toml, or an evaluation .toml used as a
+    template (its inputs and ratings are defaults; a row's cells override them). Column naming:
+    docs/batch.md. Exit 3 when any row failed (the others are still written).
+
+    \b
+    jixiao batch shanghai-consumer-protection-2018 projects.parquet -o results.parquet
+    jixiao batch evaluation.toml projects.xlsx -o results.xlsx --summary summary.md
+    """
+    from ..batch import run_batch
+    from ..errors import EXIT_DATA
+    from ..plugins import Registry
+
+    show = not quiet and sys.stderr.isatty()
+    with _Progress(show) as progress:
+        outcome = run_batch(pack_or_config, portfolio, output, errors_path=errors_path, summary_path=summary_path,
+                            registry=Registry(disabled=disable), progress=progress)
+    if outcome.ignored_columns and not quiet:
+        click.echo("note: columns that name no input of the pack were ignored: "
+                   + ", ".join(outcome.ignored_columns), err=True)
+    if not quiet:
+        how = (f"{outcome.projects - outcome.engine_rows} columnar, {outcome.engine_rows} through the engine")
+        click.echo(f"wrote {output}: {outcome.scored} of {outcome.projects} projects scored ({how})", err=True)
+    if outcome.errors:
+        from ..batch import default_errors_path
+
+        rows = len({e.row for e in outcome.errors})
+        for e in outcome.errors[:SHOWN_ERRORS]:
+            click.echo(f"jixiao: {e.kind}: {portfolio}: row {e.row}, column {e.column}: {e.message}", err=True)
+        if len(outcome.errors) > SHOWN_ERRORS:
+            click.echo(f"… and {len(outcome.errors) - SHOWN_ERRORS} more", err=True)
+        click.echo(f"jixiao: {rows} row(s) failed; see {errors_path or default_errors_path(output)}", err=True)
+        return EXIT_DATA
+    return 0
+
+
+class _Progress:
+    """A rich progress bar on stderr (only on a terminal and without --quiet)."""
+
+    def __init__(self, show: bool) -> None:
+        self.show = show
+        self.bar = None
+
+    def __enter__(self):
+        if not self.show:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self.bar.__enter__()
+
+        def start(label: str, total: int):
+            task = self.bar.add_task(label, total=total)
+            return lambda k: self.bar.advance(task, k)
+
+        return start
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        return False
