@@ -177,9 +177,7 @@ def render_markdown(result, *, lang: str = "zh", doc: dict[str, Any] | None = No
         facts.append(f"{L('score')} {ind['score']}")
         out.append("；".join(facts) if lang == "zh" else "; ".join(facts))
         out.append("")
-        trace = ind["trace"] or ""
-        # A code span shows the working exactly as evaluators write it (no Markdown escapes in it).
-        out.append(f"【`{trace}`】" if "`" not in trace else f"【{e(trace)}】")
+        out.append(f"【{e(ind['trace'])}】")
         if ind["override"]:
             ov = ind["override"]
             out.append("")
