@@ -1,5 +1,9 @@
 """Built-in scoring methods. Each returns the raw score and the working's right-hand side;
-the core clamps to [0, standard score], rounds and prefixes the rounded score."""
+the core clamps to [0, standard score], rounds and prefixes the rounded score.
+
+Every method documents its formula, parameters and an example here and in docs/scoring-methods.md;
+``check_params`` returns one sentence per invalid parameter (run by ``jixiao validate``).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+import attrs
+
+from ..errors import ConfigError, DataError
 from ..hookspecs import hookimpl
 from ..model import ScoreOutcome
-from ..numbers import HUNDRED, ONE, ZERO, fmt_number, fmt_percent, fmt_percent_short, to_decimal
+from ..numbers import CONTEXT, HUNDRED, ONE, ZERO, fmt_number, fmt_percent, fmt_percent_short, to_decimal
 from ..types import ScoreInput, ScoringMethod
 
 
@@ -110,20 +117,425 @@ def rating_times_standard(si: ScoreInput) -> ScoreOutcome:
                         gap=gap, reason="rating" if gap > 0 else "")
 
 
-# -- full if met (达标法 / 0-1法) ---------------------------------------------------------------
+# -- threshold / full if met (达标法 / 0-1法) ---------------------------------------------------
+
+_MET_SIGN = {">=": ("≥", "<"), ">": (">", "≤"), "<=": ("≤", ">"), "<": ("<", "≥"), "=": ("=", "≠")}
 
 
-def full_if_met(si: ScoreInput) -> ScoreOutcome:
+def _comparator(si: ScoreInput) -> str:
+    """How the value must relate to the benchmark: ``direction`` wins, else the target's comparator."""
+    d = si.params.get("direction")
+    if d is not None:
+        return "<=" if d == "lower" else ">="
+    if si.target is not None:
+        return si.target.comparator
+    return ">="
+
+
+def _meets(v: Decimal, b: Decimal, comparator: str) -> bool:
+    return {">=": v >= b, ">": v > b, "<=": v <= b, "<": v < b, "=": v == b}[comparator]
+
+
+def _partial(si: ScoreInput) -> tuple[Decimal, str]:
+    """The score when a threshold is missed: points (``2``) or a share of the standard (``"50%"``)."""
+    raw = si.params.get("partial", 0)
+    if isinstance(raw, str) and raw.strip().endswith("%"):
+        share = to_decimal(raw)
+        return si.standard_score * share, f"{fmt_number(si.standard_score)}*{fmt_percent_short(share)}"
+    pts = to_decimal(raw)
+    return pts, fmt_number(pts)
+
+
+def threshold(si: ScoreInput) -> ScoreOutcome:
     std, v, b = si.standard_score, _num(si), _benchmark(si)
-    lower = _lower_is_better(si)
-    met = v <= b if lower else v >= b
-    sign = ("≤" if met else ">") if lower else ("≥" if met else "<")
+    comp = _comparator(si)
+    met = _meets(v, b, comp)
+    sign = _MET_SIGN[comp][0 if met else 1]
     cond = f"{value_text(si, v)}{sign}{cond_text(si, b)}"
     if met:
         return ScoreOutcome(score=std, expression=f"{fmt_number(std)}（{cond}）", benchmark=b, gap=ZERO)
-    partial = to_decimal(si.params.get("partial", 0))
-    return ScoreOutcome(score=partial, expression=f"{fmt_number(partial)}（{cond}）", benchmark=b,
-                        gap=(v - b) if lower else (b - v), reason="not_met")
+    partial, partial_text = _partial(si)
+    return ScoreOutcome(score=partial, expression=f"{partial_text}（{cond}）", benchmark=b,
+                        gap=abs(v - b), reason="not_met")
+
+
+full_if_met = threshold
+"""The original name of :func:`threshold`, kept for packs that use it."""
+
+
+def check_threshold(params: Mapping[str, Any]) -> list[str]:
+    probs = _check_direction(params)
+    if "benchmark" in params:
+        probs += _check_number(params, "benchmark", negative_ok=True)
+    if "partial" in params:
+        raw = params["partial"]
+        try:
+            d = to_decimal(raw)
+        except Exception:
+            return probs + [f"partial must be points (2) or a share of the standard score (\"50%\"), got {raw!r}"]
+        if d < 0:
+            probs.append("partial cannot be negative")
+        elif isinstance(raw, str) and raw.strip().endswith("%") and d > 1:
+            probs.append("partial as a share of the standard score cannot exceed 100%")
+    return probs
+
+
+def _check_direction(params: Mapping[str, Any]) -> list[str]:
+    if "direction" in params and params["direction"] not in ("higher", "lower"):
+        return [f"direction must be 'higher' or 'lower', got {params['direction']!r}"]
+    return []
+
+
+def _check_number(params: Mapping[str, Any], key: str, *, negative_ok: bool = False,
+                  positive: bool = False) -> list[str]:
+    raw = params[key]
+    try:
+        d = to_decimal(raw)
+    except Exception:
+        return [f"{key} must be a number or a percentage, got {raw!r}"]
+    if not d.is_finite():
+        return [f"{key} must be a finite number, got {raw!r}"]
+    if positive and d <= 0:
+        return [f"{key} must be greater than 0, got {raw!r}"]
+    if not negative_ok and d < 0:
+        return [f"{key} cannot be negative, got {raw!r}"]
+    return []
+
+
+# -- proportional (比率法) -------------------------------------------------------------------------
+
+
+def proportional(si: ScoreInput) -> ScoreOutcome:
+    """value ÷ target × std (higher is better) or target ÷ value × std (lower is better), capped."""
+    std, v, b = si.standard_score, _num(si), _benchmark(si)
+    lower = _lower_is_better(si)
+    std_t, vt = fmt_number(std), value_text(si, v)
+    if (v <= b) if lower else (v >= b):
+        return ScoreOutcome(score=std, expression=f"{std_t}（{vt}{'≤' if lower else '≥'}{cond_text(si, b)}）",
+                            benchmark=b, gap=ZERO)
+    gap = (v - b) if lower else (b - v)
+    if b <= 0:
+        # A ratio to a target of 0 or below means nothing (0 ÷ v, or two negatives giving more than 100%):
+        # missing such a target scores 0.
+        return ScoreOutcome(score=ZERO, expression=f"0（{vt}{'>' if lower else '<'}{cond_text(si, b)}）",
+                            benchmark=b, gap=gap, reason="below_benchmark")
+    bt = bench_text(si, b)
+    if lower:
+        # v > b > 0 here, so the ratio is well defined.
+        score = CONTEXT.multiply(CONTEXT.divide(b, v), std)
+        expr = f"{bt}/{vt}*{std_t}"
+    else:
+        score = CONTEXT.multiply(CONTEXT.divide(v, b), std)
+        expr = f"{vt}*{std_t}" if b == ONE else f"{vt}/{bt}*{std_t}"
+    return ScoreOutcome(score=score, expression=expr, benchmark=b, gap=gap, reason="below_benchmark")
+
+
+def check_proportional(params: Mapping[str, Any]) -> list[str]:
+    probs = _check_direction(params)
+    if "benchmark" in params:
+        probs += _check_number(params, "benchmark", negative_ok=True)
+    return probs
+
+
+# -- rate × standard (the national self-evaluation form's 预算执行率) ---------------------------------
+
+
+def rate_times_standard(si: ScoreInput) -> ScoreOutcome:
+    """std × rate; the core caps it at the standard score (``min(10,10*103.22%)``)."""
+    std, v = si.standard_score, _num(si)
+    gap = ONE - v if v < ONE else ZERO
+    return ScoreOutcome(score=CONTEXT.multiply(std, v), expression=f"{fmt_number(std)}*{value_text(si, v)}",
+                        benchmark=ONE, gap=gap, reason="below_benchmark" if gap > 0 else "")
+
+
+# -- banded (区间法) ------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Band:
+    """One band of a banded method: ``lower`` to ``upper`` (``None``: unbounded) with explicit inclusion."""
+
+    lower: Decimal | None
+    upper: Decimal | None
+    lower_inclusive: bool = True
+    upper_inclusive: bool = False
+    points: Decimal | None = None
+    fraction: Decimal | None = None
+    name: str = ""
+    where: str = ""
+
+    def contains(self, v: Decimal) -> bool:
+        if self.lower is not None and (v < self.lower or (v == self.lower and not self.lower_inclusive)):
+            return False
+        if self.upper is not None and (v > self.upper or (v == self.upper and not self.upper_inclusive)):
+            return False
+        return True
+
+
+def _parse_bands(raw: Any, *, key: str = "bands", need_score: bool = True,
+                 defaults: tuple[bool, bool] = (True, False)) -> tuple[list[Band], list[str]]:
+    """Bands from pack parameters, with a sentence for each malformed one."""
+    probs: list[str] = []
+    if not isinstance(raw, (list, tuple)) or not raw:
+        return [], [f"{key} must be a non-empty array of tables like {{ lower = \"90%\", points = 5 }}"]
+    bands = []
+    for i, entry in enumerate(raw):
+        where = f"{key}[{i}]"
+        if not isinstance(entry, Mapping):
+            probs.append(f"{where} must be a table like {{ lower = \"90%\", upper = \"100%\", points = 5 }}")
+            continue
+        allowed = {"lower", "upper", "lower_inclusive", "upper_inclusive", "name", "name_en"}
+        allowed |= {"points", "fraction"} if need_score else set()
+        for k in entry:
+            if k not in allowed:
+                probs.append(f"{where}: unknown key {k!r}; expected {', '.join(sorted(allowed))}")
+        nums: dict[str, Decimal | None] = {}
+        ok = True
+        for k in ("lower", "upper", "points", "fraction"):
+            if k not in entry:
+                nums[k] = None
+                continue
+            try:
+                nums[k] = to_decimal(entry[k])
+                if not nums[k].is_finite():
+                    raise ValueError
+            except Exception:
+                probs.append(f"{where}.{k} must be a number or a percentage, got {entry[k]!r}")
+                ok = False
+        for k in ("lower_inclusive", "upper_inclusive"):
+            if k in entry and not isinstance(entry[k], bool):
+                probs.append(f"{where}.{k} must be true or false, got {entry[k]!r}")
+                ok = False
+        if not ok:
+            continue
+        if need_score and (nums["points"] is None) == (nums["fraction"] is None):
+            probs.append(f"{where} needs exactly one of points (fixed points) or fraction (share of the standard)")
+            continue
+        if nums["points"] is not None and nums["points"] < 0:
+            probs.append(f"{where}.points cannot be negative")
+        if nums["fraction"] is not None and not (0 <= nums["fraction"] <= 1):
+            probs.append(f"{where}.fraction must lie between 0% and 100%")
+        band = Band(lower=nums["lower"], upper=nums["upper"],
+                    lower_inclusive=entry.get("lower_inclusive", defaults[0]),
+                    upper_inclusive=entry.get("upper_inclusive", defaults[1]),
+                    points=nums["points"], fraction=nums["fraction"], name=str(entry.get("name", "")),
+                    where=where)
+        if band.lower is not None and band.upper is not None:
+            if band.lower > band.upper or (band.lower == band.upper and not (band.lower_inclusive
+                                                                                and band.upper_inclusive)):
+                probs.append(f"{where} is empty: lower {fmt_number(band.lower)} is not below upper "
+                             f"{fmt_number(band.upper)}")
+                continue
+        bands.append(band)
+    return bands, probs
+
+
+def _band_order_problems(bands: list[Band]) -> list[str]:
+    """Gaps and overlaps between bands, as sentences (bands may be written in any order)."""
+    probs: list[str] = []
+    ordered = sorted(bands, key=lambda b: (b.lower is not None, b.lower if b.lower is not None else ZERO,
+                                           not b.lower_inclusive))
+    for a, b in zip(ordered, ordered[1:]):
+        if b.lower is None or a.upper is None:
+            probs.append(f"{a.where} and {b.where} overlap (both unbounded on the same side)")
+            continue
+        if a.upper < b.lower:
+            probs.append(f"gap between {a.where} (up to {fmt_number(a.upper)}) and {b.where} "
+                         f"(from {fmt_number(b.lower)})")
+        elif a.upper > b.lower:
+            probs.append(f"{a.where} and {b.where} overlap between {fmt_number(b.lower)} and {fmt_number(a.upper)}")
+        elif a.upper_inclusive and b.lower_inclusive:
+            probs.append(f"{a.where} and {b.where} both include {fmt_number(a.upper)}: set upper_inclusive = false "
+                         f"on one or lower_inclusive = false on the other")
+        elif not a.upper_inclusive and not b.lower_inclusive:
+            probs.append(f"{fmt_number(a.upper)} lies in neither {a.where} nor {b.where}: one of them must include it")
+    return probs
+
+
+def check_banded(params: Mapping[str, Any]) -> list[str]:
+    if "bands" not in params:
+        return ["banded needs bands = [{ lower = …, upper = …, points = … }, …]"]
+    bands, probs = _parse_bands(params["bands"])
+    return probs + _band_order_problems(bands)
+
+
+def _bound_text(si: ScoreInput, d: Decimal) -> str:
+    return cond_text(si, d)
+
+
+def banded(si: ScoreInput) -> ScoreOutcome:
+    std, v = si.standard_score, _num(si)
+    bands, probs = _parse_bands(si.params.get("bands"))
+    probs += _band_order_problems(bands)
+    code = si.indicator.code if si.indicator is not None else "?"
+    if probs:
+        raise ConfigError(f"indicator {code}: banded scoring: " + "; ".join(probs),
+                          path=f"$.indicators.{code}.score.bands")
+    hit = next((b for b in bands if b.contains(v)), None)
+    if hit is None:
+        shown = ", ".join(_describe_band(si, b) for b in bands)
+        raise DataError(f"indicator {code}: the value {value_text(si, v)} lies in none of the bands of its banded "
+                        f"scoring ({shown})", file=si.file, path=f"value of indicator {code}",
+                        hint="the pack's bands should cover every value the indicator can take")
+    cond = _describe_band(si, hit, v)
+    if hit.points is not None:
+        score, expr = hit.points, f"{fmt_number(hit.points)}（{cond}）"
+    else:
+        score = CONTEXT.multiply(std, hit.fraction)
+        expr = f"{fmt_number(std)}*{fmt_percent_short(hit.fraction)}（{cond}）"
+    # Points lost are measured from the band that gives the most points.
+    best = max(bands, key=lambda b: b.points if b.points is not None else CONTEXT.multiply(std, b.fraction))
+    reason, gap = "", ZERO
+    if best is not hit and best.lower is not None and v < best.lower:
+        reason, gap = "below_benchmark", best.lower - v
+    return ScoreOutcome(score=score, expression=expr, benchmark=best.lower, gap=gap, reason=reason)
+
+
+def _describe_band(si: ScoreInput, b: Band, v: Decimal | None = None) -> str:
+    mid = "x" if v is None else value_text(si, v)
+    lo = "" if b.lower is None else f"{_bound_text(si, b.lower)}{'≤' if b.lower_inclusive else '<'}"
+    hi = "" if b.upper is None else f"{'≤' if b.upper_inclusive else '<'}{_bound_text(si, b.upper)}"
+    return f"{lo}{mid}{hi}"
+
+
+# -- qualitative levels (5分法 and the national three-band scale) ---------------------------------
+
+FIVE_LEVELS = ("100%", "80%", "60%", "40%", "20%")
+
+THREE_BANDS = (
+    {"name": "达成", "name_en": "met", "lower": "80%", "upper": "100%"},
+    {"name": "部分达成", "name_en": "partly met", "lower": "60%", "upper": "80%"},
+    {"name": "未达成", "name_en": "not met", "lower": "0%", "upper": "60%"},
+)
+"""The national scale (财预〔2020〕10号): a value inside the named band, boundaries in both bands."""
+
+
+def _rating_path(si: ScoreInput, key: str) -> str | None:
+    return f"$.ratings.{si.indicator.code}.{key}" if si.indicator is not None else None
+
+
+def _levels(params: Mapping[str, Any]) -> list[Decimal]:
+    return [to_decimal(x) for x in params.get("levels", FIVE_LEVELS)]
+
+
+def qualitative_levels(si: ScoreInput) -> ScoreOutcome:
+    std, v = si.standard_score, _num(si)
+    levels = _levels(si.params)
+    if not si.params.get("allow_between", False) and v not in levels:
+        raise DataError(f"the rating {fmt_percent_short(v)} is not one of the levels "
+                        f"{', '.join(fmt_percent_short(x) for x in levels)}", file=si.file,
+                        path=_rating_path(si, "rating"),
+                        hint="rate at one of the levels, or let the pack set allow_between = true")
+    gap = max(levels) - v
+    return ScoreOutcome(score=CONTEXT.multiply(std, v), expression=f"{fmt_number(std)}*{fmt_percent_short(v)}",
+                        benchmark=max(levels), gap=gap, reason="rating" if gap > 0 else "")
+
+
+def check_levels(params: Mapping[str, Any]) -> list[str]:
+    probs = []
+    raw = params.get("levels", FIVE_LEVELS)
+    if not isinstance(raw, (list, tuple)) or not raw:
+        probs.append("levels must be a non-empty array of percentages like [\"100%\", \"80%\"]")
+    else:
+        for i, x in enumerate(raw):
+            try:
+                d = to_decimal(x)
+            except Exception:
+                probs.append(f"levels[{i}] must be a percentage, got {x!r}")
+                continue
+            if not (0 <= d <= 1):
+                probs.append(f"levels[{i}] must lie between 0% and 100%, got {x!r}")
+    if "allow_between" in params and not isinstance(params["allow_between"], bool):
+        probs.append(f"allow_between must be true or false, got {params['allow_between']!r}")
+    return probs
+
+
+def _three_bands(params: Mapping[str, Any]) -> tuple[list[Band], list[str]]:
+    raw = params.get("bands", THREE_BANDS)
+    bands, probs = _parse_bands(raw, need_score=False, defaults=(True, True))
+    if isinstance(raw, (list, tuple)):
+        for i, entry in enumerate(raw):
+            if isinstance(entry, Mapping) and (not isinstance(entry.get("name"), str) or not entry["name"]):
+                probs.append(f"bands[{i}] needs a name (name = \"达成\")")
+    names = [b.name for b in bands]
+    for n in sorted({n for n in names if names.count(n) > 1}):
+        probs.append(f"two bands are named {n!r}")
+    return bands, probs
+
+
+def _band_aliases(params: Mapping[str, Any]) -> dict[str, str]:
+    raw = params.get("bands", THREE_BANDS)
+    out = {}
+    for entry in raw:
+        if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
+            out[entry["name"]] = entry["name"]
+            if isinstance(entry.get("name_en"), str):
+                out[entry["name_en"]] = entry["name"]
+    return out
+
+
+def three_band(si: ScoreInput) -> ScoreOutcome:
+    std, v = si.standard_score, _num(si)
+    bands, probs = _three_bands(si.params)
+    code = si.indicator.code if si.indicator is not None else "?"
+    if probs:
+        raise ConfigError(f"indicator {code}: three_band scoring: " + "; ".join(probs),
+                          path=f"$.indicators.{code}.score.bands")
+    names = ", ".join(b.name for b in bands)
+    entered = si.measurement.inputs.get("band") or ""
+    if not entered:
+        raise ConfigError(f"indicator {code} is scored on the three-band scale: name the band the rating lies in "
+                          f"(band = one of {names})", file=si.file, path=_rating_path(si, "band"))
+    name = _band_aliases(si.params).get(entered)
+    band = next((b for b in bands if b.name == name), None)
+    if band is None:
+        raise ConfigError(f"unknown band {entered!r}; expected one of {names}", file=si.file,
+                          path=_rating_path(si, "band"))
+    if not band.contains(v):
+        raise DataError(f"the rating {fmt_percent_short(v)} lies outside the band {band.name} "
+                        f"({_describe_band(si, band)} of the standard score)", file=si.file,
+                        path=_rating_path(si, "rating"))
+    return ScoreOutcome(score=CONTEXT.multiply(std, v),
+                        expression=f"{fmt_number(std)}*{fmt_percent_short(v)}（{band.name}）",
+                        benchmark=ONE, gap=ONE - v, reason="rating" if v < ONE else "")
+
+
+def check_three_band(params: Mapping[str, Any]) -> list[str]:
+    bands, probs = _three_bands(params)
+    for b in bands:
+        for bound in (b.lower, b.upper):
+            if bound is not None and not (0 <= bound <= 1):
+                probs.append(f"{b.where} must lie between 0% and 100% of the standard score")
+    # Bands share their boundaries (both inclusive by default), so only gaps are problems here.
+    ordered = sorted(bands, key=lambda b: b.lower if b.lower is not None else ZERO)
+    for a, b in zip(ordered, ordered[1:]):
+        if a.upper is not None and b.lower is not None and a.upper < b.lower:
+            probs.append(f"gap between {a.where} (up to {fmt_number(a.upper)}) and {b.where} "
+                         f"(from {fmt_number(b.lower)})")
+        elif a.upper is not None and b.lower is not None and a.upper > b.lower:
+            probs.append(f"{a.where} and {b.where} overlap between {fmt_number(b.lower)} and {fmt_number(a.upper)}")
+    return probs
+
+
+# -- per-item deductions (扣分法) ------------------------------------------------------------------
+
+
+def per_item_deduction(si: ScoreInput) -> ScoreOutcome:
+    """std − items × points, floored at 0 by the core (``max(0,…)``)."""
+    std, v = si.standard_score, _num(si)
+    if v < 0:
+        code = si.indicator.code if si.indicator is not None else "?"
+        raise DataError(f"indicator {code}: the number of items cannot be negative, got {fmt_number(v)}",
+                        file=si.file, path=f"value of indicator {code}")
+    pts = to_decimal(si.params.get("points", 1))
+    return ScoreOutcome(score=std - CONTEXT.multiply(v, pts), expression=f"{fmt_number(std)}-{fmt_number(v)}*"
+                        f"{fmt_number(pts)}", benchmark=ZERO, gap=v, reason="incidents" if v > 0 else "")
+
+
+def check_per_item(params: Mapping[str, Any]) -> list[str]:
+    if "points" not in params:
+        return ["per_item_deduction needs points = the points deducted per item (e.g. 0.5)"]
+    return _check_number(params, "points", positive=True)
 
 
 # -- zero incidence -----------------------------------------------------------------------------
@@ -134,6 +546,13 @@ def zero_incidence(si: ScoreInput) -> ScoreOutcome:
     if v == 0:
         return ScoreOutcome(score=std, expression=f"{fmt_number(std)}（0起）", benchmark=ZERO, gap=ZERO)
     return ScoreOutcome(score=ZERO, expression=f"0（{fmt_number(v)}起>0）", benchmark=ZERO, gap=v, reason="incidents")
+
+
+_THRESHOLD_PARAMS = {
+    "benchmark": "value the threshold compares with (default: the target)",
+    "direction": "higher or lower (default: the target's comparator; ≥ unless the target says ≤, <, > or =)",
+    "partial": "score when not met: points (2) or a share of the standard score (\"50%\"); default 0",
+}
 
 
 @hookimpl
@@ -150,10 +569,53 @@ def jixiao_scoring_methods():
             name="rating_times_standard", title="标准分×评定比例 standard × rating (5分法)",
             score=rating_times_standard, formula="score = std × rating", example="A22: 1.60=2*80%"),
         ScoringMethod(
-            name="full_if_met", title="达标法 full if met", score=full_if_met,
+            name="full_if_met", title="达标法 full if met (= threshold)", score=full_if_met,
+            check_params=check_threshold,
             formula="score = std if value meets the benchmark, else partial (default 0)",
-            params={"benchmark": "default: the target", "partial": "score when not met (default 0)"},
-            example="10.00=10（103.22%≥100%）"),
+            params=_THRESHOLD_PARAMS, example="10.00=10（103.22%≥100%）"),
+        ScoringMethod(
+            name="threshold", title="达标法/0-1法 threshold", score=threshold, check_params=check_threshold,
+            formula="score = std if value meets the benchmark (≥, >, ≤, < or = as the target says), else partial",
+            params=_THRESHOLD_PARAMS, example="0.00=0（88%<90%）; with partial = \"50%\": 2.50=5*50%（88%<90%）"),
+        ScoringMethod(
+            name="proportional", title="比率法 proportional",
+            score=proportional, check_params=check_proportional,
+            formula="score = min(std, value ÷ target × std); lower is better: min(std, target ÷ value × std)",
+            params={"benchmark": "value for full marks (default: the target)",
+                    "direction": "higher or lower (default: lower when the target's comparator is ≤ or <)"},
+            example="8.96=89.63%*10 (target 100%); 8.00=12/15*10 (target ≤12 days, actual 15)"),
+        ScoringMethod(
+            name="rate_times_standard", title="执行率×分值 rate × standard (预算执行率)",
+            score=rate_times_standard,
+            formula="score = min(std, std × rate)",
+            example="9.60=10*96.04%; 10.00=min(10,10*103.22%)"),
+        ScoringMethod(
+            name="banded", title="区间法 banded", score=banded, check_params=check_banded,
+            formula="score = the points (or share of std) of the band the value lies in",
+            params={"bands": "array of { lower, upper, lower_inclusive = true, upper_inclusive = false, "
+                             "points | fraction }; contiguous and non-overlapping; lower/upper may be omitted "
+                             "for an unbounded end"},
+            example="4.00=4（85%≤89.63%<90%）; 3.00=5*60%（80%≤82%<85%）"),
+        ScoringMethod(
+            name="qualitative_levels", title="定性分档 qualitative levels (5 levels: 100/80/60/40/20%)",
+            score=qualitative_levels, check_params=check_levels,
+            formula="score = std × rating, the rating one of the levels",
+            params={"levels": "the allowed ratings (default 100%, 80%, 60%, 40%, 20%)",
+                    "allow_between": "true lets a rating lie between the levels (default false)"},
+            example="1.60=2*80%"),
+        ScoringMethod(
+            name="three_band", title="三档评价 national three-band scale (达成/部分达成/未达成)",
+            score=three_band, check_params=check_three_band,
+            formula="score = std × rating, the rating inside its named band: 达成 80–100%, 部分达成 60–80%, 未达成 0–60%",
+            params={"bands": "array of { name, name_en, lower, upper, lower_inclusive = true, upper_inclusive = true }"
+                             " (default the national 80/60 bands; a province's 80/50 variant changes lower/upper)"},
+            example="[ratings.C1] rating = \"85%\", band = \"达成\" → 8.50=10*85%（达成）"),
+        ScoringMethod(
+            name="per_item_deduction", title="扣分法 per-item deduction", score=per_item_deduction,
+            check_params=check_per_item,
+            formula="score = max(0, std − items × points)",
+            params={"points": "points deducted per item (missing document, late case…)"},
+            example="4.00=5-2*0.5; 0.00=max(0,2-5*0.5)"),
         ScoringMethod(
             name="zero_incidence", title="零发生 zero incidence", score=zero_incidence,
             formula="score = std if no incident occurred, else 0", example="C22: 5.00=5（0起）"),
