@@ -4,7 +4,6 @@ from jixiao import (
     GradingSchemeRecord,
     IndicatorPlugin,
     Measurement,
-    Renderer,
     ScoreOutcome,
     ScoringMethod,
     hookimpl,
