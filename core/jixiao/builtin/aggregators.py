@@ -1,12 +1,16 @@
-"""The default aggregator: a node's score is the sum of its children's scores."""
+"""Built-in aggregators: the sum of children's scores (the default), the weighted mean of children's
+percentages, and the count of ordinal marks among children (a summary with no numeric score)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from fractions import Fraction
+from typing import Any
 
 from ..hookspecs import hookimpl
-from ..model import LeafResult
-from ..numbers import ZERO, fmt_fixed
+from ..model import Group, LeafResult, Pack
+from ..numbers import CONTEXT, ZERO, fmt_fixed, fmt_number, fmt_percent, to_decimal
 from ..types import AggregateInput, AggregateOutcome, Aggregator
 
 
@@ -25,6 +29,124 @@ def sum_children(ai: AggregateInput) -> AggregateOutcome:
     return AggregateOutcome(score=total, working=working)
 
 
+# -- weighted mean of percentages ----------------------------------------------------------------
+
+
+def fraction_to_decimal(f: Fraction) -> Decimal:
+    """An exact fraction as a Decimal: exact when it terminates, else to the core's 34 digits."""
+    return CONTEXT.divide(Decimal(f.numerator), Decimal(f.denominator))
+
+
+def _weights(params: Mapping[str, Any], codes: list[str]) -> dict[str, Fraction]:
+    raw = params.get("weights")
+    if raw is None:
+        return {c: Fraction(1) for c in codes}
+    return {c: Fraction(to_decimal(raw.get(c, 0))) for c in codes}
+
+
+def weighted_mean(ai: AggregateInput) -> AggregateOutcome:
+    """Σ weight × (score ÷ standard) ÷ Σ weight, times the node's standard score (100 when it has none).
+
+    Computed in exact fractions: a share of 2/3 stays 2/3 until the result is shown.
+    """
+    from ..errors import ConfigError
+
+    where = ai.group.code if ai.group else "the total"
+    children = [c for c in ai.children if not (isinstance(c, LeafResult) and c.status in ("NA", "NU"))]
+    codes = [c.code for c in children]
+    weights = _weights(ai.params, codes)
+    num = Fraction(0)
+    parts: list[str] = []
+    for c in children:
+        std = c.standard_score
+        if not isinstance(c.score, Decimal) or not std:
+            raise ConfigError(f"{where}: weighted_mean needs a numeric score and a standard score above 0 "
+                              f"for every child; {c.code} has score {c.score!r}, standard {std!r}")
+        share = Fraction(c.score) / Fraction(std)
+        num += weights[c.code] * share
+        parts.append(f"{fmt_number(fraction_to_decimal(weights[c.code]))}*{fmt_percent(fraction_to_decimal(share))}")
+    total_w = sum(weights.values(), Fraction(0))
+    if total_w == 0:
+        raise ConfigError(f"{where}: the weights of weighted_mean add up to 0")
+    scale = Fraction(ai.group.standard_score) if ai.group and ai.group.standard_score is not None else Fraction(100)
+    score = num / total_w * scale
+    working = f"({'+'.join(parts)})/{fmt_number(fraction_to_decimal(total_w))}*{fmt_number(fraction_to_decimal(scale))}"
+    return AggregateOutcome(score=fraction_to_decimal(score), working=working)
+
+
+def check_weighted_mean(group: Group, pack: Pack) -> list[str]:
+    raw = group.aggregator.params.get("weights")
+    problems = [f"weighted_mean: unexpected parameter {k!r}" for k in group.aggregator.params if k != "weights"]
+    if raw is None:
+        return problems
+    if not isinstance(raw, Mapping):
+        return problems + ["weighted_mean: weights must be a table of child code → weight"]
+    codes = {c.code for c in group.children}
+    for code, w in raw.items():
+        if code not in codes:
+            problems.append(f"weighted_mean: weight for {code!r}, which is not a child of {group.code}")
+        try:
+            if to_decimal(w) < 0:
+                problems.append(f"weighted_mean: the weight of {code} cannot be negative")
+        except Exception:
+            problems.append(f"weighted_mean: the weight of {code} must be a number, got {w!r}")
+    for code in sorted(codes - set(raw)):
+        problems.append(f"weighted_mean: no weight for child {code}")
+    return problems
+
+
+# -- counting ordinal marks -----------------------------------------------------------------------
+
+
+def _plain_letter(mark: str) -> str:
+    return mark[:-1] if mark.endswith("+") and len(mark) > 1 else mark
+
+
+def ordinal_counts(ai: AggregateInput) -> AggregateOutcome:
+    """No score: how many children scored each mark (``merge_modifiers``: B+ counts as B).
+
+    Keys follow the scale named by ``scale`` (every level present, zeros included), then the
+    non-score marks that occur (NA, NU).
+    """
+    from ..ordinal import canonical, count_marks
+
+    scale = ai.pack.scale(ai.params["scale"]) if ai.params.get("scale") else None
+    merge = bool(ai.params.get("merge_modifiers", False))
+    order: list[str] = []
+    if scale is not None:
+        for lv in scale.levels:
+            key = _plain_letter(lv) if merge else lv
+            if key not in order:
+                order.append(key)
+    marks = []
+    for c in ai.children:
+        if not isinstance(c.score, str):
+            continue
+        m = canonical(scale, c.score) if scale is not None else c.score
+        marks.append(_plain_letter(m) if merge else m)
+    counts = count_marks(marks, order)
+    working = ", ".join(f"{k} {v}" for k, v in counts.items())
+    return AggregateOutcome(score=None, working=working, counts=counts)
+
+
+def check_ordinal_counts(group: Group, pack: Pack) -> list[str]:
+    problems = [f"ordinal_counts: unexpected parameter {k!r}" for k in group.aggregator.params
+                if k not in ("scale", "merge_modifiers")]
+    name = group.aggregator.params.get("scale")
+    if name is not None and pack.scale(name) is None:
+        problems.append(f"ordinal_counts: the pack has no scale {name!r}")
+    return problems
+
+
 @hookimpl
 def jixiao_aggregators():
-    return [Aggregator(name="sum", title="求和 sum of children", aggregate=sum_children)]
+    return [
+        Aggregator(name="sum", title="求和 sum of children", aggregate=sum_children),
+        Aggregator(name="weighted_mean", title="加权平均 weighted mean of children's percentages",
+                   aggregate=weighted_mean, check=check_weighted_mean, numeric=False),
+        Aggregator(name="ordinal_counts", title="等级计数 count of ordinal marks (no numeric score)",
+                   aggregate=ordinal_counts, check=check_ordinal_counts, numeric=False),
+    ]
+
+
+__all__ = ["fraction_to_decimal", "ordinal_counts", "sum_children", "weighted_mean"]

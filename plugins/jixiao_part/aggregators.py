@@ -1,0 +1,217 @@
+"""OMB PART scoring: a section's score is the weighted share of credit its questions earned, and the
+programme's rating is the band its weighted section scores fall in — unless the programme has no
+agreed performance measures or no baseline data, which gives "Results Not Demonstrated".
+
+All arithmetic is in exact fractions (a "Large Extent" answer earns 2/3, never 0.666…); numbers are
+rounded only where they are shown. Band edges, answer credits and the override are parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from jixiao import hookimpl
+from jixiao.builtin.aggregators import fraction_to_decimal
+from jixiao.errors import ConfigError
+from jixiao.model import Group, Indicator, LeafResult, NodeResult, Pack
+from jixiao.numbers import fmt_number, quantize
+from jixiao.ordinal import canonical, non_score
+from jixiao.types import AggregateInput, AggregateOutcome, Aggregator
+
+RND = "Results Not Demonstrated"
+
+
+def frac(value: Any) -> Fraction:
+    """A parameter as an exact fraction: ``1``, ``"2/3"``, ``0.5`` (TOML Decimals), ``"50%"``."""
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    text = str(value).strip()
+    if text.endswith("%"):
+        return Fraction(text[:-1]) / 100
+    return Fraction(text)
+
+
+def show(f: Fraction, places: int = 2) -> str:
+    """A fraction as the working shows it: exact when it terminates within ``places``, else rounded."""
+    d = fraction_to_decimal(f)
+    q = quantize(d, places)
+    return fmt_number(d) if q == d else f"{fmt_number(q)}"
+
+
+def show_credit(f: Fraction) -> str:
+    return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
+
+
+# -- sections --------------------------------------------------------------------------------------
+
+
+def section_share(group: Group, children: list[Any], pack: Pack) -> tuple[Fraction | None, str]:
+    """(credit earned ÷ credit possible over the answered questions, working); N/A answers drop out."""
+    credits = {k: frac(v) for k, v in group.aggregator.params.get("credits", {}).items()}
+    weights = {k: frac(v) for k, v in (group.aggregator.params.get("weights") or {}).items()}
+    num = den = Fraction(0)
+    terms, dropped = [], []
+    for c in children:
+        if not isinstance(c, LeafResult):
+            raise ConfigError(f"{group.code}: part_section takes question leaves; {c.code} is a group")
+        scale = pack.scale(c.indicator.scale) if c.indicator.scale else None
+        if non_score(scale, c.score):
+            dropped.append(c.code)
+            continue
+        mark = canonical(scale, c.score) if scale is not None else c.score
+        if mark not in credits:
+            raise ConfigError(f"{group.code}: answer {c.score!r} to {c.code} has no credit "
+                              f"(credits: {', '.join(credits)})")
+        w = weights.get(c.code, Fraction(1))
+        num += w * credits[mark]
+        den += w
+        terms.append(show_credit(credits[mark]) if w == 1 else f"{show_credit(w)}*{show_credit(credits[mark])}")
+    if den == 0:
+        return None, "no question answered"
+    share = num / den
+    denom = show_credit(den)
+    working = f"({'+'.join(terms)})/{denom}={show(share * 100)}%"
+    if dropped:
+        working += f" ({', '.join(dropped)} N/A)"
+    return share, working
+
+
+def part_section(ai: AggregateInput) -> AggregateOutcome:
+    assert ai.group is not None
+    share, working = section_share(ai.group, list(ai.children), ai.pack)
+    if share is None:
+        return AggregateOutcome(score="NA", working=working)
+    return AggregateOutcome(score=fraction_to_decimal(share * 100), working=working)
+
+
+def check_section(group: Group, pack: Pack) -> list[str]:
+    params = group.aggregator.params
+    problems = [f"part_section: unexpected parameter {k!r}" for k in params if k not in ("credits", "weights")]
+    credits = params.get("credits")
+    if not isinstance(credits, Mapping) or not credits:
+        return problems + ["part_section: credits must map each answer to its credit (Yes = 1, No = 0)"]
+    for answer, value in credits.items():
+        try:
+            f = frac(value)
+        except (ValueError, ZeroDivisionError):
+            problems.append(f"part_section: the credit of {answer!r} must be a number or a fraction like \"2/3\"")
+            continue
+        if not 0 <= f <= 1:
+            problems.append(f"part_section: the credit of {answer!r} must lie between 0 and 1")
+    codes = {c.code for c in group.children}
+    for code, w in (params.get("weights") or {}).items():
+        if code not in codes:
+            problems.append(f"part_section: weight for {code!r}, which is not a question of {group.code}")
+        else:
+            try:
+                if frac(w) <= 0:
+                    problems.append(f"part_section: the weight of {code} must be above 0")
+            except (ValueError, ZeroDivisionError):
+                problems.append(f"part_section: the weight of {code} must be a number")
+    for child in group.children:
+        if not isinstance(child, Indicator) or not child.scale or pack.scale(child.scale) is None:
+            problems.append(f"part_section: {child.code} must be a question leaf on one of the pack's scales")
+            continue
+        for level in pack.scale(child.scale).levels:
+            if level not in credits:
+                problems.append(f"part_section: answer {level!r} of {child.code} has no credit")
+    return problems
+
+
+# -- the rating --------------------------------------------------------------------------------------
+
+
+def _share_of(child: Any, pack: Pack) -> Fraction:
+    """A section's exact share: recomputed from its answers, or the published percentage entered."""
+    if isinstance(child, NodeResult) and child.group.aggregator.name == "part_section":
+        share, _ = section_share(child.group, list(child.children), pack)
+        if share is None:
+            raise ConfigError(f"section {child.code} has no answered question")
+        return share
+    if isinstance(child, LeafResult) and isinstance(child.value, Decimal) and child.measurement.kind == "rating":
+        return Fraction(child.value)
+    if isinstance(child.score, Decimal) and child.standard_score:
+        return Fraction(child.score) / Fraction(child.standard_score)
+    raise ConfigError(f"part_rating: section {child.code} has no numeric score")
+
+
+def part_rating(ai: AggregateInput) -> AggregateOutcome:
+    params = ai.params
+    by_code = {c.code: c for c in ai.children}
+    weights = {k: frac(v) for k, v in params["weights"].items()}
+    total_w = sum(weights.values(), Fraction(0))
+    weighted = Fraction(0)
+    terms = []
+    for code, w in weights.items():
+        share = _share_of(by_code[code], ai.pack)
+        weighted += w * share
+        terms.append(f"{show_credit(w / total_w * 100)}%*{show(share * 100)}%")
+    score = weighted / total_w * 100
+    bands = sorted(((label, frac(lower)) for label, lower in params["bands"]), key=lambda b: -b[1])
+    band = next((label for label, lower in bands if score >= lower), bands[-1][0])
+    edges = {label: lower for label, lower in bands}
+    upper = [lo for _, lo in bands if lo > edges[band]]
+    where = f"{show_credit(edges[band])} ≤ {show(score)}" + (f" < {show_credit(min(upper))}" if upper else "")
+    working = f"{'+'.join(terms)}={show(score)} ({where})"
+    rnd = params.get("results_not_demonstrated")
+    if rnd:
+        missing = []
+        for code in rnd["codes"]:
+            child = by_code[code]
+            scale = ai.pack.scale(child.indicator.scale) if child.indicator.scale else None
+            mark = canonical(scale, child.score) if scale is not None else child.score
+            if mark in rnd.get("when", ("No",)):
+                missing.append(f"{code} = {child.score}")
+        if missing:
+            label = rnd.get("label", RND)
+            return AggregateOutcome(score=label, working=f"{label}: {', '.join(missing)} (override; the weighted "
+                                                         f"score {working} would give {band})")
+    return AggregateOutcome(score=band, working=f"{band}: {working}")
+
+
+def check_rating(group: Group, pack: Pack) -> list[str]:
+    params = group.aggregator.params
+    problems = [f"part_rating: unexpected parameter {k!r}" for k in params
+                if k not in ("weights", "bands", "results_not_demonstrated")]
+    codes = {c.code for c in group.children}
+    weights = params.get("weights")
+    if not isinstance(weights, Mapping) or not weights:
+        problems.append("part_rating: weights must map each section's code to its weight")
+    else:
+        for code, w in weights.items():
+            if code not in codes:
+                problems.append(f"part_rating: weight for {code!r}, which is not a child of {group.code}")
+            try:
+                if frac(w) < 0:
+                    problems.append(f"part_rating: the weight of {code} cannot be negative")
+            except (ValueError, ZeroDivisionError):
+                problems.append(f"part_rating: the weight of {code} must be a number")
+    bands = params.get("bands")
+    try:
+        lowers = [frac(lo) for _, lo in bands]
+        if not lowers or min(lowers) != 0:
+            problems.append("part_rating: the lowest band must start at 0, so every score has a rating")
+        if len(set(lowers)) != len(lowers):
+            problems.append("part_rating: two bands start at the same score")
+    except (TypeError, ValueError, ZeroDivisionError):
+        problems.append("part_rating: bands must be a list of [label, lower edge] pairs")
+    rnd = params.get("results_not_demonstrated")
+    if rnd is not None:
+        for code in rnd.get("codes", ()):
+            if code not in codes:
+                problems.append(f"part_rating: the Results Not Demonstrated override reads {code!r}, "
+                                f"which is not a child of {group.code}")
+    return problems
+
+
+@hookimpl
+def jixiao_aggregators():
+    return [
+        Aggregator(name="part_section", title="PART section score: weighted share of question credit",
+                   aggregate=part_section, check=check_section, numeric=False),
+        Aggregator(name="part_rating", title="PART rating: weighted sections, bands, Results Not Demonstrated",
+                   aggregate=part_rating, check=check_rating, numeric=False),
+    ]

@@ -1,0 +1,176 @@
+"""PEFA 2016 indicator scores from dimension scores: M1 (weakest link), M2 (Table 1) and the
+single-dimension case, with D* counted as D and NA dimensions dropped (Framework §2.1–2.2).
+
+Each aggregator reads its children's marks through their ordinal scale, so D* shows as D* on the
+dimension and never reaches the indicator score ("Aggregate indicator scores will not include an
+asterisk"). A dimension marked NU drops out like NA; an indicator whose dimensions are all NA is
+NA, and all NA or NU (at least one NU) is NU — the Framework defines NU for whole indicators only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jixiao import hookimpl
+from jixiao.errors import ConfigError
+from jixiao.model import Group, Indicator, LeafResult, Pack
+from jixiao.ordinal import level, non_score
+from jixiao.types import AggregateInput, AggregateOutcome, Aggregator
+
+from .data import LETTERS, check_m2_table, m2_table, table_key
+
+METHOD_OF = {"pefa_m1": "M1", "pefa_m2": "M2", "pefa_single": "single"}
+METHOD_NAMES = {"M1": "M1 (weakest link)", "M2": "M2 (averaging, Table 1)", "single": "single dimension"}
+
+
+def declared_method(pack: Pack, code: str) -> str | None:
+    """The method the pack's data gives an indicator (``pefa_methods``), if it gives one."""
+    methods = pack.data.get("pefa_methods") or {}
+    return methods.get(code)
+
+
+def _dimensions(ai: AggregateInput) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """(scored: code, mark as entered, level it counts as), (dropped: code, NA/NU)."""
+    scored, dropped = [], []
+    code = ai.group.code if ai.group else "the total"
+    for c in ai.children:
+        if not isinstance(c, LeafResult) or not c.indicator.scale:
+            raise ConfigError(f"{code}: PEFA aggregators take dimension leaves on an ordinal scale; "
+                              f"{c.code} is not one")
+        scale = ai.pack.scale(c.indicator.scale)
+        if scale is None:
+            raise ConfigError(f"{code}: the pack has no scale {c.indicator.scale!r} (dimension {c.code})")
+        ns = non_score(scale, c.score)
+        if ns:
+            dropped.append((c.code, ns))
+        else:
+            scored.append((c.code, str(c.score), level(scale, str(c.score))))
+    return scored, dropped
+
+
+def _not_scored(dropped: list[tuple[str, str]]) -> str:
+    return "NU" if any(s == "NU" for _, s in dropped) else "NA"
+
+
+def _args(scored, dropped) -> str:
+    text = ",".join(m for _, m, _ in scored)
+    if dropped:
+        text += "; " + ", ".join(f"{c} {s}" for c, s in dropped)
+    return text
+
+
+def weakest_link(levels: list[str]) -> str:
+    """M1: the lowest score, with "+" when any other dimension scores higher."""
+    ranks = [LETTERS.index(lv) for lv in levels]
+    low = max(ranks)
+    plus = any(r < low for r in ranks)
+    return LETTERS[low] + ("+" if plus else "")
+
+
+def averaging(levels: list[str], table: dict[str, str]) -> str:
+    """M2: the Table 1 row for this multiset of scores (order does not matter)."""
+    return table[table_key(levels)]
+
+
+def pefa_m1(ai: AggregateInput) -> AggregateOutcome:
+    scored, dropped = _dimensions(ai)
+    if not scored:
+        s = _not_scored(dropped)
+        return AggregateOutcome(score=s, working=f"{s}=M1({_args(scored, dropped)})")
+    s = weakest_link([lv for _, _, lv in scored])
+    return AggregateOutcome(score=s, working=f"{s}=M1({_args(scored, dropped)})")
+
+
+def _table(pack: Pack) -> dict[str, str]:
+    own = pack.data.get("m2_table")
+    return dict(own) if own else m2_table()
+
+
+def pefa_m2(ai: AggregateInput) -> AggregateOutcome:
+    code = ai.group.code if ai.group else "the total"
+    if ai.group is not None and declared_method(ai.pack, code) == "M1":
+        # Never reached after validation; kept so that no path applies Table 1 to an M1 indicator.
+        raise ConfigError(f"{code} is an M1 indicator: Table 1 must not be applied to it")
+    scored, dropped = _dimensions(ai)
+    if not scored:
+        s = _not_scored(dropped)
+        return AggregateOutcome(score=s, working=f"{s}=M2({_args(scored, dropped)})")
+    levels = [lv for _, _, lv in scored]
+    if len(levels) == 1:
+        # "Proceeds as if the 'not applicable' dimensions did not exist": one dimension left needs no table.
+        return AggregateOutcome(score=levels[0], working=f"{levels[0]}=M2({_args(scored, dropped)}): one scored dimension")
+    if len(levels) > 4:
+        raise ConfigError(f"{code}: M2 (Table 1) covers 2 to 4 dimensions, {code} has {len(levels)}")
+    s = averaging(levels, _table(ai.pack))
+    return AggregateOutcome(score=s, working=f"{s}=M2({_args(scored, dropped)}) [Table 1: {table_key(levels)}]")
+
+
+def pefa_single(ai: AggregateInput) -> AggregateOutcome:
+    scored, dropped = _dimensions(ai)
+    if not scored:
+        s = _not_scored(dropped)
+        return AggregateOutcome(score=s, working=s)
+    (dim, mark, lv), = scored
+    return AggregateOutcome(score=lv, working=f"{lv}={dim}({mark})")
+
+
+# -- structural checks (jixiao validate, and before every evaluation) -----------------------------
+
+
+def _check(group: Group, pack: Pack, name: str, low: int, high: int | None) -> list[str]:
+    problems: list[str] = []
+    method = METHOD_OF[name]
+    declared = declared_method(pack, group.code)
+    if declared is not None and declared != method:
+        if declared == "M1" and method == "M2":
+            problems.append(f"{group.code} uses {METHOD_NAMES['M1']} in PEFA 2016; Table 1 (M2) must not be "
+                            "applied to an M1 indicator — name the aggregator pefa_m1")
+        else:
+            problems.append(f"{group.code} uses {METHOD_NAMES.get(declared, declared)} in the pack's data, "
+                            f"but its aggregator is {name} ({METHOD_NAMES[method]})")
+    n = len(group.children)
+    if n < low or (high is not None and n > high):
+        if high is None:
+            want = f"at least {low}"
+        else:
+            want = str(low) if high == low else f"{low} to {high}"
+        problems.append(f"{name} ({METHOD_NAMES[method]}) needs {want} dimension(s); {group.code} has {n}")
+    for child in group.children:
+        if not isinstance(child, Indicator) or not child.scale:
+            problems.append(f"{name}: {child.code} must be a dimension leaf on an ordinal scale")
+            continue
+        scale = pack.scale(child.scale)
+        if scale is not None and not set(scale.levels) <= set(LETTERS):
+            problems.append(f"{name}: dimension {child.code} is on scale {scale.name!r} whose levels "
+                            f"({', '.join(scale.levels)}) are not the four-point A–D calibration")
+    if group.aggregator.params:
+        problems += [f"{name}: unexpected parameter {k!r}" for k in group.aggregator.params]
+    return problems
+
+
+def check_m1(group: Group, pack: Pack) -> list[str]:
+    return _check(group, pack, "pefa_m1", 1, None)
+
+
+def check_m2(group: Group, pack: Pack) -> list[str]:
+    problems = _check(group, pack, "pefa_m2", 2, 4)
+    own = pack.data.get("m2_table")
+    if own:
+        problems += [f"pack data: {p}" for p in check_m2_table(dict(own))]
+    return problems
+
+
+def check_single(group: Group, pack: Pack) -> list[str]:
+    return _check(group, pack, "pefa_single", 1, 1)
+
+
+@hookimpl
+def jixiao_aggregators() -> list[Any]:
+    return [
+        Aggregator(name="pefa_m1", title="PEFA M1 weakest link (最弱环节法)", aggregate=pefa_m1, check=check_m1,
+                   numeric=False),
+        Aggregator(name="pefa_m2", title="PEFA M2 averaging through Table 1 (平均法换算表)", aggregate=pefa_m2,
+                   check=check_m2, numeric=False),
+        Aggregator(name="pefa_single", title="PEFA single-dimension indicator (单维度指标)", aggregate=pefa_single,
+                   check=check_single, numeric=False),
+    ]
