@@ -119,6 +119,10 @@ def build_document(result: EvaluationResult) -> dict[str, Any]:
         }
         if item.counts:
             d["counts"] = dict(item.counts)
+        if g.aggregator.name != "sum" and item.working:
+            # A sum's working is its children's scores; any other aggregator's explains a result
+            # that cannot be read off the children (M1/M2, a weighted mean, a rating override).
+            d["trace"] = item.working
         d["children"] = [node(c, level + 1) for c in item.children]
         return d
 

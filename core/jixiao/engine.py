@@ -242,6 +242,16 @@ def check_inputs(pack: Pack, config: EvaluationConfig, registry: Registry) -> li
         errors.append(ConfigError(
             f"missing input {req.name!r} ({req.kind}), needed by indicator {leaf.code} ({leaf.name})",
             file=config.file, path=f"$.inputs.{req.name}"))
+    from .ordinal import mark_problem
+
+    for leaf in pack.leaves():  # an entered mark must be on the leaf's ordinal scale
+        scale = pack.scale(leaf.scale) if leaf.scale else None
+        rating = config.ratings.get(leaf.code)
+        if scale is not None and rating is not None:
+            problem = mark_problem(scale, rating.mark)
+            if problem:
+                at = ".mark" if rating.mark is not None else ""
+                errors.append(ConfigError(f"{leaf.code}: {problem}", file=config.file, path=f"$.ratings.{leaf.code}{at}"))
     codes = {leaf.code for leaf in pack.leaves()}
     for section, entries in (("ratings", config.ratings), ("overrides", config.overrides), ("notes", config.notes)):
         for code in entries:
@@ -277,7 +287,9 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             score: Any = outcome.score
             unrounded: Any = outcome.score
             working = f"{outcome.score}={outcome.expression}" if outcome.expression else str(outcome.score)
-            status = outcome.score if outcome.score in ("NA", "NU") else "scored"
+            from .ordinal import status_of
+
+            status = status_of(pack.scale(leaf.scale) if leaf.scale else None, outcome.score)
         else:
             score, unrounded, working = finish_score(outcome, standard, rule_set)
             status = "scored"
