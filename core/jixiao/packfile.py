@@ -125,6 +125,7 @@ def build_tree(entries: Mapping[str, Any], *, file: str | None, errors: list[Jix
                base: tuple = (), section: str = "indicators") -> tuple:
     """Turn flat ``[indicators.CODE]`` tables into the nested tree, in the order they are written."""
     parents: dict[str, str | None] = {}
+    already = len(errors)
     for code, spec in entries.items():
         where = f"$.{section}.{code}"
         if not isinstance(spec, dict):
@@ -149,7 +150,7 @@ def build_tree(entries: Mapping[str, Any], *, file: str | None, errors: list[Jix
                 break
             seen.add(cur)
             cur = parents[cur]
-    if errors:
+    if len(errors) > already:
         return ()
     children: dict[str | None, list[str]] = {}
     for code, parent in parents.items():
@@ -267,8 +268,13 @@ def _grading_scheme(raw: Any, *, file: str | None, where: str) -> GradingScheme:
                          minimum=raw.get("minimum", 0), maximum=raw.get("maximum", 100))
 
 
-def parse_pack(data: Mapping[str, Any], *, file: str | None = None, base: Path | None = None) -> Pack:
-    """Build a :class:`Pack` from a parsed pack file; every problem is collected and located."""
+def parse_pack(data: Mapping[str, Any], *, file: str | None = None, base: Path | None = None,
+               collect: list[JixiaoError] | None = None) -> Pack:
+    """Build a :class:`Pack` from a parsed pack file; every problem is collected and located.
+
+    Raises them (grouped) — or, when ``collect`` is given, appends them there and still returns the
+    best pack it can build, so that ``jixiao validate`` can go on to the semantic checks.
+    """
     errors: list[JixiaoError] = []
     top = {"schema_version", "pack", "rule_set", "inputs", "indicators", "scales", "data"}
     for key in data:
@@ -338,6 +344,11 @@ def parse_pack(data: Mapping[str, Any], *, file: str | None = None, base: Path |
             errors.append(ConfigError(f"expected a table like {{ kind = \"count\" }}, got {_type(spec)}", file=file,
                                       path=where))
             continue
+        kinds = ("number", "count", "rate", "table", "text")
+        if spec.get("kind", "number") not in kinds:
+            errors.append(ConfigError(f"kind must be one of {', '.join(kinds)}, got {spec.get('kind')!r}",
+                                      file=file, path=where + ".kind"))
+            continue
         try:
             inputs.append(InputSpec(name=name, kind=spec.get("kind", "number"), title=spec.get("title", ""),
                                     unit=spec.get("unit", ""), columns=spec.get("columns", ()),
@@ -362,12 +373,16 @@ def parse_pack(data: Mapping[str, Any], *, file: str | None = None, base: Path |
                                   path="$.indicators"))
     else:
         tree = build_tree(ind_raw, file=file, errors=errors)
-    raise_all(errors)
+    if collect is not None:
+        collect.extend(errors)
+    else:
+        raise_all(errors)
 
     example = meta.get("example")
     if example and base is not None:
         example = str((base / example).resolve())
-    return Pack(name=meta["name"], title=meta["title"], title_en=meta.get("title_en"),
+    return Pack(name=str(meta.get("name") or "invalid"), title=str(meta.get("title") or ""),
+                title_en=meta.get("title_en"),
                 version=str(meta.get("version", "1")), api=api, description=meta.get("description", ""),
                 rule_set=rule_set, inputs=inputs, tree=tree, scales=scales, example=example, source=file,
                 data=data.get("data", {}))

@@ -206,7 +206,9 @@ def schema_errors(data: dict[str, Any], kind: str, *, file: str):
         if err.context:
             import jsonschema
 
-            leaf = jsonschema.exceptions.best_match(err.context) or err
+            deepest = max(len(e.absolute_path) for e in err.context)
+            leaf = jsonschema.exceptions.best_match(
+                [e for e in err.context if len(e.absolute_path) == deepest]) or err
         path = json_path(leaf.absolute_path)
         if path in seen:
             continue

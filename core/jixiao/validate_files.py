@@ -62,13 +62,23 @@ def validate_pack_file(path: Path, registry: Registry, data: dict[str, Any]) -> 
 
     file = str(path)
     errors = schema_errors(data, "pack", file=file)
+    structural: list[JixiaoError] = []
     try:
-        pack = parse_pack(data, file=file, base=path.parent)
-    except JixiaoError as exc:
-        covered = {e.path for e in errors}
-        return errors + [e for e in _flatten(exc) if e.path not in covered]
-    errors += check_pack_semantics(pack, registry)
-    errors += check_formulas(pack, file)
+        pack = parse_pack(data, file=file, base=path.parent, collect=structural)
+    except Exception as exc:  # a shape the lenient build cannot survive: the schema errors say why
+        if errors:
+            return errors
+        raise ConfigError(f"cannot read the pack: {exc}", file=file) from None
+    schema_paths = [e.path or "" for e in errors]
+
+    def overlaps(path: str | None) -> bool:
+        p = path or ""
+        return any(p == q or p.startswith(q + ".") or q.startswith(p + ".") for q in schema_paths)
+
+    errors += [e for e in structural if not overlaps(e.path)]
+    covered = {e.path for e in errors}
+    errors += [e for e in check_pack_semantics(pack, registry) + check_formulas(pack, file)
+               if e.path not in covered or e.path is None]
     return errors
 
 
