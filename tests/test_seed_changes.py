@@ -89,3 +89,12 @@ def test_c23_uses_the_rounded_rate(tmp_path):
     exact = Decimal(103) / Decimal(120)
     assert score(Decimal("0.8583"), 4)[2] == "4.37=5-(90%-85.83%)*5*100*3%"
     assert score(exact, None)[2].startswith("4.38=")
+
+
+def test_below_target_where_the_report_is_silent(seed_copy):
+    """C21 below its 90% target loses 3% of 8 per point from 90% (pack documentation)."""
+    edit(seed_copy, "losses_recovered = 6785", "losses_recovered = 5700")
+    doc, after = evaluate(seed_copy)
+    c21 = [i for i in doc["indicators"] if i["code"] == "C21"][0]
+    # 5700/6785 = 84.01% → 8-(90%-84.01%)*8*100*3% = 6.5624 → 6.56
+    assert c21["trace"] == "6.56=8-(90%-84.01%)*8*100*3%"

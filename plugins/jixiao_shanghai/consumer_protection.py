@@ -145,8 +145,7 @@ TREE = (
                  "考察通过处理消费者投(申)诉为消费者挽回经济损失的情况。消费者经济损失挽回率=为消费者挽回的经济损失/"
                  "消费者经济损失×100%。", pct("90%"),
                  PluginRef(name="recovery_rate", params={"recovered": "losses_recovered", "total": "losses_claimed",
-                                                         "kind": "amount"}),
-                 benchmark=D(1)),
+                                                         "kind": "amount"})),
             Indicator(code="C22", name="重特大恶性消费纠纷零发生率", name_en="Zero major consumer disputes",
                       standard_score=5, description="体现随着消费维权活动的不断推行对本市总体消费活动起到的全面保障作用。",
                       target=Target(value=0, comparator="=", unit="起"),
