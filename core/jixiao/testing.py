@@ -71,9 +71,11 @@ def check_pack(pack: str | Pack, *, registry: Registry | None = None, example: b
       method accepts its parameters, the grading scheme is gap-free
       (:func:`jixiao.validate.check_pack_semantics`);
     - every leaf's scoring method scores representative values (at the target, short of it, and
-      zero; each level of an ordinal scale) and gives a working string, and a value at the
-      target never scores less than one short of it;
-    - the pack's example evaluation (``Pack.example``) evaluates with this pack.
+      zero; each level of an ordinal scale) without crashing and with a working string, and a
+      value at the target never scores less than one short of it (a method may refuse a value
+      with a located :class:`jixiao.JixiaoError`: that is input validation, not a fault);
+    - the pack's example evaluation (``Pack.example``) evaluates with this pack, and every leaf
+      of it has a working string.
 
     Args:
         pack: a pack name (looked up in ``registry``) or a :class:`jixiao.Pack`.
@@ -160,10 +162,14 @@ def _score_leaf(pack: Pack, leaf: Indicator, registry: Registry) -> list[str]:
     scores: dict[str, Decimal] = {}
     for label, value in _sample_values(pack, leaf, kind):
         si = ScoreInput(value=value, value_kind=kind, standard_score=standard, target=leaf.target,
-                        params=leaf.method.params, rule_set=pack.rule_set,
+                        params=leaf.method.params, rule_set=pack.rule_set, indicator=leaf,
                         measurement=Measurement(value=value, kind=kind, expression=str(value)))
         try:
             outcome = method.score(si)
+        except JixiaoError:
+            # A located refusal (a rating off the method's levels, no band entered) is the method
+            # validating its input; the example evaluation exercises it with real entries.
+            continue
         except Exception as exc:  # noqa: BLE001 - the method's bug, reported with the value that triggers it
             out.append(f"{where}: scoring method {method.name!r} fails {label} (value {value}): "
                        f"{type(exc).__name__}: {exc}")
@@ -232,12 +238,13 @@ def _example(pack: Pack, registry: Registry) -> list[str]:
         cfg = load_config(path)
         if cfg.pack_name is not None and cfg.pack_name != pack.name:
             return [f"the pack's example {str(path)!r} selects pack {cfg.pack_name!r}, not {pack.name!r}"]
-        evaluate_file(path, registry=registry)
+        result = evaluate_file(path, registry=registry)
     except JixiaoError as exc:
         return [f"the pack's example does not evaluate: {exc.format()}"]
     except Exception as exc:  # noqa: BLE001 - a plugin bug surfaces here; report it, do not crash the check
         return [f"the pack's example does not evaluate: {type(exc).__name__}: {exc}"]
-    return []
+    return [f"indicator {leaf.code}: the example's score {leaf.score!r} has no working"
+            for leaf in result.leaves() if not str(leaf.working).strip()]
 
 
 # ----------------------------------------------------------------------------------------------
