@@ -196,3 +196,17 @@ def test_percentage_instead_of_mark_is_refused(tmp_path):
     r = run_cli("evaluate", cfg)
     assert r.code == 2, r
     assert "$.ratings.PI-4.1" in r.stderr
+
+
+def test_pefa_report_has_pillar_summary_and_indicator_table():
+    doc = evaluate(EXAMPLE)
+    r = run_cli("evaluate", EXAMPLE, "--format", "pefa")
+    assert r.code == 0, r
+    for pillar in doc["tiers"]:
+        c = pillar["counts"]
+        row = f"| {pillar['code']} {pillar['name_en']} | " + " | ".join(str(c.get(k, 0)) for k in ("A", "B", "C", "D", "NA", "NU"))
+        assert row in r.stdout
+        for ind in pillar["children"]:
+            line = next(ln for ln in r.stdout.splitlines() if ln.startswith(f"| {ind['code']} "))
+            assert line.endswith(f"**{ind['score']}** |")
+    assert "D\\*" in r.stdout  # D* shown (escaped for Markdown) on dimensions
