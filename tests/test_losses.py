@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -34,7 +35,7 @@ def test_seed_ranking_matches_the_report(doc):
 def test_equal_losses_keep_the_tree_order(doc):
     order = [i["code"] for i in doc["indicators"]]
     ranked = doc["losses"]["ranked"]
-    for a, b in zip(ranked, ranked[1:]):
+    for a, b in itertools.pairwise(ranked):
         la, lb = Decimal(a["points_lost"]), Decimal(b["points_lost"])
         assert la >= lb
         if la == lb:

@@ -47,7 +47,7 @@ def test_summary_and_every_leaf_score(html):
     assert '<span class="total" id="total">88.64</span>' in html
     assert '<span class="grade" id="grade">良</span>' in html
     for code, score in LEAF_SCORES.items():
-        row = re.search(rf'<tr id="row-{code}">(.*?)</tr>', html, re.S)
+        row = re.search(rf'<tr id="row-{code}">(.*?)</tr>', html, re.DOTALL)
         assert row, code
         assert f'<td class="num score">{score}</td>' in row.group(1), code
     assert '<td class="num lost" id="total-lost">11.36</td>' in html
@@ -113,10 +113,10 @@ def test_user_text_cannot_run_in_the_browser(seed_copy, tmp_path):
     name = f"项目{SCRIPT}{IMG}"
     text = seed_copy.read_text(encoding="utf-8")
     text, n = re.subn(r'^name = ".*"$', lambda _m: f"name = {json.dumps(name, ensure_ascii=False)}", text,
-                      count=1, flags=re.M)
+                      count=1, flags=re.MULTILINE)
     assert n == 1
     text, n = re.subn(r'^C25 = ".*"$', lambda _m: f"C25 = {json.dumps(IMG, ensure_ascii=False)}", text,
-                      count=1, flags=re.M)
+                      count=1, flags=re.MULTILINE)
     assert n == 1
     seed_copy.write_text(text, encoding="utf-8")
     out = tmp_path / "evil.html"

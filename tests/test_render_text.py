@@ -42,7 +42,7 @@ def test_english_labels_and_indicator_names(fmt):
 
 
 @pytest.mark.parametrize("suffix,check", [
-    (".md", lambda b: b.startswith("# ".encode())),
+    (".md", lambda b: b.startswith(b"# ")),
     (".json", lambda b: json.loads(b)["total"] == "88.64"),
     (".txt", lambda b: "合计: 88.64".encode() in b),
     (".docx", lambda b: b[:2] == b"PK"),
@@ -79,7 +79,7 @@ def test_binary_format_needs_a_file():
 
 def test_terminal_drops_escape_sequences_from_user_text(seed_copy):
     text = seed_copy.read_text(encoding="utf-8")
-    text = re.sub(r'^name = ".*"$', r'name = "\\u001b[2J\\u001b]0;owned\\u0007项目"', text, count=1, flags=re.M)
+    text = re.sub(r'^name = ".*"$', r'name = "\\u001b[2J\\u001b]0;owned\\u0007项目"', text, count=1, flags=re.MULTILINE)
     seed_copy.write_text(text, encoding="utf-8")
     res = run_cli("evaluate", seed_copy)
     assert res.code == 0, res

@@ -102,7 +102,7 @@ def test_breakdown_sheet_numbers(wb):
     total = find(ws, "合计")
     cells = [ws.cell(row=total.row, column=c) for c in (2, 3, 4)]
     assert [c.data_type for c in cells] == ["n", "n", "n"]
-    assert [dec(c.value) for c in cells] == [Decimal("1526"), Decimal("1367.75"), Decimal("0.8963")]
+    assert [dec(c.value) for c in cells] == [Decimal(1526), Decimal("1367.75"), Decimal("0.8963")]
 
 
 def test_english_workpaper(tmp_path):
@@ -127,12 +127,12 @@ def _toml_string(text: str) -> str:
 def test_text_that_looks_like_a_formula_stays_text(seed_copy, tmp_path):
     text = seed_copy.read_text(encoding="utf-8")
     for key, value in DANGEROUS.items():
-        text, n = re.subn(rf"^{key} = \".*\"$", lambda _m: f"{key} = {_toml_string(value)}", text, count=1,
-                          flags=re.M)
+        text, n = re.subn(rf"^{key} = \".*\"$", lambda _m, k=key, v=value: f"{k} = {_toml_string(v)}", text, count=1,
+                          flags=re.MULTILINE)
         assert n == 1
     for code, value in DANGEROUS_NOTES.items():
-        text, n = re.subn(rf"^{code} = \".*\"$", lambda _m: f"{code} = {_toml_string(value)}", text, count=1,
-                          flags=re.M)
+        text, n = re.subn(rf"^{code} = \".*\"$", lambda _m, k=code, v=value: f"{k} = {_toml_string(v)}", text, count=1,
+                          flags=re.MULTILINE)
         assert n == 1
     seed_copy.write_text(text, encoding="utf-8")
     out = tmp_path / "unsafe.xlsx"

@@ -15,7 +15,6 @@ from ..hookspecs import hookimpl
 from ..labels import label
 from ..types import Renderer
 
-
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -31,7 +30,7 @@ def pad(text: str, n: int, right: bool = False) -> str:
 def text_table(header: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:
     cols = len(header)
     widths = [max(width(r[i]) for r in [header, *rows]) for i in range(cols)]
-    line = lambda r: "  ".join(pad(r[i], widths[i], i in right) for i in range(cols)).rstrip()  # noqa: E731
+    line = lambda r: "  ".join(pad(r[i], widths[i], i in right) for i in range(cols)).rstrip()
     sep = "  ".join("-" * w for w in widths)
     return [line(header), sep, *[line(r) for r in rows]]
 
@@ -42,7 +41,7 @@ def _name(d: dict[str, Any], lang: str) -> str:
 
 def render_table(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) -> bytes:
     doc = doc or build_document(result)
-    L = lambda k: label(k, lang)  # noqa: E731
+    L = lambda k: label(k, lang)
     out = []
     title = (doc["pack"].get("title_en") or doc["pack"]["title"]) if lang == "en" else doc["pack"]["title"]
     project = doc["project"].get("name")
@@ -104,7 +103,7 @@ def md_escape(text: str) -> str:
 
 def render_markdown(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) -> bytes:
     doc = doc or build_document(result)
-    L = lambda k: label(k, lang)  # noqa: E731
+    L = lambda k: label(k, lang)
     e = md_escape
     out: list[str] = []
     title = (doc["pack"].get("title_en") or doc["pack"]["title"]) if lang == "en" else doc["pack"]["title"]

@@ -78,7 +78,7 @@ def _draw(doc: dict[str, Any], kind: str, lang: str, fmt: str) -> bytes:
     from matplotlib import font_manager
 
     font_manager.fontManager.addfont(font.path)
-    rc = {
+    rc: dict[str, Any] = {
         "font.family": "sans-serif",
         "font.sans-serif": [font.family, "DejaVu Sans"],
         "axes.unicode_minus": False,
@@ -87,7 +87,7 @@ def _draw(doc: dict[str, Any], kind: str, lang: str, fmt: str) -> bytes:
         # and makes the output the same on every run.
         "svg.hashsalt": f"jixiao-{kind}",
     }
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(rc):  # type: ignore[arg-type]  # keys are valid rcParams
         fig = _figure(doc, kind, lang)
         buf = io.BytesIO()
         # No date (same output every run) and no RDF block: the page should name no outside URL.

@@ -147,7 +147,7 @@ def _count_leaves(node: dict[str, Any]) -> int:
 
 
 def _tier_table(document, doc: dict[str, Any], tier: dict[str, Any], lang: str) -> None:
-    L = lambda k: label(k, lang)  # noqa: E731
+    L = lambda k: label(k, lang)
     nodes = _nodes_by_code(doc)
     leaves = [i for i in doc["indicators"] if i["path"] and i["path"][0] == tier["code"]]
     depth = max((len(i["path"]) for i in leaves), default=1)
@@ -196,7 +196,7 @@ def _tier_table(document, doc: dict[str, Any], tier: dict[str, Any], lang: str) 
 
 
 def _leaf_paragraph(document, ind: dict[str, Any], lang: str) -> None:
-    L = lambda k: label(k, lang)  # noqa: E731
+    L = lambda k: label(k, lang)
     zh = lang != "en"
     p = document.add_paragraph()
     head = p.add_run(f"{ind['code']} {_name(ind, lang)}{'：' if zh else ': '}")
@@ -226,7 +226,7 @@ def _leaf_paragraph(document, ind: dict[str, Any], lang: str) -> None:
 
 
 def _budget_table(document, code: str, table_doc: dict[str, Any], lang: str) -> None:
-    L = lambda k: label(k, lang)  # noqa: E731
+    L = lambda k: label(k, lang)
     _para(document, table_doc.get("title") or code, bold=True, align="center")
     rows = table_doc["rows"]
     table = _table(document, [L("item"), table_doc["denominator"], table_doc["numerator"], L("rate")], len(rows),
@@ -249,7 +249,7 @@ def render_docx(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) 
 
     find_cjk_font()  # the charts need it; fail before building anything
     doc = doc or build_document(result)
-    L = lambda k: label(k, lang)  # noqa: E731
+    L = lambda k: label(k, lang)
     zh = lang != "en"
     document = docx.Document()
     _set_fonts(document, lang)

@@ -9,7 +9,7 @@ Preferred families come first; any other font that has glyphs for the probe text
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import attrs
@@ -64,7 +64,7 @@ def _missing(where: str) -> ConfigError:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _find(font_dirs: str | None) -> CJKFont:
     from matplotlib import font_manager
 

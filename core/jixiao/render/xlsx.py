@@ -121,7 +121,7 @@ def _plain_text(v: Any) -> str:
 
 
 def _summary(sheet: Sheet, doc: dict[str, Any], lang: str, score_fmt: str) -> None:
-    L = lambda k: label(k, lang)  # noqa: E731
+    L = lambda k: label(k, lang)
     title = (doc["pack"].get("title_en") or doc["pack"]["title"]) if lang == "en" else doc["pack"]["title"]
     r = 1
     sheet.text(r, 1, f"{L('workpaper')}", bold=True)
@@ -176,7 +176,7 @@ LEAF_COLUMNS = ("code", "level1", "level2", "indicator", "inputs", "value_raw", 
 
 
 def _leaves(sheet: Sheet, doc: dict[str, Any], lang: str, score_fmt: str) -> None:
-    L = lambda k: label(k, lang)  # noqa: E731
+    L = lambda k: label(k, lang)
     names = {}
 
     def walk(nodes):
@@ -231,7 +231,7 @@ def _leaves(sheet: Sheet, doc: dict[str, Any], lang: str, score_fmt: str) -> Non
 
 
 def _losses(sheet: Sheet, doc: dict[str, Any], lang: str, score_fmt: str) -> None:
-    L = lambda k: label(k, lang)  # noqa: E731
+    L = lambda k: label(k, lang)
     losses = doc.get("losses") or {}
     ranked = losses.get("ranked") or []
     sheet.header(1, [L("no"), L("code"), L("indicator"), L("standard_score"), L("score_short"),
@@ -262,7 +262,7 @@ def _losses(sheet: Sheet, doc: dict[str, Any], lang: str, score_fmt: str) -> Non
 
 
 def _breakdown(sheet: Sheet, code: str, table: dict[str, Any], lang: str) -> None:
-    L = lambda k: label(k, lang)  # noqa: E731
+    L = lambda k: label(k, lang)
     sheet.text(1, 1, f"{table.get('title') or code} ({code})", bold=True)
     sheet.header(2, [L("item"), table["denominator"], table["numerator"], L("rate")])
     for r, row in enumerate(table["rows"], start=3):
