@@ -199,3 +199,15 @@ def test_a_broken_renderer_matters_only_when_asked_for(tmp_path):
     assert r.code == 2, r
     assert "renderer 'brokenfmt' from distribution jixiao-fake-extras 1.0 failed to import" in r.stderr
     assert not out.exists()
+
+
+def test_check_reports_every_problem_of_an_unsound_pack():
+    r = run_cli("packs", "--check", env=fake_env("unsound"))
+    assert r.code == 2, r
+    text = r.stdout[r.stdout.index("fake-unsound"):]
+    first = text.splitlines()[0]
+    assert first.startswith("fake-unsound  jixiao-fake-unsound 1.0  ERROR:")
+    assert "indicator code 'A1' is used twice" in text
+    assert "the children of A add up to 50, but A has standard score 60" in text
+    assert rows(run_cli("packs", "--check", "--json", env=fake_env("unsound")))[
+        ("shanghai-consumer-protection-2018", "jixiao")]["api"] == 1

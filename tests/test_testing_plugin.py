@@ -254,3 +254,15 @@ def test_missing_and_failing_examples(register_plugin, jixiao_registry, tmp_path
     (tmp_path / "tiny.toml").write_text('schema_version = 1\npack = "tiny"\n[inputs]\ndone = 9\n', encoding="utf-8")
     text = "\n".join(check_pack(pack, registry=jixiao_registry, raise_errors=False))
     assert "the pack's example does not evaluate" in text and "missing input 'planned'" in text
+
+
+def test_the_plugin_guide_lists_exactly_the_fixtures_there_are(pytestconfig):
+    import re
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "plugin-guide.md").read_text(encoding="utf-8")
+    plugin = pytestconfig.pluginmanager.get_plugin("jixiao")
+    defined = {name for name in vars(plugin) if hasattr(getattr(plugin, name), "_fixture_function_marker")
+               or type(getattr(plugin, name)).__name__ == "FixtureFunctionDefinition"}
+    listed = set(re.findall(r"^\| `(\w+)[`(]", guide, re.MULTILINE)) - {"check_pack"}
+    assert defined == listed

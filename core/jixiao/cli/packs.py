@@ -43,13 +43,16 @@ def command(check: bool, as_json: bool, show_all: bool, disable: tuple[str, ...]
                     from ..validate import check_pack_semantics
 
                     pack = reg.pack(row["name"])
+                    row["api"] = pack.api
                     problems = check_pack_semantics(pack, reg)
                     if problems:
-                        raise problems[0]
+                        from ..errors import ErrorGroup
+
+                        raise problems[0] if len(problems) == 1 else ErrorGroup(problems)
                 else:
                     reg._get(row["kind"], row["name"])
                 row["status"] = "ok"
-            except Exception as exc:  # report, never crash the listing
+            except Exception as exc:  # noqa: BLE001 - report each plugin's failure, never crash the listing
                 row["status"] = "error"
                 row["error"] = exc.format() if hasattr(exc, "format") else f"{type(exc).__name__}: {exc}"
                 failed = True
@@ -63,7 +66,7 @@ def command(check: bool, as_json: bool, show_all: bool, disable: tuple[str, ...]
             status = {"installed": "", "ok": "  OK", "disabled": "  (disabled)"}.get(row["status"], "")
             line = f"{kind}{row['name']}  {row['distribution']} {row['version']}{status}"
             if row.get("error"):
-                line += f"  {row['status'].upper()}: {row['error']}"
+                line += f"  {row['status'].upper()}: " + row["error"].replace("\n", "\n    ")
             click.echo(line)
     if failed:
         raise click.exceptions.Exit(2)
