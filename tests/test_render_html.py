@@ -145,3 +145,15 @@ def test_without_a_cjk_font_the_run_fails_and_writes_nothing(tmp_path):
     assert "fonts-noto-cjk" in res.stderr and "Traceback" not in res.stderr
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [empty]
+
+
+@pytest.mark.parametrize("config", sorted((SEED.parents[1]).glob("*/*.toml")), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_bundled_example_renders(config, tmp_path):
+    out = tmp_path / "report.html"
+    res = run_cli("evaluate", config, "-o", out)
+    assert res.code == 0, res
+    doc = run_cli("evaluate", config, "--format", "json").json()
+    text = out.read_text(encoding="utf-8")
+    assert text.count("<svg") >= 2
+    for ind in doc["indicators"]:
+        assert f'<tr id="row-{ind["code"]}">' in text

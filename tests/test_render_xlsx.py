@@ -151,3 +151,18 @@ def test_text_that_looks_like_a_formula_stays_text(seed_copy, tmp_path):
         for name in z.namelist():
             if name.startswith("xl/worksheets/"):
                 assert "<f>" not in z.read(name).decode("utf-8"), name
+
+
+def test_marks_are_text_cells_not_a_crash(tmp_path):
+    # PART scores are marks ("Yes", "Adequate"): the workpaper shows them as text.
+    config = SEED.parents[1] / "part" / "evaluation.toml"
+    out = tmp_path / "part.xlsx"
+    res = run_cli("evaluate", config, "-o", out)
+    assert res.code == 0, res
+    doc = run_cli("evaluate", config, "--format", "json").json()
+    ws = openpyxl.load_workbook(out)["指标底稿"]
+    col = header_index(ws)
+    first = doc["indicators"][0]
+    assert ws.cell(row=2, column=col["编码"]).value == first["code"]
+    score = ws.cell(row=2, column=col["实际得分"])
+    assert score.value == first["score"] and score.data_type == "s"

@@ -59,7 +59,11 @@ class Sheet:
         cell = self.ws.cell(row=row, column=col)
         if value is None or value == "":
             return cell
-        cell.value = _decimal(value)
+        try:
+            number = _decimal(value)
+        except ArithmeticError:  # an ordinal mark ("B+", "Adequate") is a score but not a number
+            return self.text(row, col, str(value), bold=bold)
+        cell.value = number
         cell.number_format = fmt
         if bold:
             cell.font = Font(bold=True)
@@ -197,10 +201,7 @@ def _leaves(sheet: Sheet, doc: dict[str, Any], lang: str, score_fmt: str) -> Non
         sheet.text(r, col["indicator"], _name(ind, lang))
         sheet.text(r, col["inputs"], _plain_text(ind.get("inputs") or {}), wrap=True)
         if ind.get("value") is not None:
-            try:
-                sheet.number(r, col["value_raw"], ind["value"], _value_format(ind))
-            except ArithmeticError:  # an ordinal mark, not a number
-                sheet.text(r, col["value_raw"], ind["value"])
+            sheet.number(r, col["value_raw"], ind["value"], _value_format(ind))
         sheet.text(r, col["value"], ind.get("value_display"))
         sheet.text(r, col["value_expression"], ind.get("value_expression"))
         sheet.text(r, col["target"], (ind.get("target") or {}).get("display"))
@@ -212,12 +213,7 @@ def _leaves(sheet: Sheet, doc: dict[str, Any], lang: str, score_fmt: str) -> Non
         sheet.text(r, col["parameters"], _plain_text(method))
         sheet.text(r, col["working"], ind.get("trace"))
         sheet.number(r, col["standard_score"], ind.get("standard_score"), score_fmt)
-        score = ind.get("score")
-        if score is not None:
-            try:
-                sheet.number(r, col["score"], score, score_fmt)
-            except ArithmeticError:
-                sheet.text(r, col["score"], score)
+        sheet.number(r, col["score"], ind.get("score"), score_fmt)
         sheet.number(r, col["points_lost"], ind.get("points_lost"), score_fmt)
         if ind.get("score_rate"):
             sheet.number(r, col["score_rate"], ind["score_rate"], _fmt_percent(_places(ind["score_rate"])))
