@@ -228,8 +228,11 @@ def _parse_problem(text: str, exc: UnexpectedInput) -> tuple[str, int, int]:
         return "the formula ends too early (an operand or a closing parenthesis is missing)", len(text), 1
     ch = text[pos] if pos < len(text) else ""
     before = text[:pos].rstrip()
-    if text.startswith("**", pos) or (ch == "*" and before.endswith("*")):
-        return "powers (**) are not part of the formula language", pos, 2 if text.startswith("**", pos) else 1
+    if ch == "*" and before.endswith("*"):
+        star = len(before) - 1
+        return "powers (**) are not part of the formula language", star, 2 if text.startswith("**", star) else 1
+    if text.startswith("**", pos):
+        return "powers (**) are not part of the formula language", pos, 2
     if ch in "\"'“”‘’「」":
         return "strings are not part of the formula language (only numbers, names and table columns)", pos, 1
     if ch in "[]【】":
