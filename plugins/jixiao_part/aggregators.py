@@ -27,7 +27,7 @@ RND = "Results Not Demonstrated"
 def frac(value: Any) -> Fraction:
     """A parameter as an exact fraction: ``1``, ``"2/3"``, ``0.5`` (TOML Decimals), ``"50%"``."""
     if isinstance(value, bool):
-        raise ValueError("a boolean is not a number")
+        raise TypeError("a boolean is not a number")
     text = str(value).strip()
     if text.endswith("%"):
         return Fraction(text[:-1]) / 100
@@ -96,7 +96,7 @@ def check_section(group: Group, pack: Pack) -> list[str]:
     for answer, value in credits.items():
         try:
             f = frac(value)
-        except (ValueError, ZeroDivisionError):
+        except (TypeError, ValueError, ZeroDivisionError):
             problems.append(f"part_section: the credit of {answer!r} must be a number or a fraction like \"2/3\"")
             continue
         if not 0 <= f <= 1:
@@ -109,7 +109,7 @@ def check_section(group: Group, pack: Pack) -> list[str]:
             try:
                 if frac(w) <= 0:
                     problems.append(f"part_section: the weight of {code} must be above 0")
-            except (ValueError, ZeroDivisionError):
+            except (TypeError, ValueError, ZeroDivisionError):
                 problems.append(f"part_section: the weight of {code} must be a number")
     for child in group.children:
         if not isinstance(child, Indicator) or not child.scale or pack.scale(child.scale) is None:
@@ -187,7 +187,7 @@ def check_rating(group: Group, pack: Pack) -> list[str]:
             try:
                 if frac(w) < 0:
                     problems.append(f"part_rating: the weight of {code} cannot be negative")
-            except (ValueError, ZeroDivisionError):
+            except (TypeError, ValueError, ZeroDivisionError):
                 problems.append(f"part_rating: the weight of {code} must be a number")
     bands = params.get("bands")
     try:

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jixiao import Group, Indicator, OrdinalScale, Pack, PluginRef, RoundingPolicy, RuleSet, hookimpl
+from jixiao import (
+    Group,
+    Indicator,
+    OrdinalScale,
+    Pack,
+    PluginRef,
+    RoundingPolicy,
+    RuleSet,
+    hookimpl,
+)
 
 from .data import framework, m2_table
 

@@ -88,7 +88,7 @@ def check_weighted_mean(group: Group, pack: Pack) -> list[str]:
         try:
             if to_decimal(w) < 0:
                 problems.append(f"weighted_mean: the weight of {code} cannot be negative")
-        except Exception:
+        except (TypeError, ArithmeticError, ValueError):
             problems.append(f"weighted_mean: the weight of {code} must be a number, got {w!r}")
     for code in sorted(codes - set(raw)):
         problems.append(f"weighted_mean: no weight for child {code}")
