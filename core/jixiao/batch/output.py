@@ -134,8 +134,11 @@ def _write_xlsx(tmp: Path, columns: list[str], chunks: Callable[[], Iterator[pa.
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("results")
 
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     def text(v: Any) -> WriteOnlyCell:
-        c = WriteOnlyCell(ws, value=None if v is None else str(v))
+        # Control characters cannot be stored in a worksheet: they are dropped, as in the reports.
+        c = WriteOnlyCell(ws, value=None if v is None else ILLEGAL_CHARACTERS_RE.sub("", str(v)))
         c.data_type = "s"  # typed as text: a value starting with "=" stays text, never a formula
         return c
 

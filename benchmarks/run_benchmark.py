@@ -1,0 +1,126 @@
+"""Time ``jixiao batch`` end to end (read → score → write) against the hand-written baseline, in the same run.
+
+For each N: generate a seed portfolio (not timed), then run ``python -m jixiao batch`` and
+``benchmarks/baseline_seed.py`` as subprocesses (each ``--repeat`` times, best wall time kept), take
+each process's peak RSS from ``os.wait4``, check the two results are identical, and report the
+ratio. Also times ``jixiao evaluate`` on the seed example from cold and lists, from
+``python -X importtime``, which packs and renderers it imported. Prints Markdown.
+
+    uv run python benchmarks/run_benchmark.py --sizes 10000 100000 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SEED = ROOT / "docs" / "examples" / "consumer-protection-2018" / "evaluation.toml"
+PACK = "shanghai-consumer-protection-2018"
+
+
+def run(cmd: list[str]) -> tuple[float, int, int]:
+    """(wall seconds, peak RSS in MiB, exit code) of one subprocess."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({code}):\n{err}")
+    return wall, usage.ru_maxrss // 1024, code
+
+
+def best(cmd: list[str], repeat: int) -> tuple[float, int]:
+    runs = [run(cmd) for _ in range(repeat)]
+    return min(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def machine() -> list[str]:
+    cpu = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = "unknown"
+    with open("/proc/meminfo", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    import numpy
+    import pyarrow
+
+    return [f"- CPU: {cpu}; cores available (nproc): {os.cpu_count()}; memory: {mem}",
+            f"- Python {platform.python_version()} ({platform.python_implementation()}), "
+            f"numpy {numpy.__version__}, pyarrow {pyarrow.__version__}, {platform.system()} {platform.release()}"]
+
+
+def same_results(a: Path, b: Path) -> bool:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(a).equals(pq.read_table(b))
+
+
+def cold_start(repeat: int) -> list[str]:
+    cmd = [sys.executable, "-m", "jixiao", "evaluate", str(SEED)]
+    walls = [run(cmd)[0] for _ in range(repeat)]
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "jixiao", "evaluate", str(SEED)],
+                          capture_output=True, text=True)
+    mods = [m.group(1).strip() for m in re.finditer(r"^import time:\s+\d+ \|\s+\d+ \|(.*)$", proc.stderr, re.M)]
+    ours = sorted({m.strip() for m in mods if m.strip().startswith(("jixiao", "plugins"))})
+    packs = [m for m in ours if m.startswith("jixiao_")]
+    renderers = [m for m in ours if "render" in m]
+    heavy = [m for m in ("numpy", "pyarrow", "openpyxl", "docx", "matplotlib", "rich", "jinja2")
+             if any(x.strip() == m for x in mods)]
+    import_ms = sum(int(line.split("|")[1]) for line in proc.stderr.splitlines()
+                    if line.startswith("import time:") and line.split("|")[1].strip().isdigit()) / 1000
+    return [f"- `jixiao evaluate` on the seed example, cold (new process each time, {repeat} runs): "
+            f"median {statistics.median(walls):.3f} s, best {min(walls):.3f} s",
+            f"- cumulative import time (`-X importtime`, self times summed): {import_ms:.0f} ms",
+            f"- pack modules imported: {', '.join(packs) or 'none'}",
+            f"- renderer modules imported: {', '.join(renderers) or 'none'}",
+            f"- heavy libraries imported: {', '.join(heavy) or 'none'}"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--repeat", type=int, default=3, help="runs per tool and size (best wall time kept)")
+    ap.add_argument("--workdir", type=Path, default=None, help="where portfolios and results go (default: a temp dir)")
+    args = ap.parse_args(argv)
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="jixiao-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    lines = ["### Machine", "", *machine(), "", "### Batch: seed pack, Parquet in → Parquet out", "",
+             "| projects | jixiao batch | baseline | ratio | jixiao peak RSS | baseline peak RSS | "
+             "µs/project (jixiao) | identical |", "|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for n in args.sizes:
+        portfolio = work / f"seed-{n}.parquet"
+        if not portfolio.exists():
+            subprocess.run([sys.executable, str(HERE / "generate.py"), str(n), "--pack", "seed", "-o", str(portfolio)],
+                           check=True, stderr=subprocess.DEVNULL)
+        repeat = args.repeat if n <= 100_000 else max(1, args.repeat - 1)
+        jx_out, base_out = work / f"jixiao-{n}.parquet", work / f"baseline-{n}.parquet"
+        jx = best([sys.executable, "-m", "jixiao", "batch", PACK, str(portfolio), "-o", str(jx_out), "--quiet"], repeat)
+        base = best([sys.executable, str(HERE / "baseline_seed.py"), str(portfolio), "-o", str(base_out)], repeat)
+        same = same_results(jx_out, base_out)
+        lines.append(f"| {n:,} | {jx[0]:.2f} s | {base[0]:.2f} s | {jx[0] / base[0]:.2f}× | {jx[1]:,} MiB | "
+                     f"{base[1]:,} MiB | {jx[0] / n * 1e6:.1f} | {'yes' if same else 'NO'} |")
+        print(lines[-1], file=sys.stderr, flush=True)
+    lines += ["", "### Cold start", "", *cold_start(5)]
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
