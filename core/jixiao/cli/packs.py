@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -19,7 +20,7 @@ def command(check: bool, as_json: bool, show_all: bool, disable: tuple[str, ...]
 
     disabled = frozenset(disable) | disabled_from_env()
     kinds = list(KINDS) if show_all else ["pack"]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for kind in kinds:
         entries = installed(kind)
         names = [e.name for e in entries]
