@@ -25,7 +25,7 @@ def command(check: bool, as_json: bool, show_all: bool, disable: tuple[str, ...]
         entries = installed(kind)
         names = [e.name for e in entries]
         for e in entries:
-            row = {"kind": kind, "name": e.name, "distribution": e.distribution, "version": e.version,
+            row: dict[str, Any] = {"kind": kind, "name": e.name, "distribution": e.distribution, "version": e.version,
                    "entry_point": e.value, "status": "disabled" if e.name in disabled else "installed"}
             if names.count(e.name) > 1:
                 row["status"] = "conflict"
