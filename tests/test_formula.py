@@ -307,7 +307,7 @@ def test_evaluation_equals_reference_decimal_computation(tree):
         return
     compiled = compile_formula(text, declared=DECLARED)
     try:
-        value, shown = compiled.evaluate(scalar, column, zero_division="error")
+        value, _shown = compiled.evaluate(scalar, column, zero_division="error")
     except DataError:
         assert expected is None, f"{text} failed but the reference gives {expected}"
         return

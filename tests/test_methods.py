@@ -332,7 +332,7 @@ def test_per_item_deduction_half_up_and_params(tmp_path):
 @pytest.mark.parametrize("mode, expected", [("half_up", "2.35=x"), ("half_even", "2.34=x")])
 def test_finish_score_rounds_at_xx5_per_rule_set(mode, expected):
     rules = RuleSet(name="r", rounding=RoundingPolicy(mode=mode))
-    entering, unrounded, working = finish_score(ScoreOutcome(score=D("2.345"), expression="x"), D(5), rules)
+    _entering, unrounded, working = finish_score(ScoreOutcome(score=D("2.345"), expression="x"), D(5), rules)
     assert working == expected and unrounded == D("2.345")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 import attrs
@@ -16,7 +17,16 @@ import attrs
 from ..errors import ConfigError, DataError
 from ..hookspecs import hookimpl
 from ..model import ScoreOutcome
-from ..numbers import CONTEXT, HUNDRED, ONE, ZERO, fmt_number, fmt_percent, fmt_percent_short, to_decimal
+from ..numbers import (
+    CONTEXT,
+    HUNDRED,
+    ONE,
+    ZERO,
+    fmt_number,
+    fmt_percent,
+    fmt_percent_short,
+    to_decimal,
+)
 from ..types import ScoreInput, ScoringMethod
 
 
@@ -97,7 +107,7 @@ def check_deduct(params: Mapping[str, Any]) -> list[str]:
         if key in params:
             try:
                 d = to_decimal(params[key])
-            except Exception:
+            except (TypeError, ValueError, ArithmeticError):
                 probs.append(f"{key} must be a number or a percentage, got {params[key]!r}")
                 continue
             if d < 0:
@@ -171,7 +181,7 @@ def check_threshold(params: Mapping[str, Any]) -> list[str]:
         raw = params["partial"]
         try:
             d = to_decimal(raw)
-        except Exception:
+        except (TypeError, ValueError, ArithmeticError):
             return probs + [f"partial must be points (2) or a share of the standard score (\"50%\"), got {raw!r}"]
         if d < 0:
             probs.append("partial cannot be negative")
@@ -191,7 +201,7 @@ def _check_number(params: Mapping[str, Any], key: str, *, negative_ok: bool = Fa
     raw = params[key]
     try:
         d = to_decimal(raw)
-    except Exception:
+    except (TypeError, ValueError, ArithmeticError):
         return [f"{key} must be a number or a percentage, got {raw!r}"]
     if not d.is_finite():
         return [f"{key} must be a finite number, got {raw!r}"]
@@ -299,7 +309,7 @@ def _parse_bands(raw: Any, *, key: str = "bands", need_score: bool = True,
                 nums[k] = to_decimal(entry[k])
                 if not nums[k].is_finite():
                     raise ValueError
-            except Exception:
+            except (TypeError, ValueError, ArithmeticError):
                 probs.append(f"{where}.{k} must be a number or a percentage, got {entry[k]!r}")
                 ok = False
         for k in ("lower_inclusive", "upper_inclusive"):
@@ -335,7 +345,7 @@ def _band_order_problems(bands: list[Band]) -> list[str]:
     probs: list[str] = []
     ordered = sorted(bands, key=lambda b: (b.lower is not None, b.lower if b.lower is not None else ZERO,
                                            not b.lower_inclusive))
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in pairwise(ordered):
         if b.lower is None or a.upper is None:
             probs.append(f"{a.where} and {b.where} overlap (both unbounded on the same side)")
             continue
@@ -440,7 +450,7 @@ def check_levels(params: Mapping[str, Any]) -> list[str]:
         for i, x in enumerate(raw):
             try:
                 d = to_decimal(x)
-            except Exception:
+            except (TypeError, ValueError, ArithmeticError):
                 probs.append(f"levels[{i}] must be a percentage, got {x!r}")
                 continue
             if not (0 <= d <= 1):
@@ -508,7 +518,7 @@ def check_three_band(params: Mapping[str, Any]) -> list[str]:
                 probs.append(f"{b.where} must lie between 0% and 100% of the standard score")
     # Bands share their boundaries (both inclusive by default), so only gaps are problems here.
     ordered = sorted(bands, key=lambda b: b.lower if b.lower is not None else ZERO)
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in pairwise(ordered):
         if a.upper is not None and b.lower is not None and a.upper < b.lower:
             probs.append(f"gap between {a.where} (up to {fmt_number(a.upper)}) and {b.where} "
                          f"(from {fmt_number(b.lower)})")
