@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -157,3 +158,18 @@ def test_every_bundled_example_renders(config, tmp_path):
     assert text.count("<svg") >= 2
     for ind in doc["indicators"]:
         assert f'<tr id="row-{ind["code"]}">' in text
+
+
+def test_a_font_folder_named_by_the_environment_is_used(tmp_path):
+    fc_list = require_tool("fc-list", "fontconfig")
+    files = subprocess.run([fc_list, ":lang=zh", "file"], capture_output=True, text=True, check=True).stdout
+    fonts = sorted(line.strip().rstrip(":") for line in files.splitlines() if line.strip())
+    if not fonts:
+        require_tool("a-cjk-font", "fonts-wqy-microhei")
+    folder = tmp_path / "fonts"
+    (folder / "cjk").mkdir(parents=True)
+    shutil.copy(fonts[0], folder / "cjk")
+    out = tmp_path / "report.html"
+    res = run_cli("evaluate", SEED, "-o", out, env={"JIXIAO_FONT_DIRS": str(folder)})
+    assert res.code == 0, res
+    assert out.read_text(encoding="utf-8").count("<svg") == 3
