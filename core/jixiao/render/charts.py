@@ -74,10 +74,7 @@ def _figure(doc: dict[str, Any], kind: str, lang: str):
 def _draw(doc: dict[str, Any], kind: str, lang: str, fmt: str) -> bytes:
     import matplotlib
 
-    font = find_cjk_font()
-    from matplotlib import font_manager
-
-    font_manager.fontManager.addfont(font.path)
+    font = find_cjk_font()  # already in matplotlib's font list (found there, or added from JIXIAO_FONT_DIRS)
     rc: dict[str, Any] = {
         "font.family": "sans-serif",
         "font.sans-serif": [font.family, "DejaVu Sans"],
