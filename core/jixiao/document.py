@@ -172,6 +172,9 @@ def build_document(result: EvaluationResult) -> dict[str, Any]:
 
     tables = {}
     for code, m in result.tables.items():
+        figures = [x for r in m.breakdown for x in (r.numerator, r.denominator) if x is not None]
+        # Amounts (万元) print with two decimals; tables of counts print as whole numbers.
+        tplaces = 0 if all(x == x.to_integral_value() for x in figures) else 2
         tables[code] = {
             "title": m.breakdown_title,
             "numerator": m.numerator_label,
@@ -179,8 +182,8 @@ def build_document(result: EvaluationResult) -> dict[str, Any]:
             "rows": [{
                 "label": r.label,
                 "level": r.level,
-                "numerator": None if r.numerator is None else fmt_fixed(r.numerator, 2),
-                "denominator": None if r.denominator is None else fmt_fixed(r.denominator, 2),
+                "numerator": None if r.numerator is None else fmt_fixed(r.numerator, tplaces),
+                "denominator": None if r.denominator is None else fmt_fixed(r.denominator, tplaces),
                 "rate": None if r.rate is None else fmt_percent(r.rate, 2),
                 "ref": r.ref,
             } for r in m.breakdown],

@@ -50,6 +50,8 @@ def jixiao_packs() -> Iterable[Pack]:
 
     Example::
 
+        from pathlib import Path
+
         from jixiao import hookimpl, load_pack_file
 
         @hookimpl

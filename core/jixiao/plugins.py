@@ -128,6 +128,7 @@ class Registry:
         self.disabled = frozenset(disabled) | disabled_from_env()
         self._records: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
         self._provenance: dict[int, Provenance] = {}
+        self._used: set[tuple[str, str]] = set()
 
     # -- public look-ups -------------------------------------------------------------------
 
@@ -157,10 +158,16 @@ class Registry:
         return dict(self._records[kind])
 
     def used_plugins(self) -> list[str]:
-        """``name (distribution version)`` of every record loaded, sorted (for the run header)."""
+        """``name (distribution version)`` of every record a look-up asked for, sorted (run header).
+
+        Records a module registered but the run never asked for are left out, so the list (and the
+        JSON document) does not change when a built-in module gains another plugin.
+        """
         out = set()
         for kind, recs in self._records.items():
             for name, rec in recs.items():
+                if (kind, name) not in self._used:
+                    continue
                 prov = getattr(rec, "provenance", None)
                 dist = f"{prov.distribution} {prov.version}" if prov and prov.distribution else "local"
                 out.add(f"{KINDS[kind].label} {name} ({dist})")
@@ -223,6 +230,7 @@ class Registry:
 
     def _get(self, kind: str, name: str) -> Any:
         recs = self._records[kind]
+        self._used.add((kind, name))
         if name in recs:
             return recs[name]
         self._load(kind, name)
@@ -354,7 +362,7 @@ class Registry:
     def _check_pack(self, pack: Pack, prov: Provenance, expected_name: str | None) -> None:
         if pack.api not in SUPPORTED_APIS:
             raise PluginError(
-                f"pack {pack.name!r} from distribution {prov.distribution} {prov.version} targets "
+                f"pack {pack.name!r} from {_from(prov)} targets "
                 f"plugin API {pack.api}, but this jixiao supports API "
                 + ", ".join(str(a) for a in sorted(SUPPORTED_APIS)),
                 plugin=pack.name,
@@ -365,6 +373,12 @@ class Registry:
             # A module may provide several packs; only a mismatch with *every* one is an error,
             # which _get reports ("did not register a pack of that name").
             return
+
+
+def _from(prov: Provenance) -> str:
+    if prov.distribution:
+        return f"distribution {prov.distribution} {prov.version}"
+    return f"{prov.plugin} (no distribution)"
 
 
 def pack_provenance(registry: Registry, name: str) -> Provenance | None:
