@@ -117,6 +117,13 @@ class Measure:
         return CONTEXT.divide(numerator, denominator), False
 
 
+def toml_key(key: str) -> str:
+    """A key as it must be written in TOML (quoted unless bare: ``PI-2.1`` → ``"PI-2.1"``)."""
+    import re
+
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else '"' + key.replace('"', '\\"') + '"'
+
+
 def check_number(value: Any, *, kind: str, file: str, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ConfigError(f"expected a number, got {type(value).__name__}", file=file, path=where)
@@ -232,9 +239,12 @@ def check_inputs(pack: Pack, config: EvaluationConfig, registry: Registry) -> li
     for leaf, req in required_inputs(pack, registry):
         if req.kind == "rating":
             if leaf.code not in config.ratings and leaf.code not in config.overrides:
+                scale = pack.scale(leaf.scale) if leaf.scale else None
+                entry = (f"mark = \"…\" (one of {', '.join(scale.levels + scale.non_scores)})" if scale
+                         else "rating = \"…%\"")
                 errors.append(ConfigError(
-                    f"missing rating for indicator {leaf.code} ({leaf.name}): add [ratings.{leaf.code}] "
-                    f"with rating = \"…%\" and reason = \"…\"", file=config.file, path=f"$.ratings.{leaf.code}"))
+                    f"missing rating for indicator {leaf.code} ({leaf.name}): add [ratings.{toml_key(leaf.code)}] "
+                    f"with {entry} and reason = \"…\"", file=config.file, path=f"$.ratings.{leaf.code}"))
             continue
         if req.name in config.inputs or req.name in seen:
             continue

@@ -73,6 +73,9 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
             return
         for problem in method.check_params(leaf.method.params):
             err(f"{leaf.method.name}: {problem}", where + ".score")
+        if leaf.scale is not None and pack.scale(leaf.scale) is None:
+            err(f"indicator {leaf.code} names scale {leaf.scale!r}, which the pack does not define "
+                f"(scales: {', '.join(sc.name for sc in pack.scales) or 'none'})", where + ".scale")
         if not method.ordinal and leaf.standard_score is None:
             err(f"indicator {leaf.code} has no standard score", where + ".standard_score")
         if leaf.standard_score is not None and leaf.standard_score < 0:
