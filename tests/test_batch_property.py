@@ -196,3 +196,91 @@ def test_batch_equals_each_project_alone(tmp_path_factory, projects):
         assert row["grade"] == res.grade.label
         for leaf in res.leaves():
             assert str(row[leaf.code]) == f"{jixiao.numbers.quantize(leaf.score, places):f}", (pid, leaf.code)
+
+
+PACK_FILE = """
+schema_version = 1
+
+[pack]
+name = "batch-methods"
+title = "threshold, rate × standard, carry-unrounded"
+version = "1"
+api = 1
+
+[rule_set]
+name = "test"
+grading = "national-2020"
+zero_division = "zero"
+total_standard = 30
+
+[rule_set.rounding]
+value_places = 4
+score_places = 2
+mode = "{mode}"
+leaves = "{leaves}"
+
+[indicators.T]
+name = "达标"
+standard_score = 10
+target = "{comparator}85%"
+value = {{ indicator = "completion_rate", done = "done", planned = "planned" }}
+score = {{ method = "threshold", partial = "{partial}" }}
+
+[indicators.R]
+name = "执行率"
+standard_score = 10
+target = "=100%"
+value = {{ indicator = "completion_rate", done = "spent", planned = "budgeted" }}
+score = {{ method = "rate_times_standard" }}
+
+[indicators.Q]
+name = "定性"
+standard_score = 10
+value = {{ indicator = "qualitative_rating" }}
+score = {{ method = "rating_times_standard" }}
+"""
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+@given(mode=st.sampled_from(["half_up", "half_even"]), leaves=st.sampled_from(["round_then_sum", "carry_unrounded"]),
+       comparator=st.sampled_from(["≥", ">", "≤", "<", "="]), partial=st.sampled_from(["0", "2.5", "50%"]),
+       rows=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(0, 3000), st.integers(0, 3000),
+                               st.integers(0, 100000)), min_size=1, max_size=6))
+def test_other_methods_and_rounding_policies(tmp_path_factory, mode, leaves, comparator, partial, rows):
+    """threshold, rate_times_standard, half-even and carry-unrounded agree with the engine too."""
+    d: Path = tmp_path_factory.mktemp("methods")
+    pack = d / "pack.toml"
+    pack.write_text(PACK_FILE.format(mode=mode, leaves=leaves, comparator=comparator, partial=partial),
+                    encoding="utf-8")
+    expected = {}
+    portfolio = []
+    for i, (done, planned, spent, budgeted, q) in enumerate(rows):
+        rating = f"{Decimal(q).scaleb(-3):f}%"
+        portfolio.append({"project_id": f"P{i}", "done": done, "planned": planned, "spent": spent,
+                          "budgeted": budgeted, "rating.Q": rating})
+        cfg = d / f"p{i}.toml"
+        cfg.write_text(tomli_w.dumps({"schema_version": 1, "pack": {"path": str(pack)},
+                                      "inputs": {"done": done, "planned": planned, "spent": spent,
+                                                 "budgeted": budgeted},
+                                      "ratings": {"Q": {"rating": rating, "reason": "理由"}}}), encoding="utf-8")
+        try:
+            expected[f"P{i}"] = jixiao.evaluate_file(cfg)
+        except JixiaoError:
+            expected[f"P{i}"] = None
+    with (d / "portfolio.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(portfolio[0]))
+        w.writeheader()
+        w.writerows(portfolio)
+    outcome = run_batch(str(pack), str(d / "portfolio.csv"), str(d / "results.jsonl"))
+    assert outcome.columnar and outcome.engine_rows == sum(r is None for r in expected.values())
+    import json
+
+    got = {r["project_id"]: r for r in map(json.loads, (d / "results.jsonl").read_text(encoding="utf-8").splitlines())}
+    for pid, res in expected.items():
+        if res is None:
+            assert pid not in got
+            continue
+        assert got[pid]["total"] == f"{res.total:f}" and got[pid]["grade"] == res.grade.label
+        for leaf in res.leaves():
+            assert got[pid][leaf.code] == f"{jixiao.numbers.quantize(leaf.score, 2, mode):f}", (pid, leaf.code)

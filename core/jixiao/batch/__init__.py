@@ -39,8 +39,8 @@ def load_pack_or_template(arg: str, registry: Any) -> tuple[Any, Any]:
         from ..tomlio import read_toml
 
         data = read_toml(Path(arg))
-        if "pack" in data and ("inputs" in data or "ratings" in data or "schema_version" in data
-                               or isinstance(data.get("pack"), str)):
+        # An evaluation config selects a pack (pack = "name" or { path = … }); a pack file defines indicators.
+        if "pack" in data and "indicators" not in data:
             from ..config import load_config
 
             cfg = load_config(arg)
@@ -96,14 +96,23 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
     ok = ~col.fallback
     texts: dict[str, dict[int, str]] = {}
 
-    ids = portfolio.project_ids.to_pylist()
-    ids = [str(i + 1) if v is None else v for i, v in enumerate(ids)]
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # A missing project_id is replaced by the row's position (1-based), column-wise.
+    ids_arr = portfolio.project_ids
+    if ids_arr.null_count:
+        ids_arr = pc.coalesce(ids_arr, pc.cast(pa.array(np.arange(1, n + 1)), pa.string()))
+
+    def pid_of(i: int) -> str:
+        return ids_arr[i].as_py()
+
     errors: list[RowError] = []
     redo = np.flatnonzero(col.fallback)
     tick = prog("engine", len(redo)) if len(redo) else _Null()
     for k, i in enumerate(redo):
         i = int(i)
-        res = evaluate_row(pack, registry, portfolio, layout, i, template, errors, ids[i])
+        res = evaluate_row(pack, registry, portfolio, layout, i, template, errors, pid_of(i))
         if res is not None:
             for lr in res.leaves():
                 if isinstance(lr.score, Decimal):
@@ -140,8 +149,6 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
         rank = np.empty(len(rows), dtype=np.int64)
         rank[order] = rank_sorted
 
-    import pyarrow as pa
-
     columns = ["project_id", "row", "total", "grade", "rank", *codes]
     score_cols = ["total", *codes]
     row_numbers = np.array([portfolio.row_number(int(i)) for i in rows], dtype=np.int64) \
@@ -154,7 +161,7 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
             sel = rows[start:start + CHUNK]
             if len(sel) == 0 and len(rows):
                 break
-            pid = pa.array([ids[int(i)] for i in sel], pa.string())
+            pid = ids_arr.take(pa.array(sel))
             data: dict[str, Any] = {
                 "project_id": pid,
                 "row": pa.array(row_numbers[start:start + CHUNK], pa.int64()),
@@ -182,11 +189,21 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
         summary = build_summary(
             pack=pack, n_rows=n, n_ok=len(rows), errors=len({e.row for e in errors}), fallback_rows=len(redo),
             total=total[rows] if has_total else None, grades=grades,
-            leaves={c: leaves[c][rows] for c in codes if c not in texts}, ids=[ids[int(i)] for i in rows],
+            leaves={c: leaves[c][rows] for c in codes if c not in texts}, ids=_Ids(ids_arr, rows),
             scale=sp, grade_order=grade_order, ranked=order, ranks=rank)
         write_summary(summary_path, summary)
     return BatchOutcome(projects=n, scored=len(rows), errors=errors, engine_rows=len(redo),
                         columnar=program.vectorised, reasons=program.reasons, ignored_columns=layout.ignored)
+
+
+class _Ids:
+    """Project ids of the scored rows, looked up only when the summary names a project."""
+
+    def __init__(self, ids: Any, rows: np.ndarray) -> None:
+        self.ids, self.rows = ids, rows
+
+    def __getitem__(self, k: int) -> str:
+        return self.ids[int(self.rows[k])].as_py()
 
 
 def default_errors_path(output: str) -> str:

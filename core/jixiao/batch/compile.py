@@ -356,11 +356,28 @@ def m_rating_times_standard(vs: VecScore) -> Fixed:
     return vs.frame.mul_const(vs.value, vs.standard_score)
 
 
-def m_full_if_met(vs: VecScore) -> Fixed:
+def _comparator(vs: VecScore) -> str:
+    d = vs.params.get("direction")
+    if d is not None:
+        return "<=" if d == "lower" else ">="
+    return vs.target.comparator if vs.target is not None else ">="
+
+
+def m_threshold(vs: VecScore) -> Fixed:
+    """threshold (达标法; also registered as full_if_met): std when met, else ``partial`` (points or a share)."""
     f, b = vs.frame, _benchmark(vs)
     c = f.cmp_const(vs.value, b)
-    met = c <= 0 if _lower(vs) else c >= 0
-    return f.where(met, f.full(vs.standard_score), f.full(to_decimal(vs.params.get("partial", 0))))
+    met = {">=": c >= 0, ">": c > 0, "<=": c <= 0, "<": c < 0, "=": c == 0}[_comparator(vs)]
+    raw = vs.params.get("partial", 0)
+    if isinstance(raw, str) and raw.strip().endswith("%"):
+        partial = vs.standard_score * to_decimal(raw)
+    else:
+        partial = to_decimal(raw)
+    return f.where(met, f.full(vs.standard_score), f.full(partial))
+
+
+def m_rate_times_standard(vs: VecScore) -> Fixed:
+    return vs.frame.mul_const(vs.value, vs.standard_score)
 
 
 def m_zero_incidence(vs: VecScore) -> Fixed:
@@ -371,7 +388,9 @@ def m_zero_incidence(vs: VecScore) -> Fixed:
 BUILTIN_METHODS: dict[str, tuple[str, Callable[[VecScore], Fixed]]] = {
     "deduct_per_point": ("deduct_per_point", m_deduct_per_point),
     "rating_times_standard": ("rating_times_standard", m_rating_times_standard),
-    "full_if_met": ("full_if_met", m_full_if_met),
+    "full_if_met": ("threshold", m_threshold),
+    "threshold": ("threshold", m_threshold),
+    "rate_times_standard": ("rate_times_standard", m_rate_times_standard),
     "zero_incidence": ("zero_incidence", m_zero_incidence),
 }
 
