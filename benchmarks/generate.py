@@ -42,7 +42,7 @@ def _leaves(pack_name: str):
 
 def seed_columns(n: int, rng: np.random.Generator) -> dict[str, pa.Array]:
     """The seed pack's inputs; amounts in 万元 with two decimals, counts as integers."""
-    pack, reg = _leaves(PACKS["seed"])
+    pack, _ = _leaves(PACKS["seed"])
     cols: dict[str, pa.Array] = {"project_id": pa.array([f"P{i:07d}" for i in range(1, n + 1)], pa.string())}
     # Budget: six categories; actual mostly 70–110% of budget, a share exactly on budget.
     total_b = np.zeros(n, dtype=np.int64)

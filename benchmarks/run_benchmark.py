@@ -3,8 +3,8 @@
 For each N: generate a seed portfolio (not timed), then run ``python -m jixiao batch`` and
 ``benchmarks/baseline_seed.py`` as subprocesses (each ``--repeat`` times, best wall time kept), take
 each process's peak RSS from ``os.wait4``, check the two results are identical, and report the
-ratio. Also times ``jixiao evaluate`` on the seed example from cold and lists, from
-``python -X importtime``, which packs and renderers it imported. Prints Markdown.
+ratio. Also times ``jixiao evaluate`` on the seed example from cold and lists which packs,
+renderers and heavy libraries it imported (from ``sys.modules`` at exit). Prints Markdown.
 
     uv run python benchmarks/run_benchmark.py --sizes 10000 100000 1000000
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -62,8 +61,8 @@ def machine() -> list[str]:
     import pyarrow
 
     return [f"- CPU: {cpu}; cores available (nproc): {os.cpu_count()}; memory: {mem}",
-            f"- Python {platform.python_version()} ({platform.python_implementation()}), "
-            f"numpy {numpy.__version__}, pyarrow {pyarrow.__version__}, {platform.system()} {platform.release()}"]
+            (f"- Python {platform.python_version()} ({platform.python_implementation()}), "
+             f"numpy {numpy.__version__}, pyarrow {pyarrow.__version__}, {platform.system()} {platform.release()}")]
 
 
 def same_results(a: Path, b: Path) -> bool:
@@ -72,23 +71,34 @@ def same_results(a: Path, b: Path) -> bool:
     return pq.read_table(a).equals(pq.read_table(b))
 
 
+PROBE = """
+import atexit, sys
+def report():
+    names = sorted(m for m in sys.modules if m.startswith(("jixiao", "numpy", "pyarrow", "openpyxl", "docx",
+                                                          "matplotlib", "rich", "jinja2", "polars")))
+    sys.__stderr__.write("MODULES " + " ".join(names) + "\\n")
+atexit.register(report)
+sys.argv = ["jixiao", "evaluate", sys.argv[1]]
+from jixiao.cli import main
+main()
+"""
+
+
 def cold_start(repeat: int) -> list[str]:
+    """Wall time of ``jixiao evaluate`` from a new process, and the modules it ended up importing."""
     cmd = [sys.executable, "-m", "jixiao", "evaluate", str(SEED)]
     walls = [run(cmd)[0] for _ in range(repeat)]
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "jixiao", "evaluate", str(SEED)],
-                          capture_output=True, text=True)
-    mods = [m.group(1).strip() for m in re.finditer(r"^import time:\s+\d+ \|\s+\d+ \|(.*)$", proc.stderr, re.M)]
-    ours = sorted({m.strip() for m in mods if m.strip().startswith(("jixiao", "plugins"))})
-    packs = [m for m in ours if m.startswith("jixiao_")]
-    renderers = [m for m in ours if "render" in m]
-    heavy = [m for m in ("numpy", "pyarrow", "openpyxl", "docx", "matplotlib", "rich", "jinja2")
-             if any(x.strip() == m for x in mods)]
-    import_ms = sum(int(line.split("|")[1]) for line in proc.stderr.splitlines()
-                    if line.startswith("import time:") and line.split("|")[1].strip().isdigit()) / 1000
-    return [f"- `jixiao evaluate` on the seed example, cold (new process each time, {repeat} runs): "
-            f"median {statistics.median(walls):.3f} s, best {min(walls):.3f} s",
-            f"- cumulative import time (`-X importtime`, self times summed): {import_ms:.0f} ms",
-            f"- pack modules imported: {', '.join(packs) or 'none'}",
+    bare = [run([sys.executable, "-c", "pass"])[0] for _ in range(repeat)]
+    proc = subprocess.run([sys.executable, "-c", PROBE, str(SEED)], capture_output=True, text=True, check=False)
+    line = next((x for x in proc.stderr.splitlines() if x.startswith("MODULES ")), "MODULES ")
+    mods = line.split()[1:]
+    packs = sorted({m.split(".")[0] for m in mods if m.startswith("jixiao_")})
+    renderers = [m for m in mods if m.startswith(("jixiao.builtin.renderers", "jixiao.render."))]
+    heavy = sorted({m.split(".")[0] for m in mods if not m.startswith("jixiao")})
+    return [(f"- `jixiao evaluate` on the seed example, new process each time ({repeat} runs): "
+             f"median {statistics.median(walls):.3f} s, best {min(walls):.3f} s "
+             f"(a bare `python -c pass` takes {statistics.median(bare):.3f} s here)"),
+            f"- pack distributions imported: {', '.join(packs) or 'none'}",
             f"- renderer modules imported: {', '.join(renderers) or 'none'}",
             f"- heavy libraries imported: {', '.join(heavy) or 'none'}"]
 
@@ -102,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="jixiao-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     lines = ["### Machine", "", *machine(), "", "### Batch: seed pack, Parquet in → Parquet out", "",
-             "| projects | jixiao batch | baseline | ratio | jixiao peak RSS | baseline peak RSS | "
-             "µs/project (jixiao) | identical |", "|---:|---:|---:|---:|---:|---:|---:|---|"]
+             ("| projects | jixiao batch | baseline | ratio | jixiao peak RSS | baseline peak RSS | "
+              "µs/project (jixiao) | identical |"), "|---:|---:|---:|---:|---:|---:|---:|---|"]
     for n in args.sizes:
         portfolio = work / f"seed-{n}.parquet"
         if not portfolio.exists():

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..numbers import quantize
 
-__all__ = ["BatchOutcome", "run_batch", "load_pack_or_template"]
+__all__ = ["BatchOutcome", "load_pack_or_template", "run_batch"]
 
 
 @attrs.frozen(kw_only=True)
@@ -65,8 +65,15 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
     from ..plugins import Registry
     from ..validate import check_pack_semantics
     from .compile import compile_pack, layout_of, run_program
-    from .output import RESULT_SUFFIXES, build_summary, check_suffix, decimal_array, write_errors, write_results, \
-        write_summary
+    from .output import (
+        RESULT_SUFFIXES,
+        build_summary,
+        check_suffix,
+        decimal_array,
+        write_errors,
+        write_results,
+        write_summary,
+    )
     from .portfolio import read_portfolio
     from .rowwise import RowError, check_codes, evaluate_row, known_inputs
 

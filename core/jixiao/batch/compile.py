@@ -139,7 +139,7 @@ class VecMeasure:
         layout_rows = self.layout.tables.get(name or "", {})
         out = []
         any_row = np.zeros(frame.n, dtype=bool)
-        for _label, cols in layout_rows.items():
+        for cols in layout_rows.values():
             present = np.zeros(frame.n, dtype=bool)
             for col in cols.values():
                 present |= self.portfolio.present(col)
@@ -215,7 +215,7 @@ def _scalar_default(value: Any, scale: int) -> int | None:
         return None
     try:
         d = to_decimal(value)
-    except Exception:
+    except (TypeError, ValueError, ArithmeticError):
         return None
     return to_scaled(d, scale) if d.is_finite() else None
 

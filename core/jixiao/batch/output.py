@@ -112,8 +112,7 @@ def write_results(path: str, suffix: str, columns: list[str], chunks: Callable[[
                     t = _as_text(t, score_columns)
                     cols = [t.column(c).to_pylist() for c in t.column_names]
                     names = t.column_names
-                    for row in zip(*cols, strict=True):
-                        fh.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) + "\n")
+                    fh.writelines(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) + "\n" for row in zip(*cols, strict=True))
                     progress(t.num_rows)
         else:
             _write_xlsx(tmp, columns, chunks, score_columns, progress)

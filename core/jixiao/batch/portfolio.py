@@ -229,7 +229,7 @@ def _read_xlsx(p: Path) -> tuple[pa.Table, list[int]]:
 
     try:
         wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged file
         raise ConfigError(f"cannot read the workbook: {exc}", file=str(p)) from None
     try:
         ws = wb.worksheets[0]

@@ -45,7 +45,7 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
             inputs[name] = v
     for name, rows in layout.tables.items():
         table = []
-        for _label, cols in rows.items():
+        for cols in rows.values():
             cells = {c: portfolio.cell(colname, i) for c, colname in cols.items()}
             cells = {c: (str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
                      for c, v in cells.items() if v is not None}
@@ -105,7 +105,7 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
             continue
         try:
             overrides[code] = Override(score=to_decimal(v), reason=str(reason))
-        except Exception:
+        except (TypeError, ValueError, ArithmeticError):
             problems.append(RowError(row=row_no, project_id=pid, column=col, kind="configuration error",
                                      message=f"expected a number, got {v!r}"))
     if problems:
