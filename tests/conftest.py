@@ -33,7 +33,7 @@ def run_cli(*args, cwd=None, env=None, input=None) -> CliResult:
     """Run ``python -m jixiao ARGS`` in a subprocess, as a user would."""
     full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
     full_env.pop("JIXIAO_DISABLE", None) if env is None or "JIXIAO_DISABLE" not in env else None
-    proc = subprocess.run([sys.executable, "-m", "jixiao", *map(str, args)], cwd=cwd, env=full_env,
+    proc = subprocess.run([sys.executable, "-m", "jixiao", *map(str, args)], cwd=cwd, env=full_env, check=False,
                           capture_output=True, text=True, input=input, timeout=600)
     return CliResult(proc)
 

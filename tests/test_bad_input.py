@@ -111,7 +111,7 @@ def test_override_needs_a_reason_and_is_shown(seed_copy, tmp_path):
     res = run_cli("evaluate", seed_copy, "--format", "json")
     assert res.code == 0, res
     doc = res.json()
-    b32 = [i for i in doc["indicators"] if i["code"] == "B32"][0]
+    b32 = next(i for i in doc["indicators"] if i["code"] == "B32")
     assert b32["score"] == "4.00"
     assert b32["override"] == {"score": "4.00", "reason": "整改材料补充后复核", "computed_score": "3.00"}
     assert doc["total"] == "89.64"

@@ -70,6 +70,6 @@ def test_override_with_reason_is_shown(tmp_path):
     cfg = tmp_path / "evaluation.toml"
     cfg.write_text(text, encoding="utf-8")
     doc = run_cli("evaluate", cfg, "--format", "json").json()
-    b41 = [i for i in doc["indicators"] if i["code"] == "B41"][0]
+    b41 = next(i for i in doc["indicators"] if i["code"] == "B41")
     assert b41["override"]["computed_score"] == "4.81" and b41["score"] == "5.00"
     assert doc["total"] == "89.60"

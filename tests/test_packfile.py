@@ -128,7 +128,7 @@ def test_a_toml_only_pack_outside_the_repo_evaluates(tmp_path):
     res = run_cli("evaluate", folder / "evaluation.toml", "--format", "json", cwd=tmp_path)
     assert res.code == 0, res
     doc = res.json()
-    a1 = [i for i in doc["indicators"] if i["code"] == "A1"][0]
+    a1 = next(i for i in doc["indicators"] if i["code"] == "A1")
     # 118 ÷ 120.5 = 97.925…% → 97.93%; 50 − (1 − 97.93%) × 50 × 100 × 2% = 47.93
     assert a1["value"] == "0.9793"
     assert a1["trace"] == "47.93=50-(1-97.93%)*50*100*2%"
@@ -180,9 +180,8 @@ def test_rounding_policies_can_give_different_totals(tmp_path):
 
 
 def test_exported_json_schema_files_match_the_code():
-    from jixiao.schema import SCHEMAS, schema_text
-
     from conftest import ROOT
+    from jixiao.schema import SCHEMAS, schema_text
 
     for name in SCHEMAS:
         assert (ROOT / "schemas" / name).read_text(encoding="utf-8") == schema_text(name), (

@@ -34,9 +34,9 @@ def test_budget_actual_changes_b11_only(seed_copy):
     csv = seed_copy.parent / "budget.csv"
     text = csv.read_text(encoding="utf-8").replace("日常办公经费,10.00,0.13", "日常办公经费,10.00,10.00")
     csv.write_text(text, encoding="utf-8")
-    doc, after = evaluate(seed_copy)
+    doc, _after = evaluate(seed_copy)
     # 1377.62 / 1526 = 90.28% → 5-(1-90.28%)*5*100*3% = 3.542 → 3.54
-    b11 = [i for i in doc["indicators"] if i["code"] == "B11"][0]
+    b11 = next(i for i in doc["indicators"] if i["code"] == "B11")
     assert b11["value"] == "0.9028"
     assert b11["trace"] == "3.54=5-(1-90.28%)*5*100*3%"
     assert doc["total"] == "88.74"
@@ -64,7 +64,7 @@ def test_a_change_that_flips_the_grade(seed_copy):
     assert after["C24"] == "1.00"
     assert after["C111"] == "4.00"  # 2189/2736 = 80.01% → 10-(1-80.01%)*10*100*3% = 4.003
     assert after["C122"] == "0.00"  # (156050+146300)/(458400) = 65.96% → far below: floor 0
-    c122 = [i for i in doc["indicators"] if i["code"] == "C122"][0]
+    c122 = next(i for i in doc["indicators"] if i["code"] == "C122")
     assert c122["trace"].startswith("0.00=max(0,")
     assert doc["grade"] == "合格"
     assert doc["total"] == "71.81"
@@ -94,7 +94,7 @@ def test_c23_uses_the_rounded_rate(tmp_path):
 def test_below_target_where_the_report_is_silent(seed_copy):
     """C21 below its 90% target loses 3% of 8 per point from 90% (pack documentation)."""
     edit(seed_copy, "losses_recovered = 6785", "losses_recovered = 5700")
-    doc, after = evaluate(seed_copy)
-    c21 = [i for i in doc["indicators"] if i["code"] == "C21"][0]
+    doc, _after = evaluate(seed_copy)
+    c21 = next(i for i in doc["indicators"] if i["code"] == "C21")
     # 5700/6785 = 84.01% → 8-(90%-84.01%)*8*100*3% = 6.5624 → 6.56
     assert c21["trace"] == "6.56=8-(90%-84.01%)*8*100*3%"

@@ -79,7 +79,7 @@ def test_budget_table_is_computed_from_the_amounts(doc):
     rows = {r["label"]: r for r in table["rows"]}
     assert len([r for r in table["rows"] if r["level"] == 1]) == 24
     assert len([r for r in table["rows"] if r["level"] == 0]) == 6
-    total = [r for r in table["rows"] if r["level"] == -1][0]
+    total = next(r for r in table["rows"] if r["level"] == -1)
     assert (total["denominator"], total["numerator"], total["rate"]) == ("1526.00", "1367.75", "89.63%")
     # Rates are computed from the printed amounts, not copied from the report (DIGEST.md).
     assert rows["315公益广告费"]["rate"] == "93.33%"

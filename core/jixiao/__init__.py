@@ -42,14 +42,14 @@ from .types import (
 )
 
 
-def load_pack_file(path):  # noqa: ANN001, ANN201 - thin lazy wrapper keeps `import jixiao` light
+def load_pack_file(path):
     """Load a declarative pack file (TOML) into a :class:`Pack`."""
     from .packfile import load_pack_file as _load
 
     return _load(path)
 
 
-def evaluate_file(config, *, registry=None):  # noqa: ANN001, ANN201
+def evaluate_file(config, *, registry=None):
     """Evaluate an evaluation config file and return the :class:`EvaluationResult`."""
     from .session import evaluate_file as _eval
 

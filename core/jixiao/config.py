@@ -18,7 +18,7 @@ import attrs
 
 from .errors import ConfigError, DataError, JixiaoError, raise_all
 from .model import Override
-from .numbers import to_decimal
+from .numbers import NUMBER_ERRORS, to_decimal
 from .tomlio import read_csv_table, read_toml
 
 CONFIG_SCHEMA_VERSION = 1
@@ -68,7 +68,7 @@ def _fraction(value: object, where: str, file: str) -> Decimal:
                           file=file, path=where)
     try:
         d = to_decimal(value)
-    except Exception:
+    except NUMBER_ERRORS:
         raise ConfigError(f"expected a percentage like \"80%\", got {value!r}", file=file, path=where) from None
     if d < 0 or d > 1:
         raise DataError(f"a rating must lie between 0% and 100%, got {value}", file=file, path=where)

@@ -29,7 +29,7 @@ from .model import (
     RunInfo,
     ScoreOutcome,
 )
-from .numbers import CONTEXT, ZERO, fmt_fixed, quantize, to_decimal
+from .numbers import CONTEXT, NUMBER_ERRORS, ZERO, fmt_fixed, quantize, to_decimal
 from .plugins import Registry
 from .types import AggregateInput, InputRequirement, ScoreInput
 
@@ -129,7 +129,7 @@ def check_number(value: Any, *, kind: str, file: str, where: str) -> Decimal:
         raise ConfigError(f"expected a number, got {type(value).__name__}", file=file, path=where)
     try:
         d = to_decimal(value)
-    except Exception:
+    except NUMBER_ERRORS:
         raise ConfigError(f"expected a number, got {value!r}", file=file, path=where) from None
     if not d.is_finite():
         raise ConfigError(f"expected a finite number, got {value!r}", file=file, path=where)
@@ -144,15 +144,15 @@ def read_table(value: Any, *, columns: tuple[str, ...], labels: tuple[str, ...],
                name: str) -> list[dict[str, Any]]:
     if isinstance(value, CsvRef):
         rows = value.read(columns, labels)
-        for row in rows:
+        for csv_row in rows:
             for col in columns:
-                if row[col] < 0:
-                    raise DataError(f"{col} cannot be negative, got {row[col]}", file=str(value.path),
-                                    path=f"{row['_ref'].split(' ', 1)[1]}, column {col}")
+                if csv_row[col] < 0:
+                    raise DataError(f"{col} cannot be negative, got {csv_row[col]}", file=str(value.path),
+                                    path=f"{csv_row['_ref'].split(' ', 1)[1]}, column {col}")
         return rows
     if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
         raise ConfigError(
-            "expected a table: an array of tables ([[inputs.%s]] rows) or { csv = \"file.csv\" }" % name,
+            f"expected a table: an array of tables ([[inputs.{name}]] rows) or {{ csv = \"file.csv\" }}",
             file=file, path=where)
     out = []
     for i, raw in enumerate(value):

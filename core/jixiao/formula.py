@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, cast
 
 import attrs
 from lark import Lark, Token, Transformer
@@ -113,7 +113,7 @@ class Paren(Node):
 
 
 def _tok_end(tok: Token) -> int:
-    return tok.start_pos + len(tok.value)
+    return (tok.start_pos or 0) + len(tok.value)
 
 
 def _depth(*nodes: Node) -> int:
@@ -328,9 +328,10 @@ def compile_formula(expr: str, *, file: str | None = None, where: str | None = N
         msg, pos, length = _parse_problem(expr, exc)
         raise _located(FormulaError, msg, expr, pos, length, file=file, where=where) from None
     checker = _Checker(expr, file, where, declared)
-    checker.check(tree, NUMBER, "the formula")
+    root = cast(Node, tree)  # the transformer has turned lark's parse tree into our nodes
+    checker.check(root, NUMBER, "the formula")
     kinds = {n: declared[n] for n in checker.names if declared and n in declared}
-    return CompiledFormula(text=expr, tree=tree, names=tuple(checker.names), columns=tuple(checker.columns),
+    return CompiledFormula(text=expr, tree=root, names=tuple(checker.names), columns=tuple(checker.columns),
                            kinds=kinds, file=file, where=where)
 
 
@@ -364,8 +365,9 @@ class _Checker:
             raise self.fail(f"{role} must be a number, but a comparison gives true/false; "
                             "use if(condition, a, b)", node)
         if got == COLUMN:
-            raise self.fail(f"{role} must be a number, but {node.table}.{node.column} is a table column "
-                            f"(a list of numbers); use sum({node.table}.{node.column})", node)
+            col = f"{getattr(node, 'table', '')}.{getattr(node, 'column', '')}"
+            raise self.fail(f"{role} must be a number, but {col} is a table column "
+                            f"(a list of numbers); use sum({col})", node)
         raise self.fail(f"{role} must be a comparison (true/false), not a number", node)
 
     def kind_of(self, node: Node) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -18,14 +19,14 @@ def band_problems(scheme: GradingScheme) -> list[str]:
     problems: list[str] = []
     if not scheme.bands:
         return ["the scheme has no bands"]
-    lo_key = lambda b: (Decimal("-Infinity") if b.lower is None else b.lower)  # noqa: E731
+    lo_key = lambda b: (Decimal("-Infinity") if b.lower is None else b.lower)
     bands = sorted(scheme.bands, key=lo_key)
     first, last = bands[0], bands[-1]
     if first.lower is not None and (first.lower > scheme.minimum or (first.lower == scheme.minimum and not first.lower_inclusive)):
         problems.append(f"no band covers scores from {scheme.minimum} up to {first.lower} ({first.label} starts there)")
     if last.upper is not None and (last.upper < scheme.maximum or (last.upper == scheme.maximum and not last.upper_inclusive)):
         problems.append(f"no band covers scores from {last.upper} up to {scheme.maximum} ({last.label} ends there)")
-    for a, b in zip(bands, bands[1:]):
+    for a, b in itertools.pairwise(bands):
         if a.upper is None:
             problems.append(f"bands {a.label!r} and {b.label!r} overlap: {a.label!r} has no upper bound")
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Union
+from typing import Any
 
 import attrs
 
@@ -18,6 +18,11 @@ from .numbers import to_decimal
 
 def _opt_decimal(value: object) -> Decimal | None:
     return None if value is None else to_decimal(value)
+
+
+def _tuple(value: Any) -> tuple[Any, ...]:
+    """attrs converter: any iterable to a tuple (typed, so mypy keeps the field's element type)."""
+    return tuple(value)
 
 
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -67,13 +72,11 @@ class GradeBand:
     label_en: str | None = None
 
     def contains(self, score: Decimal) -> bool:
-        if self.lower is not None:
-            if score < self.lower or (score == self.lower and not self.lower_inclusive):
-                return False
-        if self.upper is not None:
-            if score > self.upper or (score == self.upper and not self.upper_inclusive):
-                return False
-        return True
+        below = self.lower is not None and (
+            score < self.lower or (score == self.lower and not self.lower_inclusive))
+        above = self.upper is not None and (
+            score > self.upper or (score == self.upper and not self.upper_inclusive))
+        return not (below or above)
 
     def describe(self) -> str:
         lo = "" if self.lower is None else f"{self.lower} {'≤' if self.lower_inclusive else '<'} "
@@ -87,7 +90,7 @@ class GradingScheme:
 
     name: str
     title: str
-    bands: tuple[GradeBand, ...] = attrs.field(converter=tuple)
+    bands: tuple[GradeBand, ...] = attrs.field(converter=_tuple)
     title_en: str | None = None
     minimum: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
     maximum: Decimal = attrs.field(default=Decimal(100), converter=to_decimal)
@@ -200,7 +203,7 @@ class Group:
     name_en: str | None = None
     description: str = ""
     standard_score: Decimal | None = attrs.field(default=None, converter=_opt_decimal)
-    children: tuple[Node, ...] = attrs.field(converter=tuple)
+    children: tuple[Node, ...] = attrs.field(converter=_tuple)
     aggregator: PluginRef = PluginRef(name="sum")
     open: bool = False
     """An evaluation config may add its own leaves here (the national form's unit-defined
@@ -215,7 +218,7 @@ class Group:
         return False
 
 
-Node = Union[Group, Indicator]
+Node = Group | Indicator
 
 
 @attrs.frozen(kw_only=True)
@@ -228,9 +231,9 @@ class InputSpec:
     )
     title: str = ""
     unit: str = ""
-    columns: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    columns: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     """For tables: the numeric columns every row must have."""
-    text_columns: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    text_columns: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     """For tables: label columns (category, item, channel)."""
     minimum: Decimal | None = attrs.field(default=Decimal(0), converter=_opt_decimal)
     """Values below this are data errors; counts and amounts are never negative."""
@@ -241,10 +244,10 @@ class OrdinalScale:
     """A labelled ordinal scale (PEFA A, B+, …, D), best first; marks that are not scores listed apart."""
 
     name: str
-    levels: tuple[str, ...] = attrs.field(converter=tuple)
+    levels: tuple[str, ...] = attrs.field(converter=_tuple)
     aliases: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen_mapping)
     """Entered mark → level it counts as (``D*`` → ``D``)."""
-    non_scores: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    non_scores: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     """Marks that drop out of aggregation (``NA``) or report a non-use (``NU``)."""
 
 
@@ -260,9 +263,9 @@ class Pack:
     """The plugin API this pack targets (see :data:`jixiao.PLUGIN_API`)."""
     description: str = ""
     rule_set: RuleSet
-    inputs: tuple[InputSpec, ...] = attrs.field(default=(), converter=tuple)
-    tree: tuple[Node, ...] = attrs.field(converter=tuple)
-    scales: tuple[OrdinalScale, ...] = attrs.field(default=(), converter=tuple)
+    inputs: tuple[InputSpec, ...] = attrs.field(default=(), converter=_tuple)
+    tree: tuple[Node, ...] = attrs.field(converter=_tuple)
+    scales: tuple[OrdinalScale, ...] = attrs.field(default=(), converter=_tuple)
     example: str | None = None
     """Path (absolute, or relative to ``source``) of an example evaluation config for this pack."""
     source: str | None = attrs.field(default=None, eq=False)
@@ -326,7 +329,7 @@ class Measurement:
     """How the value was computed, e.g. ``1367.75/1526``."""
     inputs: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
     """The figures the value came from (for the workpaper)."""
-    breakdown: tuple[BreakdownRow, ...] = attrs.field(default=(), converter=tuple)
+    breakdown: tuple[BreakdownRow, ...] = attrs.field(default=(), converter=_tuple)
     breakdown_title: str = ""
     numerator_label: str = ""
     denominator_label: str = ""
@@ -394,7 +397,7 @@ class NodeResult:
     """One aggregated inner node."""
 
     group: Group
-    children: tuple[NodeResult | LeafResult, ...] = attrs.field(converter=tuple)
+    children: tuple[NodeResult | LeafResult, ...] = attrs.field(converter=_tuple)
     score: Decimal | str | None
     score_unrounded: Decimal | str | None = None
     working: str = ""
@@ -416,7 +419,7 @@ class RunInfo:
     pack: str
     pack_version: str
     pack_distribution: str | None
-    plugins: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    plugins: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     """``name (distribution version)`` of every plugin the run used."""
     config: str | None = None
     config_sha256: str | None = None
@@ -428,7 +431,7 @@ class EvaluationResult:
 
     pack: Pack
     project: Mapping[str, Any] = attrs.field(converter=_frozen_mapping)
-    tiers: tuple[NodeResult | LeafResult, ...] = attrs.field(converter=tuple)
+    tiers: tuple[NodeResult | LeafResult, ...] = attrs.field(converter=_tuple)
     total: Decimal | None
     total_unrounded: Decimal | None
     total_standard: Decimal | None

@@ -13,6 +13,10 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 
+NUMBER_ERRORS = (TypeError, ValueError, ArithmeticError)
+"""What :func:`to_decimal` raises for text that is not a number (decimal.InvalidOperation is an
+ArithmeticError)."""
+
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
 
 # Enough digits that no intermediate result is rounded before a documented rounding point.

@@ -28,7 +28,7 @@ from .model import (
     RuleSet,
     Target,
 )
-from .numbers import fmt_number, to_decimal
+from .numbers import NUMBER_ERRORS, fmt_number, to_decimal
 from .tomlio import read_toml
 
 PACK_SCHEMA_VERSION = 1
@@ -57,7 +57,7 @@ def parse_target(raw: Any, *, file: str | None, where: str) -> Target:
         unit = raw.get("unit", "%")
         try:
             dv = None if value is None else to_decimal(value)
-        except Exception:
+        except NUMBER_ERRORS:
             raise ConfigError(f"expected a number, got {value!r}", file=file, path=where + ".value") from None
         comp = _COMPARATORS.get(raw.get("comparator"))
         if comp is None:
@@ -117,7 +117,7 @@ def _opt_number(raw: Any, *, file: str | None, where: str) -> Decimal | None:
         raise ConfigError(f"expected a number, got {_type(raw)}", file=file, path=where)
     try:
         return to_decimal(raw)
-    except Exception:
+    except NUMBER_ERRORS:
         raise ConfigError(f"expected a number, got {raw!r}", file=file, path=where) from None
 
 
@@ -142,7 +142,8 @@ def build_tree(entries: Mapping[str, Any], *, file: str | None, errors: list[Jix
                                       path=f"$.{section}.{code}.parent"))
     # cycles
     for code in parents:
-        seen, cur = set(), code
+        seen: set[str] = set()
+        cur: str | None = code
         while cur is not None and cur in parents:
             if cur in seen:
                 errors.append(ConfigError(f"indicator {code!r} is its own ancestor", file=file,
@@ -163,7 +164,7 @@ def build_tree(entries: Mapping[str, Any], *, file: str | None, errors: list[Jix
         if not isinstance(name, str) or not name:
             errors.append(ConfigError("missing name (name = \"…\")", file=file, path=where + ".name"))
             name = code
-        common = dict(code=code, name=name, name_en=spec.get("name_en"), description=spec.get("description", ""))
+        common = {"code": code, "name": name, "name_en": spec.get("name_en"), "description": spec.get("description", "")}
         try:
             std = _opt_number(spec.get("standard_score"), file=file, where=where + ".standard_score")
         except JixiaoError as exc:

@@ -13,7 +13,7 @@ import difflib
 import importlib.metadata as md
 import os
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pluggy
@@ -327,6 +327,7 @@ class Registry:
                 plugin=prov.plugin,
                 distribution=prov.distribution,
             )
+        rec = cast(Any, rec)  # checked against the kind's record type just above
         if kind == "pack":
             self._check_pack(rec, prov, expected_name=expected[1] if expected and expected[0] == "pack" else None)
             rec = PackRecord(name=rec.name, pack=rec, provenance=prov)

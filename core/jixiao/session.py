@@ -35,7 +35,7 @@ def merge_config_indicators(pack: Pack, config: EvaluationConfig) -> Pack:
     import attrs
 
     from .errors import ConfigError, JixiaoError, raise_all
-    from .model import Group, Indicator, PluginRef, iter_nodes
+    from .model import Group, iter_nodes
     from .packfile import build_tree
 
     entries = dict(config.indicators)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 from .model import Group, Indicator, Pack, iter_nodes
 from .numbers import fmt_number

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from .model import _tuple
+
 if TYPE_CHECKING:
     from .model import (
         EvaluationResult,
@@ -55,7 +57,7 @@ class InputRequirement:
     name: str
     kind: str = "number"
     """``number``, ``count``, ``rate``, ``table`` or ``rating``."""
-    columns: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    columns: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     param: str = ""
     """The indicator parameter that named this input (for error messages)."""
 
@@ -199,7 +201,7 @@ class Renderer:
     name: str
     """The format name (``json``, ``docx``…), used by ``--format``."""
     title: str
-    suffixes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    suffixes: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     """File suffixes ``-o FILE`` maps to this format."""
     render: RenderFunction = attrs.field(eq=False)
     binary: bool = False

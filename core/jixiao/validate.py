@@ -48,7 +48,7 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
                 if agg.numeric and node.standard_score is not None:
                     child_std = [effective_standard(c) for c in node.children]
                     if node.children and all(s is not None for s in child_std):
-                        total = sum(child_std, ZERO)
+                        total = sum((c for c in child_std if c is not None), ZERO)
                         if total != node.standard_score:
                             err(f"the children of {node.code} add up to {fmt_number(total)}, but {node.code} "
                                 f"has standard score {fmt_number(node.standard_score)}", where + ".standard_score")
@@ -86,7 +86,7 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
     if rs.total_standard is not None and rs.total_aggregator == "sum":
         stds = [effective_standard(n) for n in pack.tree]
         if all(s is not None for s in stds):
-            total = sum(stds, ZERO)
+            total = sum((c for c in stds if c is not None), ZERO)
             if total != rs.total_standard:
                 err(f"the first-level standard scores add up to {fmt_number(total)}, expected "
                     f"{fmt_number(rs.total_standard)}", "$.rule_set.total_standard")
@@ -120,7 +120,7 @@ def effective_standard(node) -> Decimal | None:
     kids = [effective_standard(c) for c in node.children]
     if not kids or any(k is None for k in kids):
         return None
-    return sum(kids, ZERO)
+    return sum((c for c in kids if c is not None), ZERO)
 
 
 __all__ = ["check_pack_semantics", "iter_nodes"]

@@ -65,7 +65,7 @@ def validate_pack_file(path: Path, registry: Registry, data: dict[str, Any]) -> 
     structural: list[JixiaoError] = []
     try:
         pack = parse_pack(data, file=file, base=path.parent, collect=structural)
-    except Exception as exc:  # a shape the lenient build cannot survive: the schema errors say why
+    except Exception as exc:  # noqa: BLE001 - a shape the lenient build cannot survive; the schema errors say why
         if errors:
             return errors
         raise ConfigError(f"cannot read the pack: {exc}", file=file) from None

@@ -23,9 +23,10 @@ def sum_children(ai: AggregateInput) -> AggregateOutcome:
         where = ai.group.code if ai.group else "the total"
         raise ConfigError(f"{where}: the sum aggregator needs numeric scores, but {', '.join(bad)} are ordinal; "
                           "name an ordinal aggregator for this node")
-    total = sum((s for s in scores if s is not None), ZERO)
+    numbers = [s for s in scores if isinstance(s, Decimal)]
+    total = sum(numbers, ZERO)
     places = ai.rule_set.rounding.score_places
-    working = "+".join(fmt_fixed(s, places) for s in scores if s is not None)
+    working = "+".join(fmt_fixed(s, places) for s in numbers)
     return AggregateOutcome(score=total, working=working)
 
 

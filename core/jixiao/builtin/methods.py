@@ -277,9 +277,7 @@ class Band:
     def contains(self, v: Decimal) -> bool:
         if self.lower is not None and (v < self.lower or (v == self.lower and not self.lower_inclusive)):
             return False
-        if self.upper is not None and (v > self.upper or (v == self.upper and not self.upper_inclusive)):
-            return False
-        return True
+        return not (self.upper is not None and (v > self.upper or v == self.upper and not self.upper_inclusive))
 
 
 def _parse_bands(raw: Any, *, key: str = "bands", need_score: bool = True,
@@ -306,8 +304,8 @@ def _parse_bands(raw: Any, *, key: str = "bands", need_score: bool = True,
                 nums[k] = None
                 continue
             try:
-                nums[k] = to_decimal(entry[k])
-                if not nums[k].is_finite():
+                d = nums[k] = to_decimal(entry[k])
+                if not d.is_finite():
                     raise ValueError
             except (TypeError, ValueError, ArithmeticError):
                 probs.append(f"{where}.{k} must be a number or a percentage, got {entry[k]!r}")
@@ -330,9 +328,9 @@ def _parse_bands(raw: Any, *, key: str = "bands", need_score: bool = True,
                     upper_inclusive=entry.get("upper_inclusive", defaults[1]),
                     points=nums["points"], fraction=nums["fraction"], name=str(entry.get("name", "")),
                     where=where)
-        if band.lower is not None and band.upper is not None:
-            if band.lower > band.upper or (band.lower == band.upper and not (band.lower_inclusive
-                                                                                and band.upper_inclusive)):
+        if band.lower is not None and band.upper is not None and (
+                band.lower > band.upper
+                or (band.lower == band.upper and not (band.lower_inclusive and band.upper_inclusive))):
                 probs.append(f"{where} is empty: lower {fmt_number(band.lower)} is not below upper "
                              f"{fmt_number(band.upper)}")
                 continue
@@ -391,10 +389,11 @@ def banded(si: ScoreInput) -> ScoreOutcome:
     if hit.points is not None:
         score, expr = hit.points, f"{fmt_number(hit.points)}（{cond}）"
     else:
-        score = CONTEXT.multiply(std, hit.fraction)
-        expr = f"{fmt_number(std)}*{fmt_percent_short(hit.fraction)}（{cond}）"
+        fraction = hit.fraction if hit.fraction is not None else ZERO  # check_params: points or fraction
+        score = CONTEXT.multiply(std, fraction)
+        expr = f"{fmt_number(std)}*{fmt_percent_short(fraction)}（{cond}）"
     # Points lost are measured from the band that gives the most points.
-    best = max(bands, key=lambda b: b.points if b.points is not None else CONTEXT.multiply(std, b.fraction))
+    best = max(bands, key=lambda b: b.points if b.points is not None else CONTEXT.multiply(std, b.fraction or ZERO))
     reason, gap = "", ZERO
     if best is not hit and best.lower is not None and v < best.lower:
         reason, gap = "below_benchmark", best.lower - v

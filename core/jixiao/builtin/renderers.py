@@ -27,7 +27,7 @@ def pad(text: str, n: int, right: bool = False) -> str:
     return (" " * gap + text) if right else (text + " " * gap)
 
 
-def text_table(header: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:
+def text_table(header: list[str], rows: list[list[str]], right: frozenset[int] | set[int] = frozenset()) -> list[str]:
     cols = len(header)
     widths = [max(width(r[i]) for r in [header, *rows]) for i in range(cols)]
     line = lambda r: "  ".join(pad(r[i], widths[i], i in right) for i in range(cols)).rstrip()

@@ -41,11 +41,11 @@ def command(config: str, fmt: str | None, output: str | None, lang: str, disable
     jixiao evaluate evaluation.toml -o report.md       # format from the suffix
     """
     from ..config import load_config
+    from ..engine import evaluate
     from ..io import write_atomic
     from ..plugins import Registry
     from ..session import resolve_pack
     from ..validate import check_pack_semantics
-    from ..engine import evaluate
 
     cfg = load_config(config)
     registry = Registry(disabled=(*disable, *cfg.disable))
