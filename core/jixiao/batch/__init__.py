@@ -39,8 +39,12 @@ def load_pack_or_template(arg: str, registry: Any) -> tuple[Any, Any]:
         from ..tomlio import read_toml
 
         data = read_toml(Path(arg))
-        # An evaluation config selects a pack (pack = "name" or { path = … }); a pack file defines indicators.
-        if "pack" in data and "indicators" not in data:
+        # An evaluation config selects a pack (pack = "name" or { name/path = …, disable = … }) and may
+        # define leaves of open groups under [indicators]; a pack file's [pack] table has a title, and
+        # it has a rule set.
+        sel = data.get("pack")
+        if "rule_set" not in data and (isinstance(sel, str) or (
+                isinstance(sel, dict) and set(sel) <= {"name", "path", "disable"})):
             from ..config import load_config
 
             cfg = load_config(arg)

@@ -84,6 +84,18 @@ class VecValue:
     kind: str
     value: Fixed | None = None
     ratio: tuple[Fixed, Fixed] | None = None
+    inputs: Mapping[str, Any] = attrs.field(factory=dict)
+    """What the scoring method may read besides the value (``band``: the :class:`BandCells`)."""
+
+
+@attrs.frozen(kw_only=True)
+class BandCells:
+    """The band each row names for a leaf (``band.C21``), or the template's band where the cell is empty."""
+
+    column: Any
+    """The portfolio column (an Arrow array) or None."""
+    present: np.ndarray
+    default: str | None
 
 
 _SCALE = {"count": COUNT_SCALE, "amount": AMOUNT_SCALE, "rate": RATING_SCALE, "number": AMOUNT_SCALE}
@@ -93,8 +105,9 @@ class VecMeasure:
     """The columnar counterpart of :class:`jixiao.engine.Measure` for one leaf over all rows."""
 
     def __init__(self, *, indicator: Indicator, params: Mapping[str, Any], rule_set: RuleSet,
-                 portfolio: Portfolio, layout: Layout, frame: Frame, defaults: Any) -> None:
+                 portfolio: Portfolio, layout: Layout, frame: Frame, defaults: Any, pack: Pack | None = None) -> None:
         self.indicator = indicator
+        self.pack = pack
         self.params = params
         self.rule_set = rule_set
         self.portfolio = portfolio
@@ -111,9 +124,12 @@ class VecMeasure:
 
     def number(self, param: str, *, kind: str = "number") -> Fixed:
         """The scalar input ``param`` names; rows the engine would question fall back."""
+        return self.scalar(self._name(param), kind=kind)
+
+    def scalar(self, name: str | None, *, kind: str = "number") -> Fixed:
+        """The scalar input ``name`` (a row's cell, else the template's value) at the scale of its kind."""
         frame = self.frame
         scale = _SCALE.get(kind, AMOUNT_SCALE)
-        name = self._name(param)
         default = _scalar_default(self._default_inputs().get(name) if name else None, scale)
         if name is None or (name not in self.layout.scalars and default is None):
             frame.mark(np.ones(frame.n, dtype=bool))
@@ -190,10 +206,11 @@ class VecMeasure:
         col = self.layout.per_code.get("rating", {}).get(code)
         tmpl = self.defaults.ratings.get(code) if self.defaults is not None else None
         default = to_scaled(tmpl.value, RATING_SCALE) if tmpl is not None and tmpl.value is not None else None
-        for what in ("band", "mark"):
-            c = self.layout.per_code.get(what, {}).get(code)
-            if c is not None:
-                frame.mark(self.portfolio.present(c))
+        # An ordinal mark is checked against its scale by the engine; a band travels with the value
+        # (see band()) and only three_band reads it.
+        c = self.layout.per_code.get("mark", {}).get(code)
+        if c is not None:
+            frame.mark(self.portfolio.present(c))
         if col is None:
             if default is None:
                 frame.mark(np.ones(frame.n, dtype=bool))
@@ -208,6 +225,16 @@ class VecMeasure:
             v = np.where(present, f.v, default)
         frame.mark((v < 0) | (v > 10**RATING_SCALE))
         return Fixed(v, RATING_SCALE)
+
+    def band(self) -> BandCells:
+        """The band named for this leaf: the row's ``band.CODE`` cell, else the template rating's band."""
+        code = self.indicator.code
+        col = self.layout.per_code.get("band", {}).get(code)
+        tmpl = self.defaults.ratings.get(code) if self.defaults is not None else None
+        default = tmpl.band if tmpl is not None else None
+        if col is None:
+            return BandCells(column=None, present=np.zeros(self.frame.n, dtype=bool), default=default)
+        return BandCells(column=self.portfolio.columns[col], present=self.portfolio.present(col), default=default)
 
 
 def _scalar_default(value: Any, scale: int) -> int | None:
@@ -291,7 +318,120 @@ def v_incident_count(vm: VecMeasure) -> VecValue:
 
 
 def v_qualitative_rating(vm: VecMeasure) -> VecValue:
-    return VecValue(kind="rating", value=vm.rating())
+    return VecValue(kind="rating", value=vm.rating(), inputs={"band": vm.band()})
+
+
+_VALUE_KINDS = ("count", "amount", "rate", "number")
+
+
+def v_input_value(vm: VecMeasure) -> VecValue:
+    """input_value: the input itself (``B11.actual``), read as its kind says (a rate as 97.5% or 0.975)."""
+    kind = vm.params.get("kind", "number")
+    if kind not in _VALUE_KINDS:
+        vm.frame.mark(np.ones(vm.frame.n, dtype=bool))
+        return VecValue(kind=str(kind), value=vm.frame.full(0))
+    return VecValue(kind=kind, value=vm.number("input", kind=kind))
+
+
+def v_formula(vm: VecMeasure) -> VecValue:
+    """formula: + − × of scalar inputs and numbers, optionally one division on top, as column operations.
+
+    Division-free parts are exact in int64 (the engine computes them exactly in 34 digits too); the
+    one top-level quotient is left to the value rounding, like every other rate. Shapes outside this
+    (functions, comparisons, table columns, a division inside) are refused when the pack is compiled
+    (``formula_shape``) and then evaluated by the engine.
+    """
+    from ..formula import Binary, Name, Num, Paren, Unary
+
+    f = vm.frame
+    tree = _formula_tree(vm.params)
+    assert tree is not None  # compile_pack only plans formulas whose shape is supported
+    kinds = {spec.name: spec.kind for spec in vm.pack.inputs} if vm.pack is not None else {}
+    cache: dict[str, Fixed] = {}
+
+    def name(n: str) -> Fixed:
+        if n not in cache:
+            kind = kinds.get(n, "number")
+            cache[n] = vm.scalar(n, kind=kind if kind in ("count", "rate", "amount") else "number")
+        return cache[n]
+
+    def poly(node: Any) -> Fixed:
+        if isinstance(node, Num):
+            return f.full(node.value)
+        if isinstance(node, Name):
+            return name(node.name)
+        if isinstance(node, Paren):
+            return poly(node.inner)
+        if isinstance(node, Unary):
+            x = poly(node.operand)
+            return f.neg(x) if node.op == "-" else x
+        assert isinstance(node, Binary)
+        a, b = poly(node.left), poly(node.right)
+        if node.op == "+":
+            return f.add(a, b)
+        if node.op == "-":
+            return f.sub(a, b)
+        return f.mul(a, b)
+
+    kind = vm.params.get("kind", "rate")
+    top = _strip(tree)
+    if isinstance(top, Binary) and top.op == "/":
+        num, den = poly(top.left), poly(top.right)
+        if kind in ("rate", "count", "amount"):
+            f.mark(num.v < 0)  # a negative quotient (den < 0 rows already fall back): the engine refuses it
+        return VecValue(kind=kind, ratio=(num, den))
+    value = poly(top)
+    if kind in ("rate", "count", "amount"):
+        f.mark(value.v < 0)
+    return VecValue(kind=kind, value=value)
+
+
+def _strip(node: Any) -> Any:
+    from ..formula import Paren
+
+    while isinstance(node, Paren):
+        node = node.inner
+    return node
+
+
+def _formula_tree(params: Mapping[str, Any]) -> Any:
+    from ..errors import FormulaError
+    from ..formula import compile_formula
+
+    expr = params.get("expr")
+    if not isinstance(expr, str):
+        return None
+    try:
+        return compile_formula(expr).tree
+    except FormulaError:
+        return None
+
+
+def formula_shape(params: Mapping[str, Any], rule_set: RuleSet) -> str | None:
+    """Why a formula has no columnar form (None when it has one)."""
+    from ..formula import Binary, Name, Num, Paren, Unary
+
+    tree = _formula_tree(params)
+    if tree is None:
+        return "the formula does not compile (the engine reports it)"
+
+    def poly(node: Any) -> bool:
+        if isinstance(node, (Num, Name)):
+            return True
+        if isinstance(node, Paren):
+            return poly(node.inner)
+        if isinstance(node, Unary):
+            return poly(node.operand)
+        return isinstance(node, Binary) and node.op in "+-*" and poly(node.left) and poly(node.right)
+
+    top = _strip(tree)
+    if isinstance(top, Binary) and top.op == "/":
+        if not (poly(top.left) and poly(top.right)):
+            return "only + − × of inputs and numbers, with at most one division on top, are columnar"
+        if params.get("kind", "rate") not in ("rate", "rating") or rule_set.rounding.value_places is None:
+            return "a quotient that is not a rate rounded to value_places is not a finite decimal"
+        return None
+    return None if poly(top) else "only + − × of inputs and numbers, with at most one division on top, are columnar"
 
 
 BUILTIN_INDICATORS: dict[str, tuple[str, Callable[[VecMeasure], VecValue]]] = {
@@ -302,6 +442,8 @@ BUILTIN_INDICATORS: dict[str, tuple[str, Callable[[VecMeasure], VecValue]]] = {
     "survey_rate": ("survey_rate", v_survey_rate),
     "incident_count": ("incident_count", v_incident_count),
     "qualitative_rating": ("qualitative_rating", v_qualitative_rating),
+    "input_value": ("input_value", v_input_value),
+    "formula": ("formula_value", v_formula),
 }
 """name → (function in jixiao.builtin.indicators it mirrors, columnar form)."""
 
@@ -322,6 +464,8 @@ class VecScore:
     params: Mapping[str, Any]
     rule_set: RuleSet
     frame: Frame
+    inputs: Mapping[str, Any] = attrs.field(factory=dict)
+    """The measurement's extras (``band`` for qualitative ratings)."""
 
 
 def _benchmark(vs: VecScore) -> Decimal:
@@ -380,6 +524,136 @@ def m_rate_times_standard(vs: VecScore) -> Fixed:
     return vs.frame.mul_const(vs.value, vs.standard_score)
 
 
+def m_proportional(vs: VecScore) -> Fixed:
+    """proportional (比率法), already rounded to ``score_places``: std when the target is met, else
+    value ÷ target × std (target ÷ value × std when lower is better), 0 for a target ≤ 0.
+
+    The engine computes the quotient and then the product in 34 significant digits; the exact quotient
+    rounded once gives the same digits except exactly on a rounding midpoint (…5), where the engine's
+    two 34-digit steps may land just below or above it. Those rows (and any row too large for the bound
+    below) are computed here with the engine's own Decimal steps; all others in int64.
+    """
+    from ..numbers import CONTEXT, quantize
+
+    f, std, b = vs.frame, vs.standard_score, _benchmark(vs)
+    rs = vs.rule_set
+    sp, mode = rs.rounding.score_places, rs.rounding.mode
+    v = vs.value
+    lower = _lower(vs)
+    c = f.cmp_const(v, b)
+    met = c <= 0 if lower else c >= 0
+    full = f.quantize(f.full(std), sp, mode).v
+    out = np.where(met, full, 0).astype(np.int64)
+    if b <= 0:
+        return Fixed(out, sp)
+    bi, bs = _const(b)
+    si_, ss = _const(std)
+    sv = v.scale
+    n = f.n
+    # score × 10^sp = num ÷ den, exactly; rows outside int64 or the bound take the slow path below.
+    limit = _den_limit(std, sp)
+    if lower:
+        todo = ~met  # v > b > 0 here
+        num_c, den_c = bi * si_ * 10 ** (sv + sp), 10 ** (bs + ss)
+        if num_c > _LIMIT or den_c > _LIMIT:
+            exact_ok = np.zeros(n, dtype=bool)
+        else:
+            exact_ok = (v.v > 0) & (v.v <= min(_LIMIT, limit - 1) // den_c)
+        num_v = np.full(n, num_c if num_c <= _LIMIT else 0, dtype=np.int64)
+        den_v = np.where(exact_ok, v.v, 1) * (den_c if den_c <= _LIMIT else 1)
+    else:
+        todo = ~met & (v.v > 0)  # v ≤ 0 below a positive target: the score is ≤ 0, clamped to 0
+        den_c, mul = bi * 10 ** (sv + ss), si_ * 10 ** (bs + sp)
+        if den_c > _LIMIT or mul > _LIMIT or den_c >= limit:
+            exact_ok = np.zeros(n, dtype=bool)
+            num_v, den_v = np.zeros(n, dtype=np.int64), np.ones(n, dtype=np.int64)
+        else:
+            exact_ok = np.abs(v.v) <= _LIMIT // mul
+            num_v = np.where(exact_ok, v.v, 0) * mul
+            den_v = np.full(n, den_c, dtype=np.int64)
+    sel = todo & exact_ok
+    q, r = np.divmod(np.where(sel, num_v, 0), den_v)
+    rest = den_v - r
+    tie = sel & (r == rest)
+    up = (r > rest) | ((r == rest) & (q % 2 == 1)) if mode == "half_even" else r >= rest
+    out = np.where(sel, q + up, out)
+    # Midpoints and rows beyond the int64 bound: the engine's Decimal steps, row by row.
+    slow = np.flatnonzero(tie | (todo & ~exact_ok))
+    if len(slow):
+        vals = v.v[slow].tolist()
+        for k, i in enumerate(slow.tolist()):
+            d = Decimal(vals[k]).scaleb(-sv)
+            raw = CONTEXT.multiply(CONTEXT.divide(b, d) if lower else CONTEXT.divide(d, b), std)
+            raw = min(max(raw, ZERO), std)
+            out[i] = int(quantize(raw, sp, mode).scaleb(sp))
+    return Fixed(out, sp)
+
+
+_LIMIT = 2**63 - 1
+
+
+def _const(d: Decimal) -> tuple[int, int]:
+    from .fixed import const
+
+    return const(d)
+
+
+def _den_limit(std: Decimal, sp: int) -> int:
+    """The largest denominator D of an exact score (× 10^sp) whose rounding the engine's 34-digit steps
+    cannot change: their error (< 3·10⁻³³·std) stays below the distance 10^-sp/(2D) to any midpoint."""
+    # D < 10^(33 − sp) / (6 · std)
+    return int((Decimal(10) ** (33 - sp) / (6 * max(std, ONE))).to_integral_value(rounding="ROUND_FLOOR"))
+
+
+def m_three_band(vs: VecScore) -> Fixed:
+    """three_band: std × rating where the rating lies inside the band the row names (达成/部分达成/未达成).
+
+    A missing or unknown band, a rating outside its band, or bands the pack defines badly: the row
+    goes to the engine, which reports it (row and column) in its own words.
+    """
+    from ..builtin.methods import _band_aliases, _three_bands
+
+    f = vs.frame
+    bands, probs = _three_bands(vs.params)
+    cells = vs.inputs.get("band")
+    if probs or not isinstance(cells, BandCells):
+        f.mark(np.ones(f.n, dtype=bool))
+        return f.full(0)
+    names = [b.name for b in bands]
+    aliases = _band_aliases(vs.params)
+    keys = list(aliases)
+    to_band = np.array([names.index(aliases[k]) if aliases[k] in names else -1 for k in keys] + [-1],
+                       dtype=np.int64)
+    default = names.index(aliases[cells.default]) if cells.default in aliases and aliases[cells.default] in names \
+        else -1
+    idx = np.full(f.n, default, dtype=np.int64)
+    if cells.column is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        col = cells.column
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            f.mark(cells.present)  # the engine reads such a cell as text and names what is wrong
+            col = pa.nulls(len(col), pa.string())
+        found = pc.index_in(col, value_set=pa.array(keys, pa.string())).fill_null(len(keys))
+        row_band = to_band[np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)]
+        idx = np.where(cells.present, row_band, idx)
+    f.mark(idx < 0)
+    v = vs.value
+    inside = np.zeros(f.n, dtype=bool)
+    for k, band in enumerate(bands):
+        ok = idx == k
+        if band.lower is not None:
+            cl = f.cmp_const(v, band.lower)
+            ok &= (cl >= 0) if band.lower_inclusive else (cl > 0)
+        if band.upper is not None:
+            cu = f.cmp_const(v, band.upper)
+            ok &= (cu <= 0) if band.upper_inclusive else (cu < 0)
+        inside |= ok
+    f.mark(~inside)
+    return f.mul_const(v, vs.standard_score)
+
+
 def m_zero_incidence(vs: VecScore) -> Fixed:
     f = vs.frame
     return f.where(f.cmp_const(vs.value, 0) == 0, f.full(vs.standard_score), f.full(ZERO))
@@ -392,6 +666,8 @@ BUILTIN_METHODS: dict[str, tuple[str, Callable[[VecScore], Fixed]]] = {
     "threshold": ("threshold", m_threshold),
     "rate_times_standard": ("rate_times_standard", m_rate_times_standard),
     "zero_incidence": ("zero_incidence", m_zero_incidence),
+    "proportional": ("proportional", m_proportional),
+    "three_band": ("three_band", m_three_band),
 }
 
 
@@ -445,6 +721,13 @@ def compile_pack(pack: Pack, registry: Any) -> Program:
             reasons.append(f"{leaf.code}: indicator {ind.name} has no columnar form")
         if sform is None or meth.ordinal:
             reasons.append(f"{leaf.code}: scoring method {meth.name} has no columnar form")
+        elif sform is m_proportional and pack.rule_set.rounding.leaves == CARRY_UNROUNDED:
+            reasons.append(f"{leaf.code}: proportional scores are not finite decimals, so they are columnar "
+                           "only with leaves = \"round_then_sum\"")
+            sform = None
+        if mform is v_formula and (why := formula_shape(leaf.source.params, pack.rule_set)):
+            reasons.append(f"{leaf.code}: {why}")
+            mform = None
         if mform is not None and sform is not None:
             plans.append(LeafPlan(leaf=leaf, measure=mform, score=sform))
 
@@ -493,12 +776,12 @@ def run_program(program: Program, portfolio: Portfolio, layout: Layout, defaults
     for plan in program.leaves:
         leaf = plan.leaf
         vm = VecMeasure(indicator=leaf, params=leaf.source.params, rule_set=rs, portfolio=portfolio,
-                        layout=layout, frame=frame, defaults=defaults)
+                        layout=layout, frame=frame, defaults=defaults, pack=pack)
         vv = plan.measure(vm)
         value = _round_value(vv, rs, frame)
         std = leaf.standard_score if leaf.standard_score is not None else ZERO
         raw = plan.score(VecScore(value=value, value_kind=vv.kind, standard_score=std, target=leaf.target,
-                                  params=leaf.method.params, rule_set=rs, frame=frame))
+                                  params=leaf.method.params, rule_set=rs, frame=frame, inputs=vv.inputs))
         clamped = frame.clamp(raw, ZERO, std)
         rounded = frame.quantize(clamped, sp, mode)
         entering[leaf.code] = clamped if rounding.leaves == CARRY_UNROUNDED else rounded

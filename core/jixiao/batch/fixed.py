@@ -142,6 +142,20 @@ class Frame:
             v = np.where(over, 0, v)
         return Fixed(v * c, a.scale + s)
 
+    def mul(self, a: Fixed, b: Fixed) -> Fixed:
+        """a × b exactly (scales add); rows whose product would leave int64 fall back."""
+        x, y = np.abs(a.v), np.abs(b.v)
+        # |x·y| ≤ LIMIT ⇔ x ≤ LIMIT // y for y > 0 (integer division never overstates the bound).
+        over = (y > 0) & (x > LIMIT // np.where(y > 0, y, 1))
+        av, bv = a.v, b.v
+        if over.any():
+            self.fallback |= over
+            av, bv = np.where(over, 0, av), np.where(over, 0, bv)
+        return Fixed(av * bv, a.scale + b.scale)
+
+    def neg(self, a: Fixed) -> Fixed:
+        return Fixed(-a.v, a.scale)  # int64 columns here never hold INT64_MIN (every path bounds by LIMIT)
+
     def const_col(self, d: Decimal | int, scale: int) -> Fixed:
         """A constant at (at least) ``scale``; used to compare or combine with a column."""
         c = self.full(d)

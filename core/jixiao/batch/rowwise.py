@@ -72,21 +72,26 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
             base.update(extra)
             inputs[name] = base
     per = layout.per_code
-    for code, col in per.get("rating", {}).items():
-        v = portfolio.cell(col, i)
-        reason_col = per.get("reason", {}).get(code)
-        reason = portfolio.cell(reason_col, i) if reason_col else None
-        band_col = per.get("band", {}).get(code)
-        band = portfolio.cell(band_col, i) if band_col else None
-        if v is None:
+    # Cell by cell: a row's rating, band or reason replaces the template's, the rest of it stays.
+    for code in dict.fromkeys([*per.get("rating", {}), *per.get("band", {}), *per.get("reason", {})]):
+        cells = {what: portfolio.cell(per[what][code], i) if code in per.get(what, {}) else None
+                 for what in ("rating", "band", "reason")}
+        if all(v is None for v in cells.values()):
             continue
-        try:
-            value = _fraction(v, f"$.ratings.{code}.rating", str(portfolio.path))
-        except JixiaoError as exc:
-            problems.append(RowError(row=row_no, project_id=pid, column=col, kind=exc.kind, message=exc.message))
-            continue
-        ratings[code] = Rating(value=value, band=None if band is None else str(band),
-                               reason="" if reason is None else str(reason), path=f"$.ratings.{code}")
+        changes: dict[str, Any] = {}
+        if cells["rating"] is not None:
+            try:
+                changes["value"] = _fraction(cells["rating"], f"$.ratings.{code}.rating", str(portfolio.path))
+            except JixiaoError as exc:
+                problems.append(RowError(row=row_no, project_id=pid, column=per["rating"][code], kind=exc.kind,
+                                         message=exc.message))
+                continue
+        if cells["band"] is not None:
+            changes["band"] = str(cells["band"])
+        if cells["reason"] is not None:
+            changes["reason"] = str(cells["reason"])
+        old = ratings.get(code) or Rating(path=f"$.ratings.{code}")
+        ratings[code] = attrs.evolve(old, **changes)
     for code, col in per.get("mark", {}).items():
         v = portfolio.cell(col, i)
         if v is not None:
@@ -136,7 +141,9 @@ def column_of(exc: JixiaoError, layout: Layout, portfolio: Portfolio, i: int) ->
         return path[len("$.inputs."):]
     for section, prefix in (("ratings", "rating"), ("overrides", "override")):
         if path.startswith(f"$.{section}."):
-            code = path[len(f"$.{section}."):].split(".", 1)[0]
+            code, _, field = path[len(f"$.{section}."):].partition(".")
+            if section == "ratings" and field in ("band", "mark", "reason"):
+                return f"{field}.{code}"
             return f"{prefix}.{code}"
     return path
 
