@@ -129,6 +129,11 @@ _TABLE_PATH = re.compile(r"^\$\.inputs\.([^.\[]+)\[(\d+)\](?:\.(.+))?$")
 def column_of(exc: JixiaoError, layout: Layout, portfolio: Portfolio, i: int) -> str:
     """The portfolio column an engine error points at (``$.inputs.budget[2].actual`` → ``budget[3].actual``)."""
     path = exc.path or ""
+    if getattr(exc, "formula", None) is not None and ".source.expr" in path:
+        # A formula that cannot be computed for this row (x ÷ 0): the columns it divides by, else all it reads.
+        names = [n for n in _formula_names(exc.formula, getattr(exc, "offset", -1)) if n in layout.scalars]
+        if names:
+            return ", ".join(names)
     if exc.file and not exc.file.startswith(portfolio.path.name):
         return f"{exc.file}: {path}" if path else exc.file  # e.g. the template's CSV table
     if m := _TABLE_PATH.match(path):
@@ -146,6 +151,33 @@ def column_of(exc: JixiaoError, layout: Layout, portfolio: Portfolio, i: int) ->
                 return f"{field}.{code}"
             return f"{prefix}.{code}"
     return path
+
+
+def _formula_names(text: str, offset: int) -> list[str]:
+    """The input names under the division at ``offset`` of a formula (all its names when none is there)."""
+    from ..errors import FormulaError
+    from ..formula import Binary, Name, compile_formula
+
+    try:
+        compiled = compile_formula(text)
+    except FormulaError:
+        return []
+
+    def names(node: Any) -> list[str]:
+        if isinstance(node, Name):
+            return [node.name]
+        return [n for child in attrs.astuple(node, recurse=False) if hasattr(child, "start")
+                for n in names(child)] + [n for child in attrs.astuple(node, recurse=False)
+                                           if isinstance(child, tuple) for c in child for n in names(c)]
+
+    stack = [compiled.tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Binary) and node.op == "/" and node.op_at == offset:
+            return list(dict.fromkeys(names(node.right)))
+        stack.extend(c for c in attrs.astuple(node, recurse=False) if hasattr(c, "start"))
+        stack.extend(c for t in attrs.astuple(node, recurse=False) if isinstance(t, tuple) for c in t)
+    return list(compiled.names)
 
 
 def evaluate_row(pack: Any, registry: Any, portfolio: Portfolio, layout: Layout, i: int,
