@@ -344,7 +344,9 @@ def render_docx(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) 
 
     buf = io.BytesIO()
     document.save(buf)
-    return buf.getvalue()
+    from . import reproducible_zip
+
+    return reproducible_zip(buf.getvalue())
 
 
 @hookimpl

@@ -289,7 +289,9 @@ def render_xlsx(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) 
         _breakdown(Sheet(wb.create_sheet(f"{label('sheet_table', lang)} {safe}"[:31])), code, table, lang)
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    from . import reproducible_zip
+
+    return reproducible_zip(buf.getvalue())
 
 
 @hookimpl
