@@ -5,7 +5,15 @@ and the qualitative ratings; no free text. Values are drawn so that a share of r
 a benchmark (100%, 90%, 85%), has 0 ÷ 0 (no major cases) or a rate ending in …5 at the fifth
 decimal (half-up rounding cases). Deterministic for a given --seed.
 
+National self-evaluation pack (``--pack national``): rows for a template evaluation file (default the
+bundled example ``docs/examples/national-education-2023/evaluation.toml``), whose unit-defined leaves
+fix the columns — ``年初预算数``, ``全年预算数``, ``全年执行数``; ``CODE.actual`` for each leaf that
+takes its actual value (counts, amounts and rates drawn around the leaf's target: on it, 0, above and
+below, lower-is-better targets overrun); ``rating.CODE`` with ``band.CODE`` inside it for three-band
+leaves; the questionnaire's tallies for survey leaves. Every row is valid.
+
     uv run python benchmarks/generate.py 100000 --pack seed -o portfolio.parquet
+    uv run python benchmarks/generate.py 100000 --pack national -o national.parquet
 """
 
 from __future__ import annotations
@@ -18,6 +26,8 @@ import numpy as np
 import pyarrow as pa
 
 PACKS = {"seed": "shanghai-consumer-protection-2018", "national": "national-2020-self-evaluation"}
+NATIONAL_TEMPLATE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "national-education-2023" / \
+    "evaluation.toml"
 BUDGET_ROWS = 6
 CHANNELS = 2
 RATING_STEPS = np.array([1000000, 800000, 600000, 400000, 200000, 850000, 950000, 700000])  # ×10^-6
@@ -100,6 +110,72 @@ def seed_columns(n: int, rng: np.random.Generator) -> dict[str, pa.Array]:
     return cols
 
 
+def national_columns(n: int, rng: np.random.Generator, template: Path = NATIONAL_TEMPLATE) -> dict[str, pa.Array]:
+    """Rows for a national self-evaluation template: the columns its leaves read, values around their targets."""
+    from jixiao.config import load_config
+    from jixiao.plugins import Registry
+    from jixiao.session import resolve_pack
+
+    cfg = load_config(template)
+    pack, _ = resolve_pack(cfg, Registry())
+    cols: dict[str, pa.Array] = {"project_id": pa.array([f"N{i:07d}" for i in range(1, n + 1)], pa.string())}
+    # Budget (万元, two decimals): 10% on budget, 3% with neither budget nor spending (0 ÷ 0 counts as
+    # met), the rest spending 60–110% of the (adjusted) budget.
+    initial = rng.integers(1_00, 5_000_00, n)
+    budget = (initial * rng.integers(80, 121, n)) // 100
+    spent = np.where(rng.random(n) < 0.1, budget, (budget * rng.integers(60, 111, n)) // 100)
+    none = rng.random(n) < 0.03
+    budget, spent = np.where(none, 0, budget), np.where(none, 0, spent)
+    cols["年初预算数"] = decimal_array(initial, 2)
+    cols["全年预算数"] = decimal_array(budget, 2)
+    cols["全年执行数"] = decimal_array(spent, 2)
+    for leaf in pack.leaves():
+        src, t = leaf.source, leaf.target
+        if src.name == "input_value" and t is not None and t.value is not None:
+            lower = t.comparator in ("<=", "<")
+            pick = rng.random(n)
+            if src.params.get("kind") == "rate":
+                # Rates to 1/1000 of a percent (0.97125 → 0.9713 half-up): on target, 100%, 0, else
+                # from 20 points below the target up to 100%.
+                tgt = int(t.value.scaleb(5))
+                lo = max(tgt - 20_000, 0)
+                v = rng.integers(lo, 100_001, n)
+                v = np.select([pick < 0.15, pick < 0.25, pick < 0.27], [tgt, 100_000, 0], v)
+                cols[f"{leaf.code}.actual"] = decimal_array(v, 5, 9)
+            else:
+                # Counts and amounts (two decimals): on target, 0, else 60–120% of it (80–160% when
+                # lower is better: costs overrun).
+                tgt = int(t.value.scaleb(2))
+                span = (80, 161) if lower else (60, 121)
+                v = (tgt * rng.integers(span[0], span[1], n)) // 100
+                whole = rng.random(n) < 0.7  # most forms give whole numbers
+                v = np.where(whole, (v // 100) * 100, v)
+                v = np.select([pick < 0.15, pick < 0.18], [tgt, 0], v)
+                cols[f"{leaf.code}.actual"] = decimal_array(v, 2)
+        elif leaf.method.name == "three_band":
+            # 60% 达成 (80–100%), 30% 部分达成 (60–80%), 10% 未达成 (0–60%), ratings in whole percent with
+            # the band boundaries (80%, 60%) hit in both bands.
+            pick = rng.random(n)
+            band = np.select([pick < 0.6, pick < 0.9], [0, 1], 2)
+            lo = np.array([80, 60, 0])[band]
+            hi = np.array([100, 80, 60])[band]
+            pct = lo + (rng.random(n) * (hi - lo + 1)).astype(np.int64)
+            cols[f"rating.{leaf.code}"] = decimal_array(np.minimum(pct, hi) * 10_000, 6, 9)
+            cols[f"band.{leaf.code}"] = pa.DictionaryArray.from_arrays(
+                pa.array(band.astype(np.int32)), pa.array(["达成", "部分达成", "未达成"])).cast(pa.string())
+        elif src.name == "survey_rate":
+            survey = src.params["survey"]
+            answers = list(cfg.inputs[survey]["answers"])
+            responses = np.where(rng.random(n) < 0.5, 200, rng.integers(20, 400, n))
+            first = (responses * rng.integers(40, 90, n)) // 100
+            second = ((responses - first) * rng.integers(30, 101, n)) // 100
+            third = responses - first - second
+            for name, v in zip(answers, (first, second, third), strict=True):
+                cols[f"{survey}.answers.{name}"] = pa.array(v, pa.int64())
+            cols[f"{survey}.responses"] = pa.array(responses, pa.int64())
+    return cols
+
+
 def write(cols: dict[str, pa.Array], out: Path) -> None:
     table = pa.table(cols)
     suffix = out.suffix.lower()
@@ -131,13 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pack", choices=sorted(PACKS), default="seed")
     ap.add_argument("-o", "--output", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=2018)
+    ap.add_argument("--template", type=Path, default=NATIONAL_TEMPLATE,
+                    help="national: the evaluation file whose leaves the rows fill (default: the bundled example)")
     args = ap.parse_args(argv)
-    if args.pack == "national":
-        print("the national 2020 self-evaluation pack has open groups: each project defines its own "
-              "third-level indicators, so a portfolio has no fixed columns for them; see docs/performance.md",
-              file=sys.stderr)
-        return 2
-    cols = seed_columns(args.n, np.random.default_rng(args.seed))
+    rng = np.random.default_rng(args.seed)
+    cols = national_columns(args.n, rng, args.template) if args.pack == "national" else seed_columns(args.n, rng)
     write(cols, args.output)
     print(f"wrote {args.output}: {args.n} projects, {len(cols)} columns", file=sys.stderr)
     return 0

@@ -575,6 +575,10 @@ def m_proportional(vs: VecScore) -> Fixed:
     q, r = np.divmod(np.where(sel, num_v, 0), den_v)
     rest = den_v - r
     tie = sel & (r == rest)
+    if not lower and _strip25(bi) == 1 and bi <= 10**6:
+        # v ÷ b is then a finite decimal of at most 34 digits (b = 2^i·5^j ≤ 10^6): the engine's quotient
+        # and product are exact, a midpoint stays a midpoint, and the integer rounding above is its rounding.
+        tie = np.zeros(n, dtype=bool)
     up = (r > rest) | ((r == rest) & (q % 2 == 1)) if mode == "half_even" else r >= rest
     out = np.where(sel, q + up, out)
     # Midpoints and rows beyond the int64 bound: the engine's Decimal steps, row by row.
@@ -596,6 +600,15 @@ def _const(d: Decimal) -> tuple[int, int]:
     from .fixed import const
 
     return const(d)
+
+
+def _strip25(k: int) -> int:
+    """``k`` without its factors 2 and 5 (1 when 1/k is a finite decimal)."""
+    k = abs(k)
+    for p in (2, 5):
+        while k and k % p == 0:
+            k //= p
+    return k
 
 
 def _den_limit(std: Decimal, sp: int) -> int:
