@@ -121,8 +121,7 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
     errors: list[RowError] = []
     redo = np.flatnonzero(col.fallback)
     tick = prog("engine", len(redo)) if len(redo) else _Null()
-    for k, i in enumerate(redo):
-        i = int(i)
+    for k, i in enumerate(redo.tolist()):
         res = evaluate_row(pack, registry, portfolio, layout, i, template, errors, pid_of(i))
         if res is not None:
             for lr in res.leaves():

@@ -198,7 +198,7 @@ def _stats(v: np.ndarray, scale: int) -> dict[str, str | None]:
 
 
 def build_summary(*, pack: Any, n_rows: int, n_ok: int, errors: int, fallback_rows: int, total: np.ndarray | None,
-                  grades: list[str] | None, leaves: dict[str, np.ndarray], ids: list[str], scale: int,
+                  grades: list[str] | None, leaves: dict[str, np.ndarray], ids: Any, scale: int,
                   grade_order: list[str], ranked: np.ndarray | None, ranks: np.ndarray | None = None,
                   top: int = 10) -> dict[str, Any]:
     dist: dict[str, int] = {}

@@ -90,8 +90,8 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
             changes["band"] = str(cells["band"])
         if cells["reason"] is not None:
             changes["reason"] = str(cells["reason"])
-        old = ratings.get(code) or Rating(path=f"$.ratings.{code}")
-        ratings[code] = attrs.evolve(old, **changes)
+        current = ratings.get(code) or Rating(path=f"$.ratings.{code}")
+        ratings[code] = attrs.evolve(current, **changes)
     for code, col in per.get("mark", {}).items():
         v = portfolio.cell(col, i)
         if v is not None:
@@ -116,9 +116,8 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
     if problems:
         errors.extend(problems)
         return None
-    base = template.base if template else portfolio.path.parent
     return EvaluationConfig(
-        file=f"{portfolio.path.name} row {row_no}", base=Path(base), pack_name=None, pack_path=None,
+        file=f"{portfolio.path.name} row {row_no}", base=Path(template.base if template else portfolio.path.parent), pack_name=None, pack_path=None,
         project={"project_id": pid}, inputs=inputs, ratings=ratings, overrides=overrides, notes={},
         sha256="", disable=())
 
@@ -129,9 +128,10 @@ _TABLE_PATH = re.compile(r"^\$\.inputs\.([^.\[]+)\[(\d+)\](?:\.(.+))?$")
 def column_of(exc: JixiaoError, layout: Layout, portfolio: Portfolio, i: int) -> str:
     """The portfolio column an engine error points at (``$.inputs.budget[2].actual`` → ``budget[3].actual``)."""
     path = exc.path or ""
-    if getattr(exc, "formula", None) is not None and ".source.expr" in path:
+    formula = getattr(exc, "formula", None)
+    if isinstance(formula, str) and ".source.expr" in path:
         # A formula that cannot be computed for this row (x ÷ 0): the columns it divides by, else all it reads.
-        names = [n for n in _formula_names(exc.formula, getattr(exc, "offset", -1)) if n in layout.scalars]
+        names = [n for n in _formula_names(formula, getattr(exc, "offset", -1)) if n in layout.scalars]
         if names:
             return ", ".join(names)
     if exc.file and not exc.file.startswith(portfolio.path.name):
