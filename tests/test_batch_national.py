@@ -265,3 +265,24 @@ def test_national_template_from_the_command_line(tmp_path):
     assert "row 4, column band.C21" in r.stderr and "基本达成" in r.stderr
     # Rows the columnar program can do are columnar; the three bad ones went through the engine to be named.
     assert "(3 columnar, 3 through the engine)" in r.stderr
+
+
+def test_generated_national_portfolio_matches_the_hand_written_baseline(tmp_path):
+    """The benchmark's pieces agree: generate.py --pack national rows are all columnar and valid, and
+    baseline_national.py's arithmetic gives the very same Parquet as jixiao batch."""
+    import subprocess
+    import sys
+
+    import pyarrow.parquet as pq
+
+    from conftest import run_cli
+
+    portfolio = tmp_path / "n.parquet"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "3000", "--pack", "national",
+                    "-o", str(portfolio), "--seed", "5"], check=True, capture_output=True)
+    r = run_cli("batch", TEMPLATE, portfolio, "-o", tmp_path / "j.parquet")
+    assert r.code == 0, r.stderr
+    assert "3000 of 3000 projects scored (3000 columnar, 0 through the engine)" in r.stderr
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "baseline_national.py"), str(portfolio), "-o",
+                    str(tmp_path / "b.parquet")], check=True, capture_output=True)
+    assert pq.read_table(tmp_path / "j.parquet").equals(pq.read_table(tmp_path / "b.parquet"))

@@ -3,7 +3,8 @@ a column into exact fixed-point integers without ever passing through a binary f
 
 Column naming (see docs/batch.md): ``project_id``; scalar inputs by name (``spot_check_done``);
 table inputs in wide form (``budget[3].actual``); questionnaires (``awareness_survey.answers.很满意``,
-``awareness_survey.responses``); ratings (``rating.A11``, ``reason.A11``); overrides
+``awareness_survey.responses``); a template's unit-defined leaves' actual values (``B11.actual``);
+ratings (``rating.A11``, ``reason.A11``, ``band.C21``); overrides
 (``override.B11``, ``override_reason.B11``).
 """
 

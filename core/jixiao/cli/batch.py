@@ -26,12 +26,13 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
     """Evaluate PORTFOLIO (CSV, XLSX or Parquet; one row per project) with a pack.
 
     PACK_OR_CONFIG is a registered pack name, a pack .toml, or an evaluation .toml used as a
-    template (its inputs and ratings are defaults; a row's cells override them). Column naming:
-    docs/batch.md. Exit 3 when any row failed (the others are still written).
+    template (its inputs and ratings are defaults; a row's cells override them; leaves it defines
+    under open groups take their actual values from CODE.actual columns). Column naming: docs/batch.md. Exit 3 when any row failed (the others are still written).
 
     \b
     jixiao batch shanghai-consumer-protection-2018 projects.parquet -o results.parquet
     jixiao batch evaluation.toml projects.xlsx -o results.xlsx --summary summary.md
+    jixiao batch docs/examples/national-education-2023/evaluation.toml forms.parquet -o results.parquet
     """
     from ..batch import run_batch
     from ..errors import EXIT_DATA
