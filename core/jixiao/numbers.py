@@ -36,7 +36,7 @@ def to_decimal(value: object) -> Decimal:
     if isinstance(value, str):
         text = value.strip().replace(",", "")
         if text.endswith("%"):
-            return Decimal(text[:-1]) / HUNDRED
+            return CONTEXT.divide(Decimal(text[:-1]), HUNDRED)
         return Decimal(text)
     raise TypeError(f"not a number: {value!r}")
 
