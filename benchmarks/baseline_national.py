@@ -20,6 +20,7 @@ import sys
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from baseline_common import write_results
 
 ORDER = ["A", "B11", "B12", "B21", "B31", "B41", "C21", "C41", "D11"]
 COUNTS = {"B11": (20, 1200), "B12": (10, 35)}  # code: (points, ≥ target)
@@ -77,33 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     s["D11"] = higher(rate4(yes, ints(t, "satisfaction_survey.responses", 0)), 9000, 10)
     total = sum(s[c] for c in ORDER)
     grade = np.select([total >= 9000, total >= 8000, total >= 6000], ["优", "良", "中"], "差")
-    order = np.argsort(-total, kind="stable")
-    st = total[order]
-    first = np.r_[True, st[1:] != st[:-1]]
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.maximum.accumulate(np.where(first, np.arange(n), 0)) + 1
-
-    def dec(v: np.ndarray) -> pa.Array:
-        buf = np.empty(2 * len(v), dtype=np.int64)
-        buf[0::2] = v
-        buf[1::2] = np.where(v < 0, -1, 0)
-        return pa.Array.from_buffers(pa.decimal128(18, 2), len(v), [None, pa.py_buffer(buf.tobytes())])
-
-    writer = None
-    chunk = 65_536
-    ids = t.column("project_id").combine_chunks()
-    for start in range(0, n, chunk):
-        sl = slice(start, start + chunk)
-        out = pa.table({"project_id": ids.slice(start, chunk), "row": pa.array(np.arange(n)[sl] + 1),
-                        "total": dec(total[sl]), "grade": pa.array(grade[sl]), "rank": pa.array(rank[sl]),
-                        **{c: dec(s[c][sl]) for c in ORDER}})
-        if writer is None:
-            writer = pq.ParquetWriter(args.output, out.schema, compression="zstd")
-        writer.write_table(out)
-    if writer is not None:
-        writer.close()
-    print(f"wrote {args.output}: {n} projects; grades "
-          + str(dict(zip(*np.unique(grade, return_counts=True), strict=True))), file=sys.stderr)
+    write_results(args.output, t.column("project_id").combine_chunks(), total, grade, s, ORDER)
     return 0
 
 

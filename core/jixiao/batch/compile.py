@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ..builtin.methods import benchmark_of, lower_is_better
 from ..model import CARRY_UNROUNDED, Group, Indicator, Pack, RuleSet, Target
 from ..numbers import HUNDRED, ONE, ZERO, to_decimal
 from .fixed import Fixed, Frame, to_scaled
@@ -468,20 +469,9 @@ class VecScore:
     """The measurement's extras (``band`` for qualitative ratings)."""
 
 
-def _benchmark(vs: VecScore) -> Decimal:
-    b = vs.params.get("benchmark")
-    if b is not None:
-        return to_decimal(b)
-    if vs.target is not None and vs.target.value is not None:
-        return vs.target.value
-    return ONE
-
-
-def _lower(vs: VecScore) -> bool:
-    d = vs.params.get("direction")
-    if d is not None:
-        return d == "lower"
-    return vs.target is not None and vs.target.comparator in ("<=", "<")
+# The same reading of benchmark and direction as the per-project methods.
+_benchmark = benchmark_of
+_lower = lower_is_better
 
 
 def m_deduct_per_point(vs: VecScore) -> Fixed:

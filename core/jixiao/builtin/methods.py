@@ -52,7 +52,11 @@ def cond_text(si: ScoreInput, bench: Decimal) -> str:
     return fmt_number(bench)
 
 
-def _benchmark(si: ScoreInput) -> Decimal:
+def benchmark_of(si: Any) -> Decimal:
+    """The value full marks need: the ``benchmark`` parameter, else the target, else 100%.
+
+    Takes anything with ``params`` and ``target`` (a ScoreInput, or the batch engine's column input).
+    """
     b = si.params.get("benchmark")
     if b is not None:
         return to_decimal(b)
@@ -61,7 +65,8 @@ def _benchmark(si: ScoreInput) -> Decimal:
     return ONE
 
 
-def _lower_is_better(si: ScoreInput) -> bool:
+def lower_is_better(si: Any) -> bool:
+    """True for lower-is-better: ``direction = "lower"``, else a ≤ or < target."""
     d = si.params.get("direction")
     if d is not None:
         return d == "lower"
@@ -78,8 +83,8 @@ def _num(si: ScoreInput) -> Decimal:
 
 
 def deduct_per_point(si: ScoreInput) -> ScoreOutcome:
-    std, v, b = si.standard_score, _num(si), _benchmark(si)
-    lower = _lower_is_better(si)
+    std, v, b = si.standard_score, _num(si), benchmark_of(si)
+    lower = lower_is_better(si)
     gap = (v - b) if lower else (b - v)
     std_t = fmt_number(std)
     if gap <= 0:
@@ -157,7 +162,7 @@ def _partial(si: ScoreInput) -> tuple[Decimal, str]:
 
 
 def threshold(si: ScoreInput) -> ScoreOutcome:
-    std, v, b = si.standard_score, _num(si), _benchmark(si)
+    std, v, b = si.standard_score, _num(si), benchmark_of(si)
     comp = _comparator(si)
     met = _meets(v, b, comp)
     sign = _MET_SIGN[comp][0 if met else 1]
@@ -217,8 +222,8 @@ def _check_number(params: Mapping[str, Any], key: str, *, negative_ok: bool = Fa
 
 def proportional(si: ScoreInput) -> ScoreOutcome:
     """value ÷ target × std (higher is better) or target ÷ value × std (lower is better), capped."""
-    std, v, b = si.standard_score, _num(si), _benchmark(si)
-    lower = _lower_is_better(si)
+    std, v, b = si.standard_score, _num(si), benchmark_of(si)
+    lower = lower_is_better(si)
     std_t, vt = fmt_number(std), value_text(si, v)
     if (v <= b) if lower else (v >= b):
         return ScoreOutcome(score=std, expression=f"{std_t}（{vt}{'≤' if lower else '≥'}{cond_text(si, b)}）",
