@@ -13,6 +13,27 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 
+def ints(t: pa.Table, name: str, scale: int) -> np.ndarray:
+    """A column as int64 × 10^scale (integers, or decimal128 read through its 128-bit buffer)."""
+    a = t.column(name).combine_chunks()
+    if pa.types.is_integer(a.type):
+        return a.to_numpy().astype(np.int64) * 10**scale
+    buf = np.frombuffer(a.buffers()[1], dtype=np.int64)[2 * a.offset: 2 * (a.offset + len(a))]
+    return buf[0::2] * 10 ** (scale - a.type.scale)
+
+
+def half_up(n: np.ndarray, d: np.ndarray | int) -> np.ndarray:
+    """round(n ÷ d) half-up for n ≥ 0, d > 0."""
+    q, r = np.divmod(n, d)
+    return q + (r >= d - r)
+
+
+def rate4(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num ÷ den rounded half-up to 4 places (×10^4); 0 ÷ 0 counts as met (1)."""
+    zero = den == 0
+    return np.where(zero, 10_000, half_up(num * 10_000, np.where(zero, 1, den)))
+
+
 def write_results(output: str, ids: pa.Array, total: np.ndarray, grade: np.ndarray,
                   s: dict[str, np.ndarray], order_codes: list[str]) -> None:
     """Rank projects by total and write one Parquet row per project (scores in hundredths)."""

@@ -18,9 +18,8 @@ import argparse
 import sys
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
-from baseline_common import write_results
+from baseline_common import half_up, ints, rate4, write_results
 
 ORDER = ["A", "B11", "B12", "B21", "B31", "B41", "C21", "C41", "D11"]
 COUNTS = {"B11": (20, 1200), "B12": (10, 35)}  # code: (points, ≥ target)
@@ -29,25 +28,10 @@ COST = ("B41", 5, 1250)  # ≤ target (元)
 SATISFIED = ("满意", "基本满意")
 
 
-def ints(t: pa.Table, name: str, scale: int) -> np.ndarray:
-    """A column as int64 × 10^scale (integers, or decimal128 read through its 128-bit buffer)."""
-    a = t.column(name).combine_chunks()
-    if pa.types.is_integer(a.type):
-        return a.to_numpy().astype(np.int64) * 10**scale
-    buf = np.frombuffer(a.buffers()[1], dtype=np.int64)[2 * a.offset: 2 * (a.offset + len(a))]
-    return buf[0::2] * 10 ** (scale - a.type.scale)
 
 
-def half_up(n: np.ndarray, d: np.ndarray | int) -> np.ndarray:
-    """round(n ÷ d) half-up for n ≥ 0, d > 0."""
-    q, r = np.divmod(n, d)
-    return q + (r >= d - r)
 
 
-def rate4(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """num ÷ den rounded half-up to 4 places (×10^4); 0 ÷ 0 counts as met (1)."""
-    zero = den == 0
-    return np.where(zero, 10_000, half_up(num * 10_000, np.where(zero, 1, den)))
 
 
 def higher(v: np.ndarray, target: int, points: int) -> np.ndarray:

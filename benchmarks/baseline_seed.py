@@ -14,9 +14,8 @@ import argparse
 import sys
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
-from baseline_common import write_results
+from baseline_common import half_up, ints, rate4, write_results
 
 RATINGS = {"A11": 2, "A12": 2, "A13": 2, "A211": 1, "A212": 1, "A22": 2, "B21": 2, "B22": 4, "B23": 2, "B31": 5,
            "B32": 5, "C24": 5}
@@ -25,24 +24,10 @@ ORDER = ["A11", "A12", "A13", "A211", "A212", "A22", "B11", "B21", "B22", "B23",
          "C113", "C114", "C121", "C122", "C123", "C13", "C21", "C22", "C23", "C24", "C25"]
 
 
-def ints(t: pa.Table, name: str, scale: int) -> np.ndarray:
-    """A column as int64 × 10^scale (integers, or decimal128 read through its 128-bit buffer)."""
-    a = t.column(name).combine_chunks()
-    if pa.types.is_integer(a.type):
-        return a.to_numpy().astype(np.int64) * 10**scale
-    buf = np.frombuffer(a.buffers()[1], dtype=np.int64)[2 * a.offset: 2 * (a.offset + len(a))]
-    return buf[0::2] * 10 ** (scale - a.type.scale)
 
 
-def half_up(n: np.ndarray, d: np.ndarray | int) -> np.ndarray:
-    q, r = np.divmod(n, d)
-    return q + (r >= d - r)
 
 
-def rate4(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """num ÷ den rounded half-up to 4 places (×10^4); 0 ÷ 0 counts as met (1)."""
-    zero = den == 0
-    return np.where(zero, 10_000, half_up(num * 10_000, np.where(zero, 1, den)))
 
 
 def deduct(v4: np.ndarray, std: int, k_pct: int, bench4: int = 10_000) -> np.ndarray:
