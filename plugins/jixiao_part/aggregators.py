@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from jixiao import hookimpl
-from jixiao.builtin.aggregators import fraction_to_decimal
+from jixiao.builtin.aggregators import child_weight_problems, fraction_to_decimal
 from jixiao.errors import ConfigError
 from jixiao.model import Group, Indicator, LeafResult, NodeResult, Pack
 from jixiao.numbers import fmt_number, quantize
@@ -181,14 +181,7 @@ def check_rating(group: Group, pack: Pack) -> list[str]:
     if not isinstance(weights, Mapping) or not weights:
         problems.append("part_rating: weights must map each section's code to its weight")
     else:
-        for code, w in weights.items():
-            if code not in codes:
-                problems.append(f"part_rating: weight for {code!r}, which is not a child of {group.code}")
-            try:
-                if frac(w) < 0:
-                    problems.append(f"part_rating: the weight of {code} cannot be negative")
-            except (TypeError, ValueError, ZeroDivisionError):
-                problems.append(f"part_rating: the weight of {code} must be a number")
+        problems += child_weight_problems("part_rating", weights, group, frac)
     bands = params.get("bands")
     try:
         lowers = [frac(lo) for _, lo in bands]

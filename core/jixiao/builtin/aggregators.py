@@ -3,7 +3,7 @@ percentages, and the count of ordinal marks among children (a summary with no nu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -31,6 +31,26 @@ def sum_children(ai: AggregateInput) -> AggregateOutcome:
 
 
 # -- weighted mean of percentages ----------------------------------------------------------------
+
+
+
+def child_weight_problems(aggregator: str, weights: Mapping[str, Any], group: Group,
+                          number: Callable[[Any], Any]) -> list[str]:
+    """Sentences for weights keyed by codes that are not children, negative or not numbers.
+
+    Shared by every aggregator that weights its children (weighted_mean, PART's rating).
+    """
+    codes = {c.code for c in group.children}
+    problems = []
+    for code, w in weights.items():
+        if code not in codes:
+            problems.append(f"{aggregator}: weight for {code!r}, which is not a child of {group.code}")
+        try:
+            if number(w) < 0:
+                problems.append(f"{aggregator}: the weight of {code} cannot be negative")
+        except (TypeError, ArithmeticError, ValueError):
+            problems.append(f"{aggregator}: the weight of {code} must be a number, got {w!r}")
+    return problems
 
 
 def fraction_to_decimal(f: Fraction) -> Decimal:
@@ -83,14 +103,7 @@ def check_weighted_mean(group: Group, pack: Pack) -> list[str]:
     if not isinstance(raw, Mapping):
         return problems + ["weighted_mean: weights must be a table of child code → weight"]
     codes = {c.code for c in group.children}
-    for code, w in raw.items():
-        if code not in codes:
-            problems.append(f"weighted_mean: weight for {code!r}, which is not a child of {group.code}")
-        try:
-            if to_decimal(w) < 0:
-                problems.append(f"weighted_mean: the weight of {code} cannot be negative")
-        except (TypeError, ArithmeticError, ValueError):
-            problems.append(f"weighted_mean: the weight of {code} must be a number, got {w!r}")
+    problems += child_weight_problems("weighted_mean", raw, group, to_decimal)
     for code in sorted(codes - set(raw)):
         problems.append(f"weighted_mean: no weight for child {code}")
     return problems

@@ -80,13 +80,14 @@ class _Progress:
             TimeRemainingColumn,
         )
 
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        self.bar.__enter__()
+        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                       TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self.bar = bar
+        bar.__enter__()
 
         def start(label: str, total: int):
-            task = self.bar.add_task(label, total=total)
-            return lambda k: self.bar.advance(task, k)
+            task = bar.add_task(label, total=total)
+            return lambda k: bar.advance(task, k)
 
         return start
 
