@@ -23,6 +23,11 @@ from .tomlio import read_csv_table, read_toml
 
 CONFIG_SCHEMA_VERSION = 1
 TOP_KEYS = {"schema_version", "pack", "project", "inputs", "ratings", "overrides", "notes", "indicators"}
+EXTENSION_KEYS = {"stated", "weights", "rounding", "surveys", "panel", "experts", "evidence", "archive",
+                  "results_use"}
+"""Sections read by their own modules (forms review, surveys, expert panels, the evidence register,
+the archive, results use) from :attr:`EvaluationConfig.raw`; each module checks its own keys."""
+TOP_KEYS = TOP_KEYS | EXTENSION_KEYS
 
 
 @attrs.frozen(kw_only=True)
@@ -54,6 +59,8 @@ class EvaluationConfig:
     disable: tuple[str, ...] = ()
     indicators: Mapping[str, Any] = attrs.field(factory=dict)
     """Leaves the evaluation adds to the pack's open groups (the national form's own indicators)."""
+    raw: Mapping[str, Any] = attrs.field(factory=dict)
+    """The whole parsed TOML, for the sections in :data:`EXTENSION_KEYS` that their own modules read."""
 
 
 def _type_name(v: object) -> str:
@@ -235,6 +242,7 @@ def load_config(path: str | Path) -> EvaluationConfig:
         sha256=hashlib.sha256(p.read_bytes()).hexdigest(),
         disable=disable,
         indicators=indicators,
+        raw=data,
     )
 
 
