@@ -111,6 +111,17 @@ def to_row(pid: str, p: dict) -> dict:
     return row
 
 
+RATE_LEAVES = ("B21", "B31", "C41")
+
+
+def as_config_value(code: str, value, rate: bool = False):
+    """A portfolio's rate column may hold a fraction (0.9713, the batch column convention); a config must
+    write the percentage (97.13%), since there a bare number against a % target is refused as ambiguous."""
+    if (code in RATE_LEAVES or rate) and isinstance(value, str) and not value.endswith("%"):
+        return f"{(Decimal(value) * 100).normalize():f}%"
+    return value
+
+
 def to_config(template: dict, p: dict) -> dict:
     """The template with this project's figures put in: what one unit's own evaluation file would say."""
     cfg = json.loads(json.dumps(template))  # a deep copy (the template holds only strings and integers)
@@ -119,7 +130,7 @@ def to_config(template: dict, p: dict) -> dict:
     cfg["inputs"]["satisfaction_survey"] = {"question": cfg["inputs"]["satisfaction_survey"]["question"],
                                             "answers": dict(zip(ANSWERS, p["D11"], strict=True))}
     for code in ("B11", "B12", "B21", "B31", "B41", "C41"):
-        cfg["indicators"][code]["actual"] = p[code]
+        cfg["indicators"][code]["actual"] = as_config_value(code, p[code])
     value, band = p["C21"]
     cfg["ratings"]["C21"] = {"rating": value, "band": band, "reason": "理由"}
     return cfg
@@ -208,7 +219,8 @@ def midpoint_project(draw):
 def midpoint_config(template: dict, p: dict) -> dict:
     cfg = json.loads(json.dumps(template))
     for code, v in p.items():
-        cfg["indicators"][code]["actual"] = v
+        rate = str(cfg["indicators"][code]["target"]).endswith("%")
+        cfg["indicators"][code]["actual"] = as_config_value(code, str(v), rate)
     return cfg
 
 

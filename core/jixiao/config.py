@@ -59,6 +59,9 @@ class EvaluationConfig:
     disable: tuple[str, ...] = ()
     indicators: Mapping[str, Any] = attrs.field(factory=dict)
     """Leaves the evaluation adds to the pack's open groups (the national form's own indicators)."""
+    plain_rates: bool = False
+    """Numbers without ``%`` for a percentage target are fractions (batch portfolios' documented column
+    convention, ``0.975``); in a TOML config such a number is refused as ambiguous."""
     raw: Mapping[str, Any] = attrs.field(factory=dict)
     """The whole parsed TOML, for the sections in :data:`EXTENSION_KEYS` that their own modules read."""
 

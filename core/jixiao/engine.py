@@ -127,6 +127,9 @@ def toml_key(key: str) -> str:
 def check_number(value: Any, *, kind: str, file: str, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ConfigError(f"expected a number, got {type(value).__name__}", file=file, path=where)
+    if kind in ("count", "amount") and isinstance(value, str) and value.strip().endswith(("%", "％", "‰")):
+        raise ConfigError(f"expected {'a count' if kind == 'count' else 'an amount'}, got the percentage {value!r}",
+                          file=file, path=where)
     try:
         d = to_decimal(value)
     except NUMBER_ERRORS:

@@ -139,18 +139,30 @@ class Target:
     """An indicator's target (目标值): a number with a comparator and a unit, or a label."""
 
     value: Decimal | None = attrs.field(default=None, converter=_opt_decimal)
-    """For rates a fraction (``0.9`` for 90%), for counts the count."""
-    comparator: str = attrs.field(default=">=", validator=attrs.validators.in_((">=", "<=", "=", ">", "<")))
+    """For rates a fraction (``0.9`` for 90%), for counts the count; a range's lower end."""
+    comparator: str = attrs.field(default=">=",
+                                  validator=attrs.validators.in_((">=", "<=", "=", ">", "<", "between")))
     unit: str = "%"
     """``%`` for rates, ``count``, ``rating``, or a free unit (``万元``, ``天``)."""
     text: str | None = None
     """The target as the report prints it, when it is not a number (``零发生``)."""
+    upper: Decimal | None = attrs.field(default=None, converter=_opt_decimal)
+    """A range target's upper end (``90%-95%``: value 0.9, upper 0.95, comparator ``between``)."""
+    kind: str = attrs.field(default="number",
+                            validator=attrs.validators.in_(("number", "range", "qualitative", "date")))
+    """How the target was read (see :mod:`jixiao.reading`): a qualitative target or a deadline has no
+    value and is for a rating or timeliness method, never a numeric benchmark."""
 
     def display(self) -> str:
         from .numbers import fmt_number, fmt_percent_short
 
         if self.value is None:
             return self.text or "—"
+        if self.comparator == "between" and self.upper is not None:
+            if self.unit == "%":
+                return f"{fmt_percent_short(self.value)}-{fmt_percent_short(self.upper)}"
+            unit = "" if self.unit in ("count", "rating", "") else self.unit
+            return f"{fmt_number(self.value)}-{fmt_number(self.upper)}{unit}"
         sign = {">=": "≥", "<=": "≤", "=": "", ">": ">", "<": "<"}[self.comparator]
         if self.unit == "%":
             return f"{sign}{fmt_percent_short(self.value)}"

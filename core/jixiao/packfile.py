@@ -8,7 +8,6 @@ another node names it as its parent, a leaf otherwise. See docs/pack-files.md.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +31,6 @@ from .numbers import NUMBER_ERRORS, fmt_number, to_decimal
 from .tomlio import read_toml
 
 PACK_SCHEMA_VERSION = 1
-_TARGET = re.compile(r"^\s*(≥|>=|≤|<=|=|>|<)?\s*([-+]?\d+(?:\.\d+)?)\s*(.*?)\s*$")
 _COMPARATORS = {"≥": ">=", ">=": ">=", "≤": "<=", "<=": "<=", "=": "=", ">": ">", "<": "<", None: ">="}
 
 LEAF_KEYS = {"parent", "name", "name_en", "description", "standard_score", "target", "value", "score", "scale",
@@ -47,7 +45,11 @@ def _type(v: object) -> str:
 
 
 def parse_target(raw: Any, *, file: str | None, where: str) -> Target:
-    """``"≥90%"``, ``"≤30天"``, ``"=1"``, ``0.9`` or ``{ value, comparator, unit, text }``."""
+    """``"≥90%"``, ``"≧735人次"``, ``"98%以上"``, ``"90%-95%"``, ``"有效"``, ``735`` or
+    ``{ value, comparator, unit, text }``, read by :func:`jixiao.reading.read_target`; anything it
+    cannot read is a located error, never a default benchmark."""
+    from .reading import ReadError, read_target
+
     if isinstance(raw, dict):
         unknown = set(raw) - {"value", "comparator", "unit", "text"}
         if unknown:
@@ -59,23 +61,24 @@ def parse_target(raw: Any, *, file: str | None, where: str) -> Target:
             dv = None if value is None else to_decimal(value)
         except NUMBER_ERRORS:
             raise ConfigError(f"expected a number, got {value!r}", file=file, path=where + ".value") from None
+        if dv is not None and not dv.is_finite():
+            raise ConfigError(f"expected a finite number, got {value!r}", file=file, path=where + ".value")
         comp = _COMPARATORS.get(raw.get("comparator"))
         if comp is None:
             raise ConfigError(f"unknown comparator {raw.get('comparator')!r}; expected >=, <=, =, >, <",
                               file=file, path=where + ".comparator")
-        return Target(value=dv, comparator=comp, unit=unit, text=raw.get("text"))
+        return Target(value=dv, comparator=comp, unit=unit, text=raw.get("text"),
+                      kind="number" if dv is not None else "qualitative")
     if isinstance(raw, bool) or not isinstance(raw, (int, Decimal, str)):
         raise ConfigError(f"expected a target like \"≥90%\", got {_type(raw)}", file=file, path=where)
-    if isinstance(raw, (int, Decimal)):
-        return Target(value=to_decimal(raw), comparator=">=", unit="%" if raw <= 1 else "count")
-    m = _TARGET.match(raw)
-    if not m:
-        return Target(value=None, text=raw)
-    comp, number, unit = m.groups()
-    value = Decimal(number)
-    if unit == "%":
-        value = value / 100
-    return Target(value=value, comparator=_COMPARATORS[comp], unit=unit or "count")
+    try:
+        r = read_target(raw)
+    except ReadError as exc:
+        raise ConfigError(str(exc), file=file, path=where) from None
+    if r.kind in ("qualitative", "date"):
+        return Target(value=None, text=r.text, kind=r.kind, unit="rating" if r.kind == "qualitative" else "date")
+    unit = r.unit or "count"
+    return Target(value=r.value, upper=r.upper, comparator=r.comparator, unit=unit, kind=r.kind)
 
 
 def parse_plugin_ref(raw: Any, *, key: str, file: str | None, where: str) -> PluginRef:
@@ -422,6 +425,8 @@ def _target(t: Target) -> Any:
     """A target as the short string pack authors write (``≥90%``), or a table when text is needed."""
     if t.value is None:
         return {"text": t.text} if t.text else {}
+    if t.comparator == "between":
+        return t.display()
     sign = {">=": "≥", "<=": "≤", "=": "=", ">": ">", "<": "<"}[t.comparator]
     if t.text is None:
         from .numbers import fmt_percent_short

@@ -119,7 +119,7 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
     return EvaluationConfig(
         file=f"{portfolio.path.name} row {row_no}", base=Path(template.base if template else portfolio.path.parent), pack_name=None, pack_path=None,
         project={"project_id": pid}, inputs=inputs, ratings=ratings, overrides=overrides, notes={},
-        sha256="", disable=())
+        sha256="", disable=(), plain_rates=True)
 
 
 _TABLE_PATH = re.compile(r"^\$\.inputs\.([^.\[]+)\[(\d+)\](?:\.(.+))?$")

@@ -193,9 +193,33 @@ def qualitative_rating(ctx) -> Measurement:
 
 
 def input_value(ctx) -> Measurement:
+    """The input itself (a unit's actual value, ``B11.actual``), read against the leaf's target's unit.
+
+    A text value is read by :func:`jixiao.reading.read_quantity` (``"97.5%"``, ``"1,100人"``); its unit must
+    be the target's (a plain number takes the target's unit, except for a percentage target, where
+    ``93.2`` could be 93.2% or 9320% and is refused); 万元 and 元 are converted, nothing else.
+    """
+    from ..engine import check_number
+    from ..reading import ReadError, convert, read_quantity
+
     kind = ctx.params.get("kind", "number")
-    v = ctx.number("input", kind=kind)
-    return Measurement(value=v, kind=kind, expression=_n(v), inputs={ctx.params["input"]: v})
+    name, raw = ctx.raw("input")
+    code = ctx.indicator.code
+    where = f"$.indicators.{code}.actual" if name == f"{code}.actual" else f"$.inputs.{name}"
+    target = ctx.indicator.target
+    wanted = None if target is None or target.value is None else ("" if target.unit == "count" else target.unit)
+    if wanted is not None and not isinstance(raw, bool) and isinstance(raw, (str, int, Decimal)):
+        try:
+            q = read_quantity(raw)
+            if wanted == "%" and q.unit == "" and getattr(ctx.config, "plain_rates", False):
+                q = convert(q.__class__(value=q.value, unit="%"), "%")
+            q = convert(q, wanted)
+        except ReadError as exc:
+            raise ConfigError(f"indicator {code} ({ctx.indicator.name}), target {target.display()}: {exc}",
+                              file=ctx.file, path=where) from None
+        raw = q.value
+    v = check_number(raw, kind=kind, file=ctx.file, where=where)
+    return Measurement(value=v, kind=kind, expression=_n(v), inputs={name: v})
 
 
 def formula_value(ctx) -> Measurement:

@@ -53,16 +53,39 @@ def cond_text(si: ScoreInput, bench: Decimal) -> str:
 
 
 def benchmark_of(si: Any) -> Decimal:
-    """The value full marks need: the ``benchmark`` parameter, else the target, else 100%.
+    """The value full marks need: the ``benchmark`` parameter, else the target's number.
 
     Takes anything with ``params`` and ``target`` (a ScoreInput, or the batch engine's column input).
+    A leaf with neither — no target, a qualitative target (有效), a deadline (12月底前) or a range for a
+    method that scores against one number — is a located configuration error: there is no default
+    benchmark.
     """
     b = si.params.get("benchmark")
     if b is not None:
         return to_decimal(b)
-    if si.target is not None and si.target.value is not None:
-        return si.target.value
-    return ONE
+    t = si.target
+    if t is not None and t.value is not None and t.comparator != "between":
+        return t.value
+    raise ConfigError(_no_benchmark(si), file=getattr(si, "file", None), path=_target_path(si))
+
+
+def _target_path(si: Any) -> str | None:
+    ind = getattr(si, "indicator", None)
+    return f"$.indicators.{ind.code}.target" if ind is not None else None
+
+
+def _no_benchmark(si: Any) -> str:
+    ind = getattr(si, "indicator", None)
+    who = f"indicator {ind.code} ({ind.name})" if ind is not None else "this indicator"
+    t = si.target
+    if t is None or (t.value is None and not t.text):
+        return f"{who} has no target and its method has no benchmark parameter: give target = \"≥95%\" (or the unit's own)"
+    if t.comparator == "between":
+        return (f"{who}: the range target {t.display()} needs a method that scores ranges (threshold); "
+                f"or give benchmark = …")
+    return (f"{who}: the target {t.text!r} is {'a deadline' if t.kind == 'date' else 'qualitative'}, not a number; "
+            f"score it with a rating method (qualitative_levels, three_band, rating_times_standard) or give a "
+            f"numeric target")
 
 
 def lower_is_better(si: Any) -> bool:
@@ -162,6 +185,9 @@ def _partial(si: ScoreInput) -> tuple[Decimal, str]:
 
 
 def threshold(si: ScoreInput) -> ScoreOutcome:
+    t = si.target
+    if t is not None and t.comparator == "between" and "benchmark" not in si.params and t.upper is not None:
+        return _threshold_range(si, t.value, t.upper)
     std, v, b = si.standard_score, _num(si), benchmark_of(si)
     comp = _comparator(si)
     met = _meets(v, b, comp)
@@ -172,6 +198,19 @@ def threshold(si: ScoreInput) -> ScoreOutcome:
     partial, partial_text = _partial(si)
     return ScoreOutcome(score=partial, expression=f"{partial_text}（{cond}）", benchmark=b,
                         gap=abs(v - b), reason="not_met")
+
+
+def _threshold_range(si: ScoreInput, lo: Decimal, hi: Decimal) -> ScoreOutcome:
+    """A range target (``90%-95%``): full marks inside it, both ends included, else the partial score."""
+    std, v = si.standard_score, _num(si)
+    rng = f"{cond_text(si, lo)}-{cond_text(si, hi)}"
+    if lo <= v <= hi:
+        return ScoreOutcome(score=std, expression=f"{fmt_number(std)}（{value_text(si, v)}∈{rng}）", benchmark=lo,
+                            gap=ZERO)
+    partial, partial_text = _partial(si)
+    gap = lo - v if v < lo else v - hi
+    return ScoreOutcome(score=partial, expression=f"{partial_text}（{value_text(si, v)}∉{rng}）", benchmark=lo,
+                        gap=gap, reason="not_met")
 
 
 full_if_met = threshold
