@@ -57,6 +57,14 @@ def value_display(value: Any, kind: str, value_places: int | None) -> str:
     return fmt_number(value)
 
 
+def _unit_of(ind: Any, kind: str, value: Any) -> str:
+    """The target's unit after a plain number (``1100人``), so a report never drops what was counted."""
+    t = ind.target
+    if kind != "number" or not isinstance(value, Decimal) or t is None or t.value is None:
+        return ""
+    return "" if t.unit in ("%", "count", "rating", "date", "") else t.unit
+
+
 def score_rate(score: Any, standard: Decimal | None) -> str | None:
     if not isinstance(score, Decimal) or not standard:
         return None
@@ -149,7 +157,7 @@ def build_document(result: EvaluationResult) -> dict[str, Any]:
             "description": ind.description,
             "value": value_string(leaf.value, m.kind, vp),
             "value_kind": m.kind,
-            "value_display": value_display(leaf.value, m.kind, vp),
+            "value_display": value_display(leaf.value, m.kind, vp) + _unit_of(ind, m.kind, leaf.value),
             "value_expression": m.expression,
             "target": target_dict(ind.target),
             "source": _plain(ind.source.to_dict()),

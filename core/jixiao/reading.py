@@ -62,7 +62,9 @@ UNITS: tuple[str, ...] = (
     "公里", "千米", "米", "平方米", "万平方米", "平方公里", "亩", "万亩", "公顷", "吨", "万吨", "千克", "公斤",
     "个百分点",
 )
-_UNIT_ALTERNATION = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
+UNIT_ALIASES: dict[str, str] = {"个工作日": "工作日", "个小时": "小时", "个星期": "周", "星期": "周"}
+"""Spellings of a unit that mean another: ``15个工作日`` is 15 工作日."""
+_UNIT_ALTERNATION = "|".join(re.escape(u) for u in sorted((*UNITS, *UNIT_ALIASES), key=len, reverse=True))
 
 QUALITATIVE_WORDS: tuple[str, ...] = (
     "是", "否", "有", "无", "有效", "显著", "明显", "较好", "良好", "优秀", "合格", "达标", "完成", "按时完成",
@@ -142,6 +144,7 @@ def _quantity(t: str, original: str) -> Quantity:
         raise ReadError(f"cannot read {original!r}: expected a number with an optional unit "
                         f"(%, ‰, 人次, 万元, 天 …), e.g. \"98%\" or \"735人次\"")
     number, unit = m.group(1), m.group(2) or ""
+    unit = UNIT_ALIASES.get(unit, unit)
     try:
         value = Decimal(number)
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
