@@ -212,7 +212,7 @@ def test_units_are_checked_and_only_yuan_converted():
     assert convert(Quantity(value=D("0.13"), unit="万元"), "元") == Quantity(value=D("1300.0000"), unit="元")
     assert convert(Quantity(value=D(1300), unit="元"), "万元").value == D("0.13")
     assert convert(Quantity(value=D(700), unit=""), "人次") == Quantity(value=D(700), unit="人次")
-    with pytest.raises(ReadError, match="人 but the target is in 人次"):
+    with pytest.raises(ReadError, match="in 人 but the target is in 人次"):
         convert(Quantity(value=D(700), unit="人"), "人次")
     with pytest.raises(ReadError, match="write it as \"93.2%\""):
         convert(Quantity(value=D("93.2"), unit=""), "%")

@@ -232,7 +232,7 @@ def _range(t: str, original: str) -> Reading | None:
     return Reading(kind="range", text=original, comparator="between", value=lo.value, upper=hi.value, unit=lo.unit)
 
 
-def convert(q: Quantity, unit: str) -> Quantity:
+def convert(q: Quantity, unit: str, *, what: str = "the target") -> Quantity:
     """``q`` in ``unit``: the same unit, a unit-less number (which takes ``unit``), or 万元 ↔ 元.
 
     Raises :class:`ReadError` for any other pair (人 vs 人次, % vs a plain number are never guessed).
@@ -244,9 +244,9 @@ def convert(q: Quantity, unit: str) -> Quantity:
     factor = {("万元", "元"): Decimal(10000), ("元", "万元"): Decimal("0.0001")}.get((q.unit, unit))
     if factor is None:
         if unit == "%" and q.unit == "":
-            raise ReadError(f"{q.value.normalize():f} has no unit but the target is a percentage: write it as "
+            raise ReadError(f"{q.value.normalize():f} has no unit but {what} is a percentage: write it as "
                             f"\"{q.value.normalize():f}%\"")
-        shown = q.unit or "no unit"
-        raise ReadError(f"the value is in {shown} but the target is in {unit or 'no unit'}; only 万元 and 元 "
+        shown = "a percentage" if q.unit == "%" else f"in {q.unit}" if q.unit else "without a unit"
+        raise ReadError(f"the value is {shown} but {what} is in {unit or 'no unit'}; only 万元 and 元 "
                         f"are converted")
     return Quantity(value=CONTEXT.multiply(q.value, factor), unit=unit)

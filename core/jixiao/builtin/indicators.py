@@ -237,6 +237,7 @@ def formula_value(ctx) -> Measurement:
     # Declared kinds decide how inputs are read (a count must be whole) and shown (a rate as 85%);
     # whether every name is declared is jixiao validate's question, asked before anything runs.
     kinds = {spec.name: spec.kind for spec in ctx.pack.inputs}
+    units = {spec.name: spec.unit for spec in ctx.pack.inputs if spec.unit and spec.unit != "%"}
     compiled = attrs.evolve(compiled, kinds={n: kinds[n] for n in compiled.names if n in kinds})
 
     def raw(name: str, use: str):
@@ -249,7 +250,16 @@ def formula_value(ctx) -> Measurement:
 
     def scalar(name: str) -> Decimal:
         kind = kinds.get(name, "number")
-        v = check_number(raw(name, "a number"), kind=kind if kind in ("count", "rate", "amount") else "number",
+        given = raw(name, "a number")
+        if name in units and isinstance(given, str):  # "432万元" read, "95%" in a 万元 cell refused
+            from ..reading import ReadError, convert, read_quantity
+
+            try:
+                given = convert(read_quantity(given), units[name], what=f"input {name!r}").value
+            except ReadError as exc:
+                raise ConfigError(str(exc), file=ctx.file,
+                                  path=f"$.inputs.{name}") from None
+        v = check_number(given, kind=kind if kind in ("count", "rate", "amount") else "number",
                          file=ctx.file, where=f"$.inputs.{name}")
         values[name] = v
         return v
