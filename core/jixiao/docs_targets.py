@@ -31,8 +31,11 @@ How a target is read, in order:
 
 1. Full-width characters become ASCII (`９８％` → `98%`, `＞＝` → `>=`), spaces and thousands
    separators go (`1,200` / `1，200` → `1200`), a trailing `（含）`, `。` or `；` is dropped.
-2. A deadline (`12月底前`, `2023年12月31日前完成`, `年底前`) is a **date** target, for timeliness
-   scoring; text without digits containing a qualitative word (below) or only Chinese characters is a
+2. A deadline (`12月底前`, `2023年12月31日前完成`, `10月中旬前`, `年底前`) is a **date** target, scored for
+   timeliness by the `deadline` method (chosen for a unit's own leaf with a deadline target): the actual
+   is the completion date (`"2023-12-20"`, `"2023年12月20日"`, `"12月20日"` in the evaluation's year from
+   `[project] year` or `period`); on time is full marks, late is `partial` or `per_day` points off a day
+   (`3.50=5-3*0.5（2023-07-03晚于2023-06-30 3天）`); text without digits containing a qualitative word (below) or only Chinese characters is a
    **qualitative** target, for rating methods (`qualitative_levels`, `three_band`, `rating_times_standard`).
 3. Otherwise a comparator before the number (symbol or word) and/or after it (word) — they must
    agree (`≥98%以上` is fine, `≤98%以上` is refused) — then a number, then an optional unit.

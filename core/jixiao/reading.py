@@ -250,3 +250,88 @@ def convert(q: Quantity, unit: str, *, what: str = "the target") -> Quantity:
         raise ReadError(f"the value is {shown} but {what} is in {unit or 'no unit'}; only 万元 and 元 "
                         f"are converted")
     return Quantity(value=CONTEXT.multiply(q.value, factor), unit=unit)
+
+
+# -- deadlines (时效) ------------------------------------------------------------------------------
+
+_PART_DAY = {"底": None, "末": None, "上旬": 10, "中旬": 20, "下旬": None}
+_DEADLINE = re.compile(r"^(?:(?P<y>\d{4})年)?(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日|(?P<part>底|末|中旬|上旬|下旬))?)?"
+                       r"(?P<whole>年底|年末|年内|当年|上半年|下半年|底|末|内)?(?:前|之前|以前)?"
+                       r"(?:完成|竣工|验收|到位|结束|办结)?$")
+
+
+def _last_day(year: int, month: int) -> int:
+    import calendar
+
+    return calendar.monthrange(year, month)[1]
+
+
+def deadline_of(text: str, year: int | None):
+    """The last day a deadline target allows: ``12月底前`` → 31 December, ``6月30日前完成`` → 30 June,
+    ``10月中旬前`` → 20 October, ``上半年`` → 30 June, ``年底前`` → 31 December. A deadline without a
+    year takes ``year`` (the evaluation's); with neither, :class:`ReadError`."""
+    import datetime
+
+    t = normalise(text)
+    m = _DEADLINE.fullmatch(t)
+    if not m or not (m["m"] or m["whole"]):
+        raise ReadError(f"cannot read the deadline {text!r}: expected e.g. \"12月底前\", \"2023年6月30日前\", \"年底前\"")
+    y = int(m["y"]) if m["y"] else year
+    if y is None:
+        raise ReadError(f"the deadline {text!r} has no year: give [project] year = 2023 (or period = \"2023年度\")")
+    whole = m["whole"]
+    if m["m"]:
+        month = int(m["m"])
+        if not 1 <= month <= 12:
+            raise ReadError(f"cannot read the deadline {text!r}: month {month}")
+        if m["d"]:
+            day = int(m["d"])
+            if not 1 <= day <= _last_day(y, month):
+                raise ReadError(f"cannot read the deadline {text!r}: {y}年{month}月 has no day {day}")
+        else:
+            part = _PART_DAY.get(m["part"] or "底")
+            day = part if part is not None else _last_day(y, month)
+        return datetime.date(y, month, day)
+    if whole == "上半年":
+        return datetime.date(y, 6, 30)
+    return datetime.date(y, 12, 31)
+
+
+def read_date(value: object, year: int | None):
+    """A completion date as written: a TOML date, ``2023-12-20``, ``2023/12/20``, ``2023年12月20日``,
+    ``12月20日`` (the evaluation's year)."""
+    import datetime
+
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if not isinstance(value, str):
+        raise ReadError(f"expected a date like 2023-12-20 or \"2023年12月20日\", got {type(value).__name__}")
+    t = normalise(value)
+    m = re.fullmatch(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?", t)
+    if not m:
+        raise ReadError(f"cannot read the date {value!r}: expected e.g. 2023-12-20 or \"2023年12月20日\"")
+    y = int(m[1]) if m[1] else year
+    if y is None:
+        raise ReadError(f"the date {value!r} has no year: write 2023-12-20 or give [project] year")
+    try:
+        return datetime.date(y, int(m[2]), int(m[3]))
+    except ValueError as exc:
+        raise ReadError(f"cannot read the date {value!r}: {exc}") from None
+
+
+def year_of(project: object) -> int | None:
+    """The evaluation's year from ``[project] year`` or the first four digits of ``period`` (2023年度)."""
+    if not hasattr(project, "get"):
+        return None
+    y = project.get("year")
+    if isinstance(y, int) and not isinstance(y, bool):
+        return y
+    for key in ("year", "period"):
+        v = project.get(key)
+        if isinstance(v, str):
+            m = re.search(r"(\d{4})", v)
+            if m:
+                return int(m[1])
+    return None

@@ -105,7 +105,9 @@ def _with_defaults(node, group, file, errors):
     if isinstance(node, Group):
         return attrs.evolve(node, children=tuple(_with_defaults(c, group, file, errors) for c in node.children))
     changes = {}
-    if node.method.name == "__group_default__":
+    if node.method.name == "__group_default__" and node.target is not None and node.target.kind == "date":
+        changes["method"] = PluginRef(name="deadline")  # a deadline target is scored for timeliness
+    elif node.method.name == "__group_default__":
         if group.default_method is None:
             errors.append(ConfigError(f"indicator {node.code} needs score = {{ method = \"…\" }} (group "
                                       f"{group.code} has no default)", file=file, path=f"$.indicators.{node.code}.score"))

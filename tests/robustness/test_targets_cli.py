@@ -69,7 +69,7 @@ REFUSED = [
     (B11, 'target = "约1200人"\nactual = 1100', "$.indicators.B11.target", "cannot read"),
     (B11, 'target = "≤98%以上"\nactual = 1100', "$.indicators.B11.target", "disagree"),
     (B11, 'target = "显著提升"\nactual = 1100', "$.indicators.B11.target", "qualitative"),
-    (B11, 'target = "12月底前"\nactual = 1100', "$.indicators.B11.target", "deadline"),
+    (B11, 'target = "12月底前"\nactual = 1100', "$.indicators.B11.actual", "deadline 12月底前: expected a date"),
     (B11, 'target = "1000-1200人"\nactual = 1100', "$.indicators.B11.target", "range"),
     (B11, 'actual = 1100', "$.indicators.B11.target", "no target"),
 ]
@@ -109,3 +109,33 @@ def test_example_json_unchanged_by_the_reader():
     assert doc["total"] == "89.41" and doc["grade"] == "良"
     assert json.dumps(doc, ensure_ascii=False) == json.dumps(run_cli("evaluate", EXAMPLE, "--format", "json").json(),
                                                             ensure_ascii=False)
+
+
+B31 = 'target = "=100%"\nactual = "100%"'
+
+
+@pytest.mark.parametrize(("new", "score", "trace"), [
+    ('target = "12月底前"\nactual = "2023-12-20"', "5.00", "5.00=5（2023-12-20≤2023-12-31）"),
+    ('target = "12月底前完成"\nactual = "2023年12月31日"', "5.00", "5.00=5（2023-12-31≤2023-12-31）"),
+    ('target = "10月中旬前"\nactual = "10月25日"', "0.00", "0.00=0（2023-10-25晚于2023-10-20 5天）"),
+    ('target = "2023年6月30日前"\nactual = "2023-07-03"\nscore = { method = "deadline", per_day = 0.5 }', "3.50",
+     "3.50=5-3*0.5（2023-07-03晚于2023-06-30 3天）"),
+])
+def test_deadline_targets_are_scored_for_timeliness(tmp_path, new, score, trace):
+    cfg = variant(tmp_path, B31, new)
+    assert run_cli("validate", cfg).code == 0
+    res = run_cli("evaluate", cfg, "--format", "json")
+    assert res.code == 0, res
+    got = leaf(res.json(), "B31")
+    assert (got["score"], got["trace"]) == (score, trace), got
+
+
+@pytest.mark.parametrize(("new", "where", "words"), [
+    ('target = "12月底前"\nactual = "尽快"', "$.indicators.B31.actual", "cannot read the date"),
+    ('target = "12月底前"\nactual = "2023-02-30"', "$.indicators.B31.actual", "cannot read the date"),
+    ('target = "13月底前"\nactual = "2023-12-20"', "$.indicators.B31.target", "month 13"),
+])
+def test_bad_deadlines_and_dates_are_refused(tmp_path, new, where, words):
+    cfg = variant(tmp_path, B31, new)
+    res = run_cli("evaluate", cfg)
+    assert res.code == 2 and where in res.stderr and words in res.stderr, res

@@ -207,6 +207,8 @@ def input_value(ctx) -> Measurement:
     code = ctx.indicator.code
     where = f"$.indicators.{code}.actual" if name == f"{code}.actual" else f"$.inputs.{name}"
     target = ctx.indicator.target
+    if target is not None and target.kind == "date":
+        return _days_late(ctx, name, raw, where, target)
     wanted = None if target is None or target.value is None else ("" if target.unit == "count" else target.unit)
     if wanted is not None and not isinstance(raw, bool) and isinstance(raw, (str, int, Decimal)):
         try:
@@ -220,6 +222,28 @@ def input_value(ctx) -> Measurement:
         raw = q.value
     v = check_number(raw, kind=kind, file=ctx.file, where=where)
     return Measurement(value=v, kind=kind, expression=_n(v), inputs={name: v})
+
+
+def _days_late(ctx, name: str, raw: Any, where: str, target: Any) -> Measurement:
+    """A deadline target (``12月底前``): the value is the days between the deadline and the completion
+    date, positive when late (``value_kind = "days_late"``), for the ``deadline`` method."""
+    from ..reading import ReadError, deadline_of, read_date, year_of
+
+    year = year_of(ctx.config.project)
+    code = ctx.indicator.code
+    try:
+        due = deadline_of(target.text or "", year)
+    except ReadError as exc:
+        raise ConfigError(f"indicator {code} ({ctx.indicator.name}): {exc}", file=ctx.file,
+                          path=f"$.indicators.{code}.target") from None
+    try:
+        done = read_date(raw, year)
+    except ReadError as exc:
+        raise ConfigError(f"indicator {code} ({ctx.indicator.name}), deadline {target.text}: {exc}",
+                          file=ctx.file, path=where) from None
+    late = Decimal((done - due).days)
+    return Measurement(value=late, kind="days_late", expression=f"{done.isoformat()}−{due.isoformat()}",
+                       inputs={name: done.isoformat(), "deadline": due.isoformat()})
 
 
 def formula_value(ctx) -> Measurement:

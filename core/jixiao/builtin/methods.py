@@ -213,6 +213,32 @@ def _threshold_range(si: ScoreInput, lo: Decimal, hi: Decimal) -> ScoreOutcome:
                         gap=gap, reason="not_met")
 
 
+def deadline(si: ScoreInput) -> ScoreOutcome:
+    """时效: full marks when the work was done by the deadline; late, ``per_day`` points off for each day
+    (never below 0) or, without it, the ``partial`` score (default 0). The value is the days late."""
+    std, late = si.standard_score, _num(si)
+    inputs = si.measurement.inputs
+    done = next((v for k, v in inputs.items() if k != "deadline"), "")
+    due = inputs.get("deadline", "")
+    if late <= 0:
+        return ScoreOutcome(score=std, expression=f"{fmt_number(std)}（{done}≤{due}）", benchmark=ZERO, gap=ZERO)
+    if "per_day" in si.params:
+        per = to_decimal(si.params["per_day"])
+        score = max(ZERO, std - late * per)
+        return ScoreOutcome(score=score, expression=f"{fmt_number(std)}-{fmt_number(late)}*{fmt_number(per)}"
+                            f"（{done}晚于{due} {fmt_number(late)}天）", benchmark=ZERO, gap=late, reason="late")
+    partial, partial_text = _partial(si)
+    return ScoreOutcome(score=partial, expression=f"{partial_text}（{done}晚于{due} {fmt_number(late)}天）",
+                        benchmark=ZERO, gap=late, reason="late")
+
+
+def check_deadline(params: Mapping[str, Any]) -> list[str]:
+    probs = []
+    if "per_day" in params:
+        probs += _check_number(params, "per_day")
+    return probs
+
+
 full_if_met = threshold
 """The original name of :func:`threshold`, kept for packs that use it."""
 
@@ -618,6 +644,12 @@ def jixiao_scoring_methods():
             params={"k": "share of the standard score per point (3%)", "points": "fixed points per point instead of k",
                     "benchmark": "value for full marks (default: the target)", "direction": "higher or lower"},
             example="B11: 3.44=5-(1-89.63%)*5*100*3%"),
+        ScoringMethod(
+            name="deadline", title="时效 on time by the deadline", score=deadline, check_params=check_deadline,
+            formula="score = std if done by the deadline (12月底前), else std − days late × per_day, or partial",
+            params={"per_day": "points off for each day late (default: the partial score)",
+                    "partial": "the score when late without per_day (points or \"50%\"; default 0)"},
+            example="5.00=5（2023-12-20≤2023-12-31）; 3.50=5-3*0.5（2024-01-03晚于2023-12-31 3天）"),
         ScoringMethod(
             name="rating_times_standard", title="标准分×评定比例 standard × rating (5分法)",
             score=rating_times_standard, formula="score = std × rating", example="A22: 1.60=2*80%"),
