@@ -77,9 +77,9 @@ def render_table(result, *, lang: str = "zh", doc: dict[str, Any] | None = None)
     if losses:
         out.append("")
         out.append(L("losses") + ":")
-        lrows = [[str(i), f"{item['code']} {_name(item, lang)}", f"-{item['points_lost']}", item["reason_" + lang]]
+        lrows = [[str(i), f"{item['code']} {_name(item, lang)}", item["points_lost"], item["reason_" + lang]]
                  for i, item in enumerate(losses, 1)]
-        lrows.append(["", L("total"), f"-{losses_doc['total_lost']}", ""])
+        lrows.append(["", L("total"), losses_doc["total_lost"], ""])
         out += ["  " + line for line in text_table(
             ["#", L("indicator"), L("points_lost"), L("reason")], lrows, right={0, 2})]
         out.append("")

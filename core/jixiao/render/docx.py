@@ -149,14 +149,20 @@ def _count_leaves(node: dict[str, Any]) -> int:
 def _tier_table(document, doc: dict[str, Any], tier: dict[str, Any], lang: str) -> None:
     L = lambda k: label(k, lang)
     nodes = _nodes_by_code(doc)
-    leaves = [i for i in doc["indicators"] if i["path"] and i["path"][0] == tier["code"]]
+    leaves = _tier_leaves(doc, tier)
     depth = max((len(i["path"]) for i in leaves), default=1)
     levels = depth + 1
-    headers = [L(f"level{n}") for n in range(1, levels + 1)] + [L("description"), L("standard_score"),
-                                                                L("score_short")]
-    level_w = 2.4 if levels <= 3 else 1.9
-    widths = [level_w] * levels + [16.0 - level_w * levels - 3.0, 1.5, 1.5]
+    described = any(leaf.get("description") for leaf in leaves)  # the 指标解释 column only when there is one
+    headers = [L(f"level{n}") for n in range(1, levels + 1)] + ([L("description")] if described else []) + [
+        L("standard_score"), L("score_short")]
+    if described:
+        level_w = 2.4 if levels <= 3 else 1.9
+        widths = [level_w] * levels + [16.0 - level_w * levels - 3.0, 1.5, 1.5]
+    else:  # the last level (三级指标) takes the width, so its names do not wrap
+        first_w = 2.6 if levels > 1 else 0.0
+        widths = [first_w] * (levels - 1) + [16.0 - first_w * (levels - 1) - 3.0, 1.5, 1.5]
     table = _table(document, headers, len(leaves) + 1, widths)
+    desc = 1 if described else 0
 
     def group_text(code: str, top: bool) -> str:
         n = nodes[code]
@@ -170,9 +176,10 @@ def _tier_table(document, doc: dict[str, Any], tier: dict[str, Any], lang: str) 
         for c, code in enumerate(leaf["path"]):
             _cell(row[c], group_text(code, c == 0))
         _cell(row[len(leaf["path"])], f"{leaf['code']}. {_name(leaf, lang)}")
-        _cell(row[levels], leaf.get("description") or "", size=8)
-        _cell(row[levels + 1], leaf["standard_score"] or "", align="right")
-        _cell(row[levels + 2], leaf["score"] or "", align="right")
+        if described:
+            _cell(row[levels], leaf.get("description") or "", size=8)
+        _cell(row[levels + desc], leaf["standard_score"] or "", align="right")
+        _cell(row[levels + desc + 1], leaf["score"] or "", align="right")
         if len(leaf["path"]) + 1 < levels:  # a leaf directly under a higher group spans the spare columns
             row[len(leaf["path"])].merge(row[levels - 1])
             _cell(table.cell(r, len(leaf["path"])), f"{leaf['code']}. {_name(leaf, lang)}")
@@ -189,10 +196,56 @@ def _tier_table(document, doc: dict[str, Any], tier: dict[str, Any], lang: str) 
                     _cell(table.cell(start, c), text)
                 start = r
     last = table.rows[len(leaves) + 1].cells
-    last[0].merge(last[levels])
+    last[0].merge(last[levels - 1 + desc])
     _cell(table.cell(len(leaves) + 1, 0), L("total"), bold=True, align="center")
-    _cell(last[levels + 1], tier["standard_score"] or "", bold=True, align="right")
-    _cell(last[levels + 2], tier["score"] or "", bold=True, align="right")
+    _cell(last[levels + desc], tier["standard_score"] or "", bold=True, align="right")
+    _cell(last[levels + desc + 1], tier["score"] or "", bold=True, align="right")
+
+
+def _tier_leaves(doc: dict[str, Any], tier: dict[str, Any]) -> list[dict[str, Any]]:
+    """The leaves under a tier, in tree order; a tier that is itself a leaf (预算执行率) is its own one leaf."""
+    if not tier["children"]:
+        return [i for i in doc["indicators"] if i["code"] == tier["code"]]
+    return [i for i in doc["indicators"] if i["path"] and i["path"][0] == tier["code"]]
+
+
+def _sentence(text: str) -> str:
+    """Text with its own closing 。 dropped, for a sentence the report closes itself (no 。。)."""
+    return text.strip().rstrip("。.")
+
+
+def _tier_heading(name: str) -> str:
+    """``产出指标`` stays ``产出指标``; ``项目决策`` becomes ``项目决策类指标``."""
+    return name if name.endswith("指标") else f"{name}类指标"
+
+
+def _page_numbers(document, lang: str) -> None:
+    """A centred page number (a PAGE field Word and LibreOffice fill in) in every section's footer."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    before, _, after = label("page", lang).partition("{page}")
+    for section in document.sections:
+        p = section.footer.paragraphs[0] if section.footer.paragraphs else section.footer.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        if before:
+            p.add_run(before)
+        run = p.add_run()
+        for kind, text in (("begin", None), (None, "PAGE"), ("separate", None), (None, "1"), ("end", None)):
+            if kind:
+                el = OxmlElement("w:fldChar")
+                el.set(qn("w:fldCharType"), kind)
+            elif text == "PAGE":
+                el = OxmlElement("w:instrText")
+                el.set(qn("xml:space"), "preserve")
+                el.text = " PAGE "
+            else:
+                el = OxmlElement("w:t")
+                el.text = text
+            run._r.append(el)
+        if after:
+            p.add_run(after)
 
 
 def _leaf_paragraph(document, ind: dict[str, Any], lang: str) -> None:
@@ -216,8 +269,9 @@ def _leaf_paragraph(document, ind: dict[str, Any], lang: str) -> None:
         parts.append(fact + ("。" if zh else "."))
     if ind.get("override"):
         ov = ind["override"]
-        parts.append(f"评价人调整得分为{ov['score']}分（计算得分{ov['computed_score']}分）：{ov['reason']}。" if zh
-                     else f"Evaluator override: {ov['score']} (computed {ov['computed_score']}): {ov['reason']}.")
+        parts.append(f"评价人调整得分为{ov['score']}分（计算得分{ov['computed_score']}分）：{_sentence(ov['reason'])}。"
+                     if zh else f"Evaluator override: {ov['score']} (computed {ov['computed_score']}): "
+                                f"{_sentence(ov['reason'])}.")
     parts.append(L("full_marks").format(standard=fmt_number(Decimal(ind["standard_score"])), score=ind["score"])
                  if ind.get("standard_score") and ind.get("score") else "")
     p.add_run(("" if zh else " ").join(x for x in parts if x))
@@ -265,7 +319,7 @@ def render_docx(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) 
     props.comments = L("generated_by")
 
     document.add_heading(f"{project} {L('report_title')}" if not zh else f"{project}{L('report_title')}", level=0)
-    for key in ("unit", "evaluator", "period", "report_date"):
+    for key in ("department", "unit", "evaluator", "period", "report_date"):
         if doc["project"].get(key):
             _para(document, f"{L(key)}{'：' if zh else ': '}{doc['project'][key]}")
     _para(document, f"{L('pack')}{'：' if zh else ': '}{title}（{doc['pack']['name']}）" if zh
@@ -302,17 +356,16 @@ def render_docx(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) 
     document.add_heading(("二、" if zh else "2. ") + L("analysis"), level=1)
     by_code = {i["code"]: i for i in doc["indicators"]}
     for n, tier in enumerate(tiers, start=1):
-        document.add_heading(f"{n}、{_name(tier, lang)}类指标" if zh else f"2.{n} {_name(tier, lang)}", level=2)
+        document.add_heading(f"{n}、{_tier_heading(_name(tier, lang))}" if zh else f"2.{n} {_name(tier, lang)}", level=2)
         groups = sum(1 for c in tier["children"] if c["children"])
-        _para(document, L("tier_intro").format(
-            name=_name(tier, lang), groups=groups, leaves=_count_leaves(tier),
+        name = _name(tier, lang)
+        _para(document, L("tier_intro" if tier["children"] else "tier_intro_leaf").format(
+            name=name[:-2] if zh and name.endswith("指标") else name, groups=groups, leaves=_count_leaves(tier),
             standard=fmt_number(Decimal(tier["standard_score"])) if tier["standard_score"] else "",
             score=tier["score"] or ""))
         _tier_table(document, doc, tier, lang)
         _para(document, L("analysis_intro"), bold=True)
-        for ind in doc["indicators"]:
-            if not ind["path"] or ind["path"][0] != tier["code"]:
-                continue
+        for ind in _tier_leaves(doc, tier):
             _leaf_paragraph(document, by_code[ind["code"]], lang)
             if ind["code"] in doc["tables"]:
                 _budget_table(document, ind["code"], doc["tables"][ind["code"]], lang)
@@ -342,6 +395,7 @@ def render_docx(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) 
     for i, text in enumerate(losses.get("problems_" + ("en" if lang == "en" else "zh")) or [], start=1):
         _para(document, f"{i}. {text}")
 
+    _page_numbers(document, lang)
     buf = io.BytesIO()
     document.save(buf)
     from . import reproducible_zip
