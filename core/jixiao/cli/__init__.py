@@ -13,6 +13,8 @@ from .. import __version__
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, short help) — the help text is here so that --help imports nothing.
+    "archive": ("jixiao.cli.archive", "Keep evaluations in a results archive (SQLite or PostgreSQL); list them."),
+    "compare": ("jixiao.cli.compare", "Compare archived evaluations: over years, against peers, self vs re-check."),
     "batch": ("jixiao.cli.batch", "Evaluate a portfolio of projects (CSV/XLSX/Parquet) with one pack."),
     "evaluate": ("jixiao.cli.evaluate", "Evaluate an evaluation config and print or write the report."),
     "packs": ("jixiao.cli.packs", "List installed packs (metadata only); --check imports each."),

@@ -32,7 +32,10 @@ def pick_renderer(registry, fmt: str | None, output: str | None):
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (whole or not at all).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Report language.")
 @click.option("--disable", multiple=True, metavar="NAME", help="Skip a plugin without importing it (repeatable).")
-def command(config: str, fmt: str | None, output: str | None, lang: str, disable: tuple[str, ...]) -> None:
+@click.option("--archive", "archive_url", metavar="URL", help="Also keep the result in this archive (docs/archive.md).")
+@click.option("--kind", type=click.Choice(["self", "recheck", "third-party"]), help="Kind of evaluation, for --archive.")
+def command(config: str, fmt: str | None, output: str | None, lang: str, disable: tuple[str, ...],
+            archive_url: str | None = None, kind: str | None = None) -> None:
     """Evaluate CONFIG (an evaluation .toml) with the pack it selects.
 
     \b
@@ -51,9 +54,13 @@ def command(config: str, fmt: str | None, output: str | None, lang: str, disable
     registry = Registry(disabled=(*disable, *cfg.disable))
     renderer = pick_renderer(registry, fmt, output)  # fail on a bad format before any work
     pack, prov = resolve_pack(cfg, registry)
-    check_pack_semantics(pack, registry, raise_errors=True)
+    check_pack_semantics(pack, registry, raise_errors=True, config=cfg)
     result = evaluate(pack, cfg, registry, provenance=prov)
     data = renderer.render(result, lang=lang)
+    if archive_url:
+        from ..archive.loading import archive_result
+
+        click.echo(archive_result(result, cfg, archive_url, kind), err=True)
     if output:
         write_atomic(output, data)
         click.echo(f"wrote {output} ({renderer.name})", err=True)

@@ -1,0 +1,202 @@
+"""The results archive against real databases: a SQLite file and a throw-away PostgreSQL cluster.
+
+Every test runs the CLI as a subprocess, as a user would, once per database."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import ROOT, SEED, run_cli
+
+PACK = "shanghai-consumer-protection-2018"
+
+
+def seed_document(tmp_path, name="seed.json", **project) -> tuple:
+    """The seed example's JSON document, with the project facts given written into a config copy."""
+    r = run_cli("evaluate", SEED, "--format", "json")
+    assert r.code == 0, r
+    doc = r.json()
+    doc["project"].update(project)
+    path = tmp_path / name
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path, doc
+
+
+def listed(url, *args):
+    r = run_cli("archive", "list", "--archive", url, "--format", "json", *args)
+    assert r.code == 0, r
+    return r.json()
+
+
+def test_add_is_idempotent_and_keeps_every_leaf(tmp_path, archive_url):
+    path, doc = seed_document(tmp_path, id="P-001", department="市场监管局", region="浦东新区")
+    r = run_cli("archive", "add", path, "--archive", archive_url, "--kind", "self")
+    assert r.code == 0, r
+    assert "1 added" in r.stderr
+    r = run_cli("archive", "add", path, "--archive", archive_url, "--kind", "self")
+    assert r.code == 0 and "0 added" in r.stderr and "1 already archived" in r.stderr, r
+    rows = listed(archive_url)
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["pack"], row["project_id"], row["year"], row["kind"]) == (PACK, "P-001", 2018, "self")
+    assert (row["total"], row["grade"], row["department"], row["region"]) == ("88.64", "良", "市场监管局", "浦东新区")
+    assert row["project_name"] == doc["project"]["name"]
+    engine = sa.create_engine(archive_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        leaves = conn.execute(sa.text("SELECT code, score_e4, lost_e4 FROM leaf_score ORDER BY code")).all()
+        stored = conn.execute(sa.text("SELECT document, config_sha256 FROM evaluation")).one()
+    engine.dispose()
+    assert len(leaves) == len(doc["indicators"]) == 25
+    by_code = {c: (s, lost) for c, s, lost in leaves}
+    b32 = next(i for i in doc["indicators"] if i["code"] == "B32")
+    assert by_code["B32"] == (int(float(b32["score"]) * 10000), int(float(b32["points_lost"]) * 10000))
+    assert sum(s for s, _ in by_code.values()) == 886400
+    assert json.loads(stored[0]) == doc and stored[1] == doc["run"]["config_sha256"]
+
+
+def test_a_corrected_evaluation_needs_replace(tmp_path, archive_url):
+    first, _ = seed_document(tmp_path, "a.json", id="P-001")
+    second, _ = seed_document(tmp_path, "b.json", id="P-001", note="corrected")
+    assert run_cli("archive", "add", first, "--archive", archive_url, "--kind", "recheck").code == 0
+    (old,) = listed(archive_url)
+    r = run_cli("archive", "add", second, "--archive", archive_url, "--kind", "recheck")
+    assert r.code == 3, r
+    assert "already holds another evaluation of project 'P-001', 2018, recheck" in r.stderr
+    assert "--replace" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli("archive", "add", second, "--archive", archive_url, "--kind", "recheck", "--replace")
+    assert r.code == 0 and "1 replaced" in r.stderr, r
+    rows = listed(archive_url)
+    assert len(rows) == 1 and rows[0]["doc_sha256"] != old["doc_sha256"]  # the old one is gone
+    # The same project as a self-evaluation is another record, not a clash.
+    assert run_cli("archive", "add", first, "--archive", archive_url, "--kind", "self").code == 0
+    assert [r["kind"] for r in listed(archive_url)] == ["recheck", "self"]
+
+
+def test_a_failed_write_leaves_nothing(tmp_path, archive_url):
+    good, _ = seed_document(tmp_path, "good.json", id="P-1")
+    bad_path, doc = seed_document(tmp_path, "bad.json", id="P-2")
+    doc["indicators"].append(dict(doc["indicators"][0]))  # the same leaf twice: the database refuses it
+    bad_path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    r = run_cli("archive", "add", good, bad_path, "--archive", archive_url, "--kind", "self")
+    assert r.code != 0, r
+    assert listed(archive_url) == []
+    r = run_cli("archive", "add", good, "--archive", archive_url, "--kind", "self")
+    assert r.code == 0, r
+    assert len(listed(archive_url)) == 1
+
+
+def test_a_config_is_evaluated_and_archived_with_its_facts(tmp_path, archive_url, seed_copy):
+    text = seed_copy.read_text(encoding="utf-8")
+    assert "[project]\n" in text
+    text = text.replace("[project]\n", '[project]\nid = "SH-2018-07"\ndepartment = "市场监管局"\nregion = "上海市"\n'
+                        'budget = 1367.75\n', 1)
+    seed_copy.write_text(text + '\n[archive]\nkind = "third-party"\n', encoding="utf-8")
+    r = run_cli("archive", "add", seed_copy, "--archive", archive_url)
+    assert r.code == 0, r
+    (row,) = listed(archive_url, "--kind", "third-party")
+    assert (row["project_id"], row["kind"], row["budget"], row["total"]) == ("SH-2018-07", "third-party", "1367.75", "88.64")
+    assert listed(archive_url, "--kind", "self") == []
+
+
+def test_unstated_kind_and_year_are_refused_with_their_place(tmp_path, archive_url):
+    path, _ = seed_document(tmp_path, period="全年")
+    r = run_cli("archive", "add", path, "--archive", archive_url)
+    assert r.code == 2 and "$.project.kind" in r.stderr and "--kind" in r.stderr, r
+    r = run_cli("archive", "add", path, "--archive", archive_url, "--kind", "self")
+    assert r.code == 2 and "$.project.year" in r.stderr and "'全年'" in r.stderr, r
+    r = run_cli("archive", "add", path, "--archive", archive_url, "--kind", "self", "--year", "2019")
+    assert r.code == 0, r
+    assert listed(archive_url, "--year", "2019")[0]["year"] == 2019
+
+
+def test_batch_results_are_archived_in_bulk(tmp_path, archive_url):
+    gen = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "200", "--pack", "seed",
+                          "-o", str(tmp_path / "p.parquet"), "--seed", "3"], capture_output=True, text=True, check=False)
+    assert gen.returncode == 0, gen.stderr
+    results = tmp_path / "r.csv"
+    r = run_cli("batch", PACK, tmp_path / "p.parquet", "-o", results, "--quiet")
+    assert r.code in (0, 3), r
+    with results.open(encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    r = run_cli("archive", "add", results, "--archive", archive_url)
+    assert r.code == 2 and "--pack" in r.stderr, r
+    r = run_cli("archive", "add", results, "--archive", archive_url, "--pack", PACK, "--year", "2023",
+                "--kind", "self")
+    assert r.code == 0, r
+    rows = listed(archive_url, "--year", "2023")
+    assert len(rows) == len(table) > 100
+    first = table[0]
+    got = next(x for x in rows if x["project_id"] == first["project_id"])
+    assert got["total"] == first["total"] and got["grade"] == first["grade"]
+    # Filters combine; grades given twice are either.
+    grades = {x["grade"] for x in rows}
+    some = min(grades)
+    assert {x["grade"] for x in listed(archive_url, "--grade", some)} == {some}
+
+
+def test_list_csv_never_makes_a_formula(tmp_path, archive_url):
+    path, _ = seed_document(tmp_path, id="=HYPERLINK(\"http://x\")", department="+cmd")
+    assert run_cli("archive", "add", path, "--archive", archive_url, "--kind", "self").code == 0
+    r = run_cli("archive", "list", "--archive", archive_url, "--format", "csv")
+    assert r.code == 0, r
+    assert "'=HYPERLINK" in r.stdout and ",'+cmd," in r.stdout
+
+
+def test_two_writers_at_once_both_land(tmp_path, archive_url):
+    paths = [seed_document(tmp_path, f"w{i}.json", id=f"P-{i}")[0] for i in range(2)]
+    procs = [subprocess.Popen([sys.executable, "-m", "jixiao", "archive", "add", str(p), "--archive", archive_url,
+                               "--kind", "self"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for p in paths]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert sorted(r["project_id"] for r in listed(archive_url)) == ["P-0", "P-1"]
+
+
+def test_a_v1_archive_is_upgraded_and_opened(tmp_path, archive_url):
+    from jixiao.archive.store import make_engine, upgrade
+
+    engine = make_engine(archive_url)
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO evaluation (id, doc_sha256, pack, pack_version, project_id, kind, year, total, total_e4,"
+            " score_places, grade, document) VALUES (1, :sha, :pack, '2018.1', 'OLD-1', 'self', 2017, '80.00',"
+            " 800000, 2, '良', '{}')"), {"sha": "0" * 64, "pack": PACK})
+        assert "budget" not in {c["name"] for c in sa.inspect(conn).get_columns("evaluation")}
+    engine.dispose()
+    r = run_cli("archive", "list", "--archive", archive_url)
+    assert r.code == 2 and "schema v1" in r.stderr and "jixiao archive upgrade" in r.stderr, r
+    r = run_cli("archive", "upgrade", "--archive", archive_url)
+    assert r.code == 0 and "v1 → schema v2" in r.stderr, r
+    assert [x["project_id"] for x in listed(archive_url)] == ["OLD-1"]
+    path, _ = seed_document(tmp_path, id="NEW-1", budget="100.00")
+    assert run_cli("archive", "add", path, "--archive", archive_url, "--kind", "self").code == 0
+    assert [(x["project_id"], x["budget"]) for x in listed(archive_url)] == [("OLD-1", None), ("NEW-1", "100.00")]
+    r = run_cli("archive", "upgrade", "--archive", archive_url)
+    assert r.code == 0 and "already at schema v2" in r.stderr, r
+
+
+@pytest.mark.parametrize("url", ["mysql://x/y", "sqlite:////no/such/folder/a.db"])
+def test_bad_archive_urls(url):
+    r = run_cli("archive", "list", "--archive", url)
+    assert r.code == 2 and "--archive" in r.stderr and "Traceback" not in r.stderr, r
+
+
+def test_no_archive_given_names_the_option_and_variable():
+    r = run_cli("archive", "list", env={"JIXIAO_ARCHIVE": ""})
+    assert r.code == 2 and "JIXIAO_ARCHIVE" in r.stderr, r
+
+
+def test_evaluate_archive_keeps_what_it_printed(tmp_path, archive_url):
+    r = run_cli("evaluate", SEED, "--format", "json", "--archive", archive_url, "--kind", "self")
+    assert r.code == 0 and "archived in" in r.stderr, r
+    (row,) = listed(archive_url)
+    assert (row["total"], row["grade"], row["year"]) == (r.json()["total"], r.json()["grade"], 2018)
+    r = run_cli("evaluate", SEED, "--archive", archive_url, "--kind", "self")
+    assert r.code == 0 and "already archived" in r.stderr, r
