@@ -19,15 +19,18 @@ import attrs
 from .errors import ConfigError, DataError, JixiaoError, raise_all
 from .model import Override
 from .numbers import NUMBER_ERRORS, to_decimal
+from .schema import EXTENSION_SECTIONS, allowed_keys, schema_errors, unknown_key
 from .tomlio import read_csv_table, read_toml
 
 CONFIG_SCHEMA_VERSION = 1
-TOP_KEYS = {"schema_version", "pack", "project", "inputs", "ratings", "overrides", "notes", "indicators"}
-EXTENSION_KEYS = {"stated", "weights", "rounding", "surveys", "panel", "experts", "evidence", "archive",
-                  "results_use"}
+EXTENSION_KEYS = frozenset(EXTENSION_SECTIONS)
 """Sections read by their own modules (forms review, surveys, expert panels, the evidence register,
-the archive, results use) from :attr:`EvaluationConfig.raw`; each module checks its own keys."""
-TOP_KEYS = TOP_KEYS | EXTENSION_KEYS
+the archive, results use) from :attr:`EvaluationConfig.raw`; each module checks its own keys.
+Declared once, in :data:`jixiao.schema.EXTENSION_SECTIONS`."""
+TOP_KEYS = frozenset(allowed_keys())
+"""Every top-level key, taken from the JSON Schema (one place to add a section)."""
+RATING_KEYS = allowed_keys("ratings", "*")
+OVERRIDE_KEYS = allowed_keys("overrides", "*")
 
 
 @attrs.frozen(kw_only=True)
@@ -85,6 +88,25 @@ def _fraction(value: object, where: str, file: str) -> Decimal:
     return d
 
 
+def _missing_file(path: Path, what: str) -> str | None:
+    """Why a file a config names cannot be read, or None (the message names the file itself)."""
+    if path.is_dir():
+        return f"{what} {str(path)!r} is a directory, not a file"
+    if not path.is_file():
+        return f"{what} {str(path)!r} not found (paths are relative to the config's folder)"
+    return None
+
+
+def overlaps(path: str | None, errors: list[JixiaoError]) -> bool:
+    """Whether an error at ``path`` says again what one of ``errors`` says (same place, or inside it)."""
+    p = path or ""
+    for e in errors:
+        q = e.path or ""
+        if p == q or p.startswith(q + ".") or p.startswith(q + "[") or q.startswith(p + "."):
+            return True
+    return False
+
+
 def load_config(path: str | Path) -> EvaluationConfig:
     """Read and structurally check an evaluation config; every problem is reported, located."""
     p = Path(path)
@@ -97,7 +119,7 @@ def load_config(path: str | Path) -> EvaluationConfig:
 
     for key in data:
         if key not in TOP_KEYS:
-            err(f"unknown key {key!r}; expected one of {', '.join(sorted(TOP_KEYS))}", f"$.{key}")
+            errors.append(unknown_key(key, TOP_KEYS, file=file, where=f"$.{key}"))
     sv = data.get("schema_version", CONFIG_SCHEMA_VERSION)
     if sv != CONFIG_SCHEMA_VERSION:
         err(f"schema_version {sv!r} is not supported; expected {CONFIG_SCHEMA_VERSION}", "$.schema_version")
@@ -117,7 +139,7 @@ def load_config(path: str | Path) -> EvaluationConfig:
     elif isinstance(pack, dict):
         for key in pack:
             if key not in ("name", "path", "disable"):
-                err(f"unknown key {key!r}; expected name, path or disable", f"$.pack.{key}")
+                errors.append(unknown_key(key, allowed_keys("pack"), file=file, where=f"$.pack.{key}"))
         if ("name" in pack) == ("path" in pack):
             err("give exactly one of 'name' (a registered pack) or 'path' (a pack file)", "$.pack")
         elif "name" in pack:
@@ -157,6 +179,9 @@ def load_config(path: str | Path) -> EvaluationConfig:
                 continue
             # Read lazily: the pack says which columns are numeric.
             inputs[name] = CsvRef(path=p.parent / csv_name, where=where)
+            missing = _missing_file(p.parent / csv_name, "table file")
+            if missing:
+                err(missing, where + ".csv")
         else:
             inputs[name] = value
 
@@ -171,8 +196,8 @@ def load_config(path: str | Path) -> EvaluationConfig:
             err("expected a table like { rating = \"80%\", reason = \"…\" }", where)
             continue
         for key in entry:
-            if key not in ("rating", "mark", "band", "reason"):
-                err(f"unknown key {key!r}; expected rating, mark, band or reason", f"{where}.{key}")
+            if key not in RATING_KEYS:
+                errors.append(unknown_key(key, RATING_KEYS, file=file, where=f"{where}.{key}"))
         reason = entry.get("reason", "")
         if not isinstance(reason, str) or not reason.strip():
             err("a rating needs a written reason (reason = \"…\")", f"{where}.reason")
@@ -202,6 +227,9 @@ def load_config(path: str | Path) -> EvaluationConfig:
         if not isinstance(entry, dict):
             err("expected a table like { score = 4.5, reason = \"…\" }", where)
             continue
+        for key in entry:
+            if key not in OVERRIDE_KEYS:
+                errors.append(unknown_key(key, OVERRIDE_KEYS, file=file, where=f"{where}.{key}"))
         reason = entry.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             err("an override needs a written reason (reason = \"…\")", f"{where}.reason")
@@ -231,6 +259,13 @@ def load_config(path: str | Path) -> EvaluationConfig:
         if isinstance(entry, dict) and "actual" in entry:
             inputs[f"{code}.actual"] = entry["actual"]
 
+    if pack_path is not None:
+        missing = _missing_file(pack_path, "pack file")
+        if missing:
+            err(missing, "$.pack.path" if isinstance(pack, dict) else "$.pack")
+    # The JSON Schema is the same stage `jixiao validate` runs; a place already reported above is not
+    # reported twice.
+    errors += [e for e in schema_errors(data, "config", file=file) if not overlaps(e.path, errors)]
     raise_all(errors)
     return EvaluationConfig(
         file=file,

@@ -28,15 +28,19 @@ from .model import (
     Target,
 )
 from .numbers import NUMBER_ERRORS, fmt_number, to_decimal
+from .schema import allowed_keys, schema_errors, unknown_key
 from .tomlio import read_toml
 
 PACK_SCHEMA_VERSION = 1
 _COMPARATORS = {"≥": ">=", ">=": ">=", "≤": "<=", "<=": "<=", "=": "=", ">": ">", "<": "<", None: ">="}
 
-LEAF_KEYS = {"parent", "name", "name_en", "description", "standard_score", "target", "value", "score", "scale",
-             "notes", "actual"}
-GROUP_KEYS = {"parent", "name", "name_en", "description", "standard_score", "aggregator", "open",
-              "default_value", "default_score"}
+_GROUP_ONLY = {"aggregator", "open", "default_value", "default_score"}
+_LEAF_ONLY = {"target", "value", "score", "scale", "notes"}
+LEAF_KEYS = frozenset(allowed_keys("indicators", "*")) | _LEAF_ONLY
+"""Keys of a leaf: the pack's, plus what a config's own leaves carry (``actual``, ``stated_score`` …),
+taken from the JSON Schema."""
+GROUP_KEYS = (frozenset(allowed_keys("indicators", "*", kind="pack")) - _LEAF_ONLY) | _GROUP_ONLY
+TOP_KEYS = frozenset(allowed_keys(kind="pack"))
 
 
 def _type(v: object) -> str:
@@ -176,9 +180,7 @@ def build_tree(entries: Mapping[str, Any], *, file: str | None, errors: list[Jix
         if code in children:
             for key in spec:
                 if key not in GROUP_KEYS:
-                    errors.append(ConfigError(
-                        f"unknown key {key!r} for a group; expected one of {', '.join(sorted(GROUP_KEYS))}",
-                        file=file, path=f"{where}.{key}"))
+                    errors.append(unknown_key(key, GROUP_KEYS, file=file, where=f"{where}.{key}", what="for a group"))
             kids = tuple(make(c) for c in children[code])
             agg = PluginRef(name="sum")
             dsrc = dmeth = None
@@ -206,9 +208,7 @@ def build_tree(entries: Mapping[str, Any], *, file: str | None, errors: list[Jix
     def make_leaf(code, spec, common, std, where):
         for key in spec:
             if key not in LEAF_KEYS:
-                errors.append(ConfigError(
-                    f"unknown key {key!r} for an indicator; expected one of {', '.join(sorted(LEAF_KEYS))}",
-                    file=file, path=f"{where}.{key}"))
+                errors.append(unknown_key(key, LEAF_KEYS, file=file, where=f"{where}.{key}", what="for an indicator"))
         target = source = method = None
         try:
             if "target" in spec:
@@ -280,11 +280,9 @@ def parse_pack(data: Mapping[str, Any], *, file: str | None = None, base: Path |
     best pack it can build, so that ``jixiao validate`` can go on to the semantic checks.
     """
     errors: list[JixiaoError] = []
-    top = {"schema_version", "pack", "rule_set", "inputs", "indicators", "scales", "data"}
     for key in data:
-        if key not in top:
-            errors.append(ConfigError(f"unknown key {key!r}; expected one of {', '.join(sorted(top))}",
-                                      file=file, path=f"$.{key}"))
+        if key not in TOP_KEYS:
+            errors.append(unknown_key(key, TOP_KEYS, file=file, where=f"$.{key}"))
     sv = data.get("schema_version", PACK_SCHEMA_VERSION)
     if sv != PACK_SCHEMA_VERSION:
         errors.append(ConfigError(f"schema_version {sv!r} is not supported; expected {PACK_SCHEMA_VERSION}",
@@ -392,10 +390,33 @@ def parse_pack(data: Mapping[str, Any], *, file: str | None = None, base: Path |
                 data=data.get("data", {}))
 
 
+def read_pack_data(data: Mapping[str, Any], *, file: str, base: Path | None) -> tuple[Pack | None, list[JixiaoError]]:
+    """A pack file's pack and every schema and structure problem: the one reading that ``validate`` and
+    ``evaluate`` share (each problem once, at its key path; the schema's where the build repeats it)."""
+    errors = schema_errors(dict(data), "pack", file=file)
+    structural: list[JixiaoError] = []
+    try:
+        pack = parse_pack(data, file=file, base=base, collect=structural)
+    except Exception as exc:  # noqa: BLE001 - a shape the lenient build cannot survive; the schema errors say why
+        if errors:
+            return None, errors
+        return None, [ConfigError(f"cannot read the pack: {type(exc).__name__}: {exc}", file=file)]
+    schema_paths = [e.path or "" for e in errors]
+
+    def overlaps(path: str | None) -> bool:
+        p = path or ""
+        return any(p == q or p.startswith(q + ".") or q.startswith(p + ".") for q in schema_paths)
+
+    return pack, errors + [e for e in structural if not overlaps(e.path)]
+
+
 def load_pack_file(path: str | Path) -> Pack:
-    """Read and build a pack file; syntax and structure errors name the file and key path."""
+    """Read and build a pack file: syntax, schema and structure errors name the file and key path."""
     p = Path(path)
-    return parse_pack(read_toml(p), file=str(path), base=p.parent)
+    pack, errors = read_pack_data(read_toml(p), file=str(path), base=p.parent)
+    raise_all(errors)
+    assert pack is not None
+    return pack
 
 
 # ------------------------------------------------------------------------------------------------

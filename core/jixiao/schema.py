@@ -48,6 +48,29 @@ AGGREGATOR = {"anyOf": [{"type": "string"}, {"type": "object", "required": ["nam
                                               "properties": {"name": {"type": "string"}}, **PLUGIN_PARAMS}]}
 
 
+EXTENSION_SECTIONS: dict[str, str] = {
+    "stated": "the unit's stated self-evaluation (forms review)",
+    "weights": "weights entered by the evaluation",
+    "rounding": "the evaluation's rounding choices",
+    "surveys": "questionnaire surveys ([surveys.NAME])",
+    "panel": "the expert panel",
+    "experts": "the experts' scores",
+    "evidence": "the evidence register ([evidence.ID])",
+    "archive": "archive metadata",
+    "results_use": "how the results are used (整改, budget links)",
+}
+"""Config sections read by their own modules from ``EvaluationConfig.raw``; each module checks its own keys.
+Adding a section is one line here (the unknown-key check, ``load_config`` and the JSON Schema read it)."""
+
+CONFIG_LEAF_EXTRAS: dict[str, dict[str, Any]] = {
+    "stated_score": {**NUMBER_OR_TEXT, "description": "the unit's own score (自评得分), checked against ours"},
+    "stated_actual": {**NUMBER_OR_TEXT, "description": "the actual value the unit stated"},
+    "deviation_reason": {"type": "string", "description": "偏差原因"},
+    "evidence": {"description": "evidence ids or files supporting the leaf"},
+}
+"""Per-leaf keys an evaluation config may add to its own ``[indicators.CODE]`` tables."""
+
+
 def _node(*, config: bool) -> dict[str, Any]:
     props: dict[str, Any] = {
         "parent": {"type": "string", "description": "code of the parent node"},
@@ -63,6 +86,7 @@ def _node(*, config: bool) -> dict[str, Any]:
     }
     if config:
         props["actual"] = {**NUMBER_OR_TEXT, "description": "the actual value (实际完成值), e.g. 1180 or \"97.5%\""}
+        props.update(CONFIG_LEAF_EXTRAS)
         return {"type": "object", "additionalProperties": False, "required": ["parent", "name"],
                 "properties": props}
     props.update({
@@ -163,6 +187,7 @@ def config_schema() -> dict[str, Any]:
                     "score": NUMBER, "reason": {"type": "string", "minLength": 1}}}},
             "notes": {"type": "object", "additionalProperties": {"type": "string"}},
             "indicators": {"type": "object", "additionalProperties": _node(config=True)},
+            **{name: {"type": "object", "description": text} for name, text in EXTENSION_SECTIONS.items()},
         },
     }
 
@@ -213,8 +238,50 @@ def schema_errors(data: dict[str, Any], kind: str, *, file: str):
         if path in seen:
             continue
         seen.add(path)
-        msg = leaf.message
-        if leaf.validator == "additionalProperties":
-            msg = msg.replace("Additional properties are not allowed", "unknown key(s):")
-        errors.append(ConfigError(f"schema: {msg}", file=file, path=path))
+        if leaf.validator == "additionalProperties" and isinstance(leaf.instance, dict):
+            allowed = list((leaf.schema.get("properties") or {}))
+            for key in leaf.instance:
+                if key not in allowed:
+                    errors.append(unknown_key(key, allowed, file=file, where=f"{path}.{key}"))
+            continue
+        errors.append(ConfigError(f"schema: {leaf.message}", file=file, path=path))
     return errors
+
+
+def suggestion(key: str, allowed) -> str | None:
+    """The allowed key a misspelt one was probably meant to be (``noets`` → ``notes``)."""
+    import difflib
+
+    allowed = [str(a) for a in allowed]
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    if not close:  # transpositions and dropped letters in short keys
+        lowered = {a.lower(): a for a in allowed}
+        close = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.5)
+        close = [lowered[c] for c in close]
+    return close[0] if close else None
+
+
+def unknown_key(key: str, allowed, *, file: str | None, where: str, what: str = ""):
+    """The one message for a key that is not allowed: did-you-mean, then the keys that are."""
+    from .errors import ConfigError
+
+    allowed = sorted(str(a) for a in allowed)
+    close = suggestion(key, allowed)
+    msg = f"unknown key {key!r}{' ' + what if what else ''}"
+    if close:
+        msg += f"; did you mean {close!r}?"
+    msg += f" (expected one of {', '.join(allowed)})" if allowed else " (no keys are allowed here)"
+    return ConfigError(msg, file=file, path=where,
+                       hint=f"rename it to {close!r}" if close else "remove it, or check the spelling")
+
+
+def allowed_keys(*where: str, kind: str = "config") -> tuple[str, ...]:
+    """The keys the schema allows at a place (``allowed_keys("ratings", "*")``): one source for the code."""
+    node: dict[str, Any] = pack_schema() if kind == "pack" else config_schema()
+    for part in where:
+        if "anyOf" in node:
+            node = next(a for a in node["anyOf"] if a.get("type") == "object")
+        node = node["additionalProperties"] if part == "*" else node["properties"][part]
+    if "anyOf" in node:
+        node = next(a for a in node["anyOf"] if a.get("type") == "object")
+    return tuple(node.get("properties", {}))

@@ -20,12 +20,24 @@ def read_toml(path: Path) -> dict[str, Any]:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError("file not found", file=str(path)) from None
+    except IsADirectoryError:
+        raise ConfigError("is a directory, not a TOML file", file=str(path)) from None
     except OSError as exc:
         raise ConfigError(f"cannot read file: {exc.strerror}", file=str(path)) from None
+    if path.suffix.lower() == ".toml" and raw.startswith(b"\xef\xbb\xbf"):
+        raise ConfigError("the file starts with a UTF-8 byte-order mark (BOM), which TOML does not allow",
+                          file=str(path), path="line 1, column 1",
+                          hint="save it as \"UTF-8\" without BOM (Notepad: Save as → Encoding: UTF-8; "
+                               "or run: sed -i '1s/^\\xEF\\xBB\\xBF//' FILE)")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError("the file is UTF-16 text; TOML files must be UTF-8", file=str(path),
+                          hint="save it as \"UTF-8\" (without BOM)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"not UTF-8 text (byte {exc.start}); TOML files must be UTF-8", file=str(path),
+                          path=f"line {line}", hint="save it as \"UTF-8\" (a GBK file must be converted)") from None
     try:
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:

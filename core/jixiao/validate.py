@@ -4,24 +4,35 @@ parameters, sound grading bands. Every problem is collected and located by key p
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from .errors import ConfigError, JixiaoError, raise_all
+from .errors import ConfigError, ErrorGroup, JixiaoError, raise_all
 from .model import Group, Indicator, Pack, iter_nodes
 from .numbers import ZERO, fmt_number
 from .plugins import Registry
+
+if TYPE_CHECKING:
+    from .config import EvaluationConfig
 
 
 def _node_path(path: list[str]) -> str:
     return "$.tree" + "".join(f"[{p}]" for p in path)
 
 
-def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool = False) -> list[JixiaoError]:
-    """Return (or raise, grouped) every semantic problem of a pack."""
+def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool = False,
+                         config: EvaluationConfig | None = None) -> list[JixiaoError]:
+    """Return (or raise, grouped) every semantic problem of a pack: the checks ``validate`` and
+    ``evaluate`` share. With the evaluation's ``config``, a problem of a leaf the config defines
+    (``[indicators.CODE]``) is located in the config, and its inputs are checked by name."""
     errors: list[JixiaoError] = []
-    file = pack.source
+    own = set(config.indicators) if config is not None else set()
+
+    def file_of(code: str | None) -> str | None:
+        return config.file if config is not None and code in own else pack.source
 
     def err(msg: str, where: str) -> None:
-        errors.append(ConfigError(msg, file=file, path=where))
+        code = where.split(".")[2] if where.startswith("$.indicators.") else None
+        errors.append(ConfigError(msg, file=file_of(code), path=where))
 
     seen: dict[str, str] = {}
 
@@ -49,7 +60,14 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
                     child_std = [effective_standard(c) for c in node.children]
                     if node.children and all(s is not None for s in child_std):
                         total = sum((c for c in child_std if c is not None), ZERO)
-                        if total != node.standard_score:
+                        if total != node.standard_score and any(c.code in own for c in node.children):
+                            mine = [c.code for c in node.children if c.code in own]
+                            errors.append(ConfigError(
+                                f"the indicators under {node.code} ({', '.join(mine)} from this evaluation) add up "
+                                f"to {fmt_number(total)}, but {node.code} of pack {pack.name!r} has standard score "
+                                f"{fmt_number(node.standard_score)}", file=config.file if config else None,
+                                path=f"$.indicators.{mine[0]}.standard_score"))
+                        elif total != node.standard_score:
                             err(f"the children of {node.code} add up to {fmt_number(total)}, but {node.code} "
                                 f"has standard score {fmt_number(node.standard_score)}", where + ".standard_score")
             else:
@@ -62,14 +80,14 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
             try:
                 registry.indicator(leaf.source.name)
             except JixiaoError as exc:
-                errors.append(_locate(exc, file, where + ".value"))
+                errors.append(_locate(exc, file_of(leaf.code), where + ".value"))
         if not registry.has("method", leaf.method.name):
             err(f"unknown scoring method {leaf.method.name!r}", where + ".score")
             return
         try:
             method = registry.method(leaf.method.name)
         except JixiaoError as exc:
-            errors.append(_locate(exc, file, where + ".score"))
+            errors.append(_locate(exc, file_of(leaf.code), where + ".score"))
             return
         for problem in method.check_params(leaf.method.params):
             err(f"{leaf.method.name}: {problem}", where + ".score")
@@ -102,8 +120,67 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
     if scheme is not None:
         for problem in scheme.problems():
             err(f"grading scheme {scheme.name!r}: {problem}", "$.rule_set.grading")
+    errors += check_formulas(pack, pack.source, own=own, config_file=config.file if config else None)
+    if config is not None:
+        errors += check_input_names(pack, config, registry)
     if raise_errors:
         raise_all(errors)
+    return errors
+
+
+def _flatten(exc: JixiaoError) -> list[JixiaoError]:
+    return list(exc.errors) if isinstance(exc, ErrorGroup) else [exc]
+
+
+def check_formulas(pack: Pack, file: str | None, *, own: set[str] | frozenset[str] = frozenset(),
+                   config_file: str | None = None) -> list[JixiaoError]:
+    """Every formula compiles, and names only declared inputs (packs that declare inputs).
+
+    A formula is blamed on the file that wrote it: the pack file, or the config for its own leaves."""
+    errors: list[JixiaoError] = []
+    declared = {spec.name: spec.kind for spec in pack.inputs}
+    from .formula import compile_formula
+
+    for node in iter_nodes(pack.tree):
+        refs = []
+        if isinstance(node, Indicator):
+            refs.append((node.source, f"$.indicators.{node.code}.value"))
+        elif isinstance(node, Group) and node.default_source is not None:
+            refs.append((node.default_source, f"$.indicators.{node.code}.default_value"))
+        where_file = config_file if node.code in own and config_file else file
+        for ref, where in refs:
+            if ref.name != "formula":
+                continue
+            try:
+                compile_formula(str(ref.params.get("expr", "")), file=where_file, where=where + ".formula",
+                                declared=declared if declared else None)
+            except JixiaoError as exc:
+                for e in _flatten(exc):
+                    if where_file and e.file != where_file and (e.path or "").startswith(where):
+                        e.file = where_file
+                    errors.append(e)
+    return errors
+
+
+def check_input_names(pack: Pack, config: EvaluationConfig, registry: Registry) -> list[JixiaoError]:
+    """An input the pack neither declares nor asks for is a misspelling until shown otherwise
+    (``spot_chek_done`` → did you mean ``spot_check_done``?)."""
+    from .engine import required_inputs
+    from .schema import unknown_key
+
+    known = {spec.name for spec in pack.inputs}
+    try:
+        known |= {req.name for _, req in required_inputs(pack, registry) if req.kind != "rating"}
+    except JixiaoError:
+        return []  # the unknown plugin is reported by the checks above
+    known |= {f"{leaf.code}.actual" for leaf in pack.leaves()}
+    errors: list[JixiaoError] = []
+    for name in config.inputs:
+        if name in known or name.endswith(".actual"):
+            continue
+        errors.append(unknown_key(name, sorted(known - {n for n in known if n.endswith(".actual")}),
+                                  file=config.file, where=f"$.inputs.{name}",
+                                  what=f"(pack {pack.name!r} has no such input)"))
     return errors
 
 
@@ -123,4 +200,4 @@ def effective_standard(node) -> Decimal | None:
     return sum((c for c in kids if c is not None), ZERO)
 
 
-__all__ = ["check_pack_semantics", "iter_nodes"]
+__all__ = ["check_formulas", "check_input_names", "check_pack_semantics", "iter_nodes"]
