@@ -230,6 +230,8 @@ class Registry:
 
     def _get(self, kind: str, name: str) -> Any:
         recs = self._records[kind]
+        if name in self.disabled:  # also a record another module of the same distribution registered
+            self._load(kind, name)  # raises the "is disabled" error
         self._used.add((kind, name))
         if name in recs:
             return recs[name]

@@ -138,5 +138,5 @@ def evaluate_file(config_path: str | Path, *, registry: Registry | None = None,
     pack, prov = resolve_pack(config, registry)
     from .validate import check_pack_semantics
 
-    check_pack_semantics(pack, registry, raise_errors=True)
+    check_pack_semantics(pack, registry, raise_errors=True, config=config)
     return evaluate(pack, config, registry, provenance=prov)

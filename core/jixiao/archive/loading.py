@@ -39,7 +39,7 @@ def document_of_config(path: str, disable: tuple[str, ...] = ()) -> tuple[dict[s
     section = config_archive_section(cfg)
     registry = Registry(disabled=(*disable, *cfg.disable))
     pack, prov = resolve_pack(cfg, registry)
-    check_pack_semantics(pack, registry, raise_errors=True)
+    check_pack_semantics(pack, registry, raise_errors=True, config=cfg)
     result = evaluate(pack, cfg, registry, provenance=prov)
     return json.loads(json.dumps(build_document(result), ensure_ascii=False)), section
 
