@@ -46,6 +46,157 @@ class Provenance:
 
 
 # ------------------------------------------------------------------------------------------
+# Declared parameters
+# ------------------------------------------------------------------------------------------
+
+PARAM_TYPES = ("number", "percent", "integer", "string", "input", "bool", "choice", "list", "table", "any")
+"""What a :class:`ParamSpec` ``type`` may be: ``percent`` takes ``"3%"`` or ``0.03``; ``input`` names an
+input of the evaluation; ``choice`` is one of ``choices``; ``table`` is a TOML table (a mapping)."""
+
+
+@attrs.frozen(kw_only=True)
+class ParamSpec:
+    """One declared parameter of a plugin: checked by ``jixiao validate``, ``packs --check`` and
+    :func:`jixiao.testing.check_pack` before anything runs, and listed by ``jixiao plugins``."""
+
+    name: str
+    type: str = "any"
+    """One of :data:`PARAM_TYPES`."""
+    default: Any = None
+    """The value used when the parameter is not given (``None``: none, or computed; see ``doc``)."""
+    required: bool = False
+    doc: str = ""
+    """What the parameter means, in one line."""
+    choices: tuple[Any, ...] = attrs.field(default=(), converter=_tuple)
+    aliases: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    """Other names accepted for this parameter (the ``formula`` indicator's ``expr`` is written
+    ``formula =`` in pack files)."""
+    declared: bool = True
+    """False for a parameter known only from an old-style ``{name: description}`` mapping."""
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is not a valid value of this parameter (``must be …``), or None."""
+        from .numbers import NUMBER_ERRORS, to_decimal
+
+        t = self.type
+        if t == "any":
+            return None
+        if t == "bool":
+            return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
+        if t in ("string", "input"):
+            if isinstance(value, str) and value.strip():
+                return self._choice(value)
+            return f"must be {'the name of an input' if t == 'input' else 'a string'}, got {value!r}"
+        if t == "choice":
+            return self._choice(value)
+        if t == "list":
+            return None if isinstance(value, (list, tuple)) else f"must be an array [ … ], got {value!r}"
+        if t == "table":
+            return None if isinstance(value, Mapping) else f"must be a table {{ … }}, got {value!r}"
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+            return f"must be a {'number or a percentage' if t == 'percent' else 'number'}, got {value!r}"
+        if t == "number" and isinstance(value, str) and value.strip().endswith("%"):
+            return f"must be a number, got {value!r} (a percentage)"
+        try:
+            d = to_decimal(value)
+        except NUMBER_ERRORS:
+            what = "number or a percentage" if t == "percent" else "number"
+            return f"must be a {what}, got {value!r}"
+        if not d.is_finite():
+            return f"must be a finite number, got {value!r}"
+        if t == "integer" and d != d.to_integral_value():
+            return f"must be a whole number, got {value!r}"
+        return self._choice(value)
+
+    def _choice(self, value: Any) -> str | None:
+        if self.choices and value not in self.choices:
+            return f"must be one of {', '.join(repr(c) for c in self.choices)}, got {value!r}"
+        return None
+
+
+def _param_specs(raw: Any) -> tuple[ParamSpec, ...] | None:
+    """``None`` (not declared), an old ``{name: description}`` mapping, or a sequence of :class:`ParamSpec`."""
+    if raw is None:
+        return None
+    if isinstance(raw, Mapping):
+        return tuple(v if isinstance(v, ParamSpec) else ParamSpec(name=k, doc=str(v), declared=False)
+                     for k, v in raw.items())
+    return tuple(raw)
+
+
+def params_declared(specs: tuple[ParamSpec, ...] | None) -> bool:
+    """True when a record declares every parameter it takes (so an unknown one is an error)."""
+    return specs is not None and all(p.declared for p in specs)
+
+
+def param_problems(specs: tuple[ParamSpec, ...] | None, given: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(key, sentence)`` for every unknown (with did-you-mean), mistyped or missing parameter."""
+    import difflib
+
+    if specs is None:
+        return []
+    names: dict[str, ParamSpec] = {}
+    for p in specs:
+        names[p.name] = p
+        for a in p.aliases:
+            names[a] = p
+    out: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
+    for key, value in given.items():
+        spec = names.get(key)
+        if spec is None:
+            if params_declared(specs):
+                close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
+                known = ", ".join(p.name for p in specs) or "none"
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                out.append((key, f"unknown parameter {key!r}{hint} (parameters: {known})"))
+            continue
+        if spec.name in seen:
+            out.append((key, f"{key!r} and {seen[spec.name]!r} are the same parameter; give one"))
+            continue
+        seen[spec.name] = key
+        problem = spec.problem(value)
+        if problem:
+            out.append((key, f"{key} {problem}"))
+    for p in specs:
+        if p.required and p.name not in seen:
+            out.append(("", f"missing parameter {p.name!r} ({p.doc or p.type})"))
+    return out
+
+
+def normalize_params(specs: tuple[ParamSpec, ...] | None, given: Mapping[str, Any]) -> dict[str, Any]:
+    """``given`` with every alias replaced by its parameter's name (``formula`` → ``expr``)."""
+    alias = {a: p.name for p in specs or () for a in p.aliases}
+    return {alias.get(k, k): v for k, v in given.items()}
+
+
+@attrs.frozen(kw_only=True)
+class Example:
+    """A runnable example of a plugin, as a pack author writes it.
+
+    ``indicators`` is the body of a pack file's ``[indicators.*]`` tables (one leaf ``X1`` at least),
+    ``evaluation`` the evaluation's entries (``[inputs]``, ``[ratings.X1]``), and ``expect`` the working
+    that node ``code`` must show (``3.44=5-(1-89.63%)*5*100*3%``). ``jixiao packs --check`` and
+    ``jixiao plugins`` run it (:func:`jixiao.reference.run_example`).
+    """
+
+    indicators: str
+    evaluation: str = ""
+    expect: str
+    code: str = "X1"
+
+    @classmethod
+    def leaf(cls, *, value: str, score: str, expect: str, standard: str | int = 10, target: str | None = None,
+             evaluation: str = "", name: str = "示例指标") -> Example:
+        """One leaf ``X1``: ``value`` and ``score`` are TOML inline tables as a pack file writes them."""
+        lines = ["[indicators.X1]", f"name = \"{name}\"", f"standard_score = {standard}"]
+        if target is not None:
+            lines.append(f"target = \"{target}\"")
+        lines += [f"value = {value}", f"score = {score}"]
+        return cls(indicators="\n".join(lines), evaluation=evaluation, expect=expect)
+
+
+# ------------------------------------------------------------------------------------------
 # Indicator plugins (value calculators)
 # ------------------------------------------------------------------------------------------
 
@@ -90,9 +241,14 @@ class IndicatorPlugin:
         default=lambda params: (), eq=False
     )
     """Which inputs a use with these parameters needs (checked before anything runs)."""
-    params: Mapping[str, str] = attrs.field(factory=dict)
-    """Parameter name → description, for ``jixiao show`` and the docs."""
+    params: tuple[ParamSpec, ...] | None = attrs.field(default=None, converter=_param_specs)
+    """The parameters it takes (:class:`ParamSpec`; an old ``{name: description}`` mapping is accepted
+    and not checked for unknown names); listed by ``jixiao plugins``."""
     description: str = ""
+    example: str = ""
+    """A use as a pack file writes it and the working it produces."""
+    examples: tuple[Example, ...] = attrs.field(default=(), converter=_tuple)
+    """Runnable examples (:class:`Example`), run by ``jixiao packs --check``."""
     value_kind: str = "rate"
     vectorized: Callable[..., Any] | None = attrs.field(default=None, eq=False)
     """Optional columnar form for ``jixiao batch`` (see :mod:`jixiao.batch`)."""
@@ -131,10 +287,12 @@ class ScoringMethod:
     score: Callable[[ScoreInput], ScoreOutcome] = attrs.field(eq=False)
     formula: str = ""
     """The rule in one line, as a pack author reads it."""
-    params: Mapping[str, str] = attrs.field(factory=dict)
-    """Parameter name → description."""
+    params: tuple[ParamSpec, ...] | None = attrs.field(default=None, converter=_param_specs)
+    """The parameters it takes (:class:`ParamSpec`, or an old ``{name: description}`` mapping)."""
     example: str = ""
     """A worked example with its working string."""
+    examples: tuple[Example, ...] = attrs.field(default=(), converter=_tuple)
+    """Runnable examples (:class:`Example`), run by ``jixiao packs --check``."""
     check_params: Callable[[Mapping[str, Any]], Sequence[str]] = attrs.field(default=lambda p: (), eq=False)
     """Returns a sentence for each invalid parameter (run by ``jixiao validate``)."""
     ordinal: bool = False
@@ -177,6 +335,11 @@ class Aggregator:
     aggregate: Callable[[AggregateInput], AggregateOutcome] = attrs.field(eq=False)
     check: Callable[[Group, Pack], Sequence[str]] = attrs.field(default=lambda g, p: (), eq=False)
     """Returns a sentence per structural problem (``jixiao validate``)."""
+    params: tuple[ParamSpec, ...] | None = attrs.field(default=None, converter=_param_specs)
+    description: str = ""
+    example: str = ""
+    examples: tuple[Example, ...] = attrs.field(default=(), converter=_tuple)
+    """Runnable examples (:class:`Example`), run by ``jixiao packs --check``."""
     numeric: bool = True
     provenance: Provenance | None = attrs.field(default=None, eq=False)
 

@@ -54,7 +54,8 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
                 except JixiaoError as exc:
                     errors.append(exc)
                     continue
-                for problem in agg.check(node, pack):
+                declared = _param_errors(agg, node.aggregator.params, where + ".aggregator")
+                for problem in agg.check(node, pack) if not declared else ():
                     err(problem, where)
                 if agg.numeric and node.standard_score is not None:
                     child_std = [effective_standard(c) for c in node.children]
@@ -78,9 +79,11 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
             err(f"unknown indicator plugin {leaf.source.name!r}", where + ".value")
         else:
             try:
-                registry.indicator(leaf.source.name)
+                plugin = registry.indicator(leaf.source.name)
             except JixiaoError as exc:
                 errors.append(_locate(exc, file_of(leaf.code), where + ".value"))
+            else:
+                _param_errors(plugin, leaf.source.params, where + ".value")
         if not registry.has("method", leaf.method.name):
             err(f"unknown scoring method {leaf.method.name!r}", where + ".score")
             return
@@ -89,7 +92,8 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
         except JixiaoError as exc:
             errors.append(_locate(exc, file_of(leaf.code), where + ".score"))
             return
-        for problem in method.check_params(leaf.method.params):
+        declared = _param_errors(method, leaf.method.params, where + ".score")
+        for problem in method.check_params(leaf.method.params) if not declared else ():
             err(f"{leaf.method.name}: {problem}", where + ".score")
         if leaf.scale is not None and pack.scale(leaf.scale) is None:
             err(f"indicator {leaf.code} names scale {leaf.scale!r}, which the pack does not define "
@@ -98,6 +102,15 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
             err(f"indicator {leaf.code} has no standard score", where + ".standard_score")
         if leaf.standard_score is not None and leaf.standard_score < 0:
             err("a standard score cannot be negative", where + ".standard_score")
+
+    def _param_errors(rec, given, at: str) -> int:
+        """Unknown, mistyped and missing parameters against the record's declared ``params``."""
+        from .types import param_problems
+
+        found = param_problems(getattr(rec, "params", None), given)
+        for key, msg in found:
+            err(f"{rec.name}: {msg}", f"{at}.{key}" if key else at)
+        return len(found)
 
     walk(pack.tree, [])
     rs = pack.rule_set

@@ -14,7 +14,7 @@ from ..errors import ConfigError, DataError
 from ..hookspecs import hookimpl
 from ..model import BreakdownRow, Measurement
 from ..numbers import ZERO, fmt_number
-from ..types import IndicatorPlugin, InputRequirement
+from ..types import Example, IndicatorPlugin, InputRequirement, ParamSpec
 
 
 def _n(d: Decimal) -> str:
@@ -253,7 +253,7 @@ def formula_value(ctx) -> Measurement:
     from ..engine import check_number, read_table
     from ..formula import compile_formula
 
-    expr = ctx.params.get("expr")
+    expr = ctx.params.get("expr", ctx.params.get("formula"))  # formula = is the documented alias of expr
     where = f"$.indicators.{ctx.indicator.code}.source.expr"
     if not isinstance(expr, str):
         raise ConfigError("the formula indicator needs expr = \"…\"", file=ctx.pack.source, path=where)
@@ -319,7 +319,7 @@ def formula_requires(params):
     from ..errors import FormulaError
     from ..formula import compile_formula
 
-    expr = params.get("expr")
+    expr = params.get("expr", params.get("formula"))
     if not isinstance(expr, str):
         return []
     try:
@@ -333,39 +333,119 @@ def formula_requires(params):
     return reqs
 
 
+_KINDS = ("rate", "count", "amount", "number")
+_KIND_COUNT = ParamSpec(name="kind", type="choice", default="count", choices=_KINDS, doc="how the two inputs are read")
+EXAMPLES = {
+    # name: runnable examples (a leaf as a pack file writes it, the evaluation's entries, the working)
+    "budget_execution_rate": (Example.leaf(
+        value='{ indicator = "budget_execution_rate", table = "budget" }', score='{ method = "rate_times_standard" }',
+        evaluation='[[inputs.budget]]\ncategory = "设备购置"\nitem = "检测设备"\nbudget = 120\nactual = 110\n\n'
+                   '[[inputs.budget]]\ncategory = "人员经费"\nitem = "劳务费"\nbudget = 80\nactual = 80',
+        expect="9.50=10*95.00%"),),
+    "completion_rate": (Example.leaf(
+        value='{ indicator = "completion_rate", done = "done", planned = "planned" }',
+        score='{ method = "proportional" }', target="≥100%", evaluation="[inputs]\nplanned = 2736\ndone = 2600",
+        expect="9.50=95.03%*10"),),
+    "handling_rate": (Example.leaf(
+        value='{ indicator = "handling_rate", table = "complaints" }', score='{ method = "deduct_per_point", k = "3%" }',
+        standard=5, target="≥100%",
+        evaluation='[[inputs.complaints]]\nchannel = "12315"\nreceived = 300\nhandled = 294\n\n'
+                   '[[inputs.complaints]]\nchannel = "12345"\nreceived = 100\nhandled = 100',
+        expect="4.78=5-(1-98.50%)*5*100*3%"),),
+    "survey_rate": (Example.leaf(
+        value='{ indicator = "survey_rate", survey = "survey", chosen = ["满意", "基本满意"] }',
+        score='{ method = "proportional" }', target="≥90%",
+        evaluation='[inputs.survey]\nquestion = "您对本项目是否满意？"\n'
+                   'answers = { "满意" = 90, "基本满意" = 20, "不满意" = 10 }',
+        expect="10.00=10（91.67%≥90%）"),),
+    "recovery_rate": (Example.leaf(
+        value='{ indicator = "recovery_rate", recovered = "recovered", total = "claimed" }',
+        score='{ method = "proportional" }', target="≥95%", evaluation="[inputs]\nclaimed = 6785\nrecovered = 6500",
+        expect="10.00=10（95.80%≥95%）"),),
+    "incident_count": (Example.leaf(
+        value='{ indicator = "incident_count", count = "incidents" }', score='{ method = "zero_incidence" }',
+        standard=5, target="=0起", evaluation="[inputs]\nincidents = 0", expect="5.00=5（0起）"),),
+    "qualitative_rating": (Example.leaf(
+        value='{ indicator = "qualitative_rating" }', score='{ method = "rating_times_standard" }', standard=2,
+        evaluation='[ratings.X1]\nrating = "80%"\nreason = "制度基本健全"', expect="1.60=2*80%"),),
+    "input_value": (Example.leaf(
+        value='{ input = "cost", kind = "amount" }', score='{ method = "proportional" }', target="≤400万元",
+        evaluation='[inputs]\ncost = "432万元"', expect="9.26=400/432*10"),),
+    "formula": (Example.leaf(
+        value='{ formula = "done / planned" }', score='{ method = "deduct_per_point", k = "2%" }', target="≥100%",
+        evaluation="[inputs]\nplanned = 50\ndone = 48", expect="9.20=10-(1-96.00%)*10*100*2%"),),
+}
+
+
 @hookimpl
 def jixiao_indicators():
+    import attrs
+
+    return [attrs.evolve(p, examples=EXAMPLES.get(p.name, ())) for p in _indicators()]
+
+
+def _indicators():
     return [
         IndicatorPlugin(name="budget_execution_rate", title="预算执行率 budget execution rate",
                         measure=budget_execution_rate,
                         requires=lambda p: _req(p, "table", "table", ("budget", "actual")),
-                        params={"table": "input table with columns category, item, budget, actual"},
+                        params=(ParamSpec(name="table", type="input", required=True,
+                                          doc="input table with columns category, item, budget, actual"),
+                                ParamSpec(name="budget_column", type="string", default="budget",
+                                          doc="the table's budget column"),
+                                ParamSpec(name="actual_column", type="string", default="actual",
+                                          doc="the table's actual-spending column")),
                         description="Σ actual ÷ Σ budget, with per-category and per-item breakdown"),
         IndicatorPlugin(name="completion_rate", title="计划完成率 plan completion rate", measure=completion_measure,
-                        requires=completion_requires, params={"done": "count done", "planned": "count planned"},
+                        requires=completion_requires,
+                        params=(ParamSpec(name="done", type="input", required=True, doc="the input counting what was done"),
+                                ParamSpec(name="planned", type="input", required=True, doc="the input counting what was planned"),
+                                _KIND_COUNT),
                         description="done ÷ planned (may exceed 100%)"),
         IndicatorPlugin(name="handling_rate", title="处理率 handling rate", measure=handling_rate,
                         requires=handling_requires,
-                        params={"table": "channels table with received, handled (or handled/cases counts)"},
+                        params=(ParamSpec(name="table", type="input", doc="channels table with received, handled columns"),
+                                ParamSpec(name="received_column", type="string", default="received",
+                                          doc="the table's received column"),
+                                ParamSpec(name="handled_column", type="string", default="handled",
+                                          doc="the table's handled column"),
+                                ParamSpec(name="label_column", type="string", default="channel",
+                                          doc="the table's column naming each row in the breakdown"),
+                                ParamSpec(name="handled", type="input", doc="instead of table: the input counting cases handled"),
+                                ParamSpec(name="cases", type="input", doc="instead of table: the input counting cases received"),
+                                _KIND_COUNT),
                         description="Σ handled ÷ Σ received; more handled than received is a data error"),
         IndicatorPlugin(name="survey_rate", title="问卷比率 survey rate", measure=survey_rate,
                         requires=survey_requires,
-                        params={"survey": "questionnaire input", "chosen": "answers that count"},
+                        params=(ParamSpec(name="survey", type="input", required=True,
+                                          doc="questionnaire input { question, answers = { answer = count }, responses }"),
+                                ParamSpec(name="chosen", type="list", required=True, doc="the answers that count")),
                         description="Σ chosen answers ÷ responses"),
         IndicatorPlugin(name="recovery_rate", title="挽回率 recovery rate", measure=recovery_measure,
-                        requires=recovery_requires, params={"recovered": "amount recovered", "total": "amount lost"},
+                        requires=recovery_requires,
+                        params=(ParamSpec(name="recovered", type="input", required=True, doc="the input: amount recovered"),
+                                ParamSpec(name="total", type="input", required=True, doc="the input: amount lost"),
+                                _KIND_COUNT),
                         description="recovered ÷ total"),
         IndicatorPlugin(name="incident_count", title="事件数 incident count", measure=incident_count,
-                        requires=lambda p: _req(p, "count", "count"), params={"count": "number of incidents"},
+                        requires=lambda p: _req(p, "count", "count"),
+                        params=(ParamSpec(name="count", type="input", required=True, doc="the input counting incidents"),),
                         value_kind="count", description="a count of incidents (zero-incidence indicators)"),
         IndicatorPlugin(name="qualitative_rating", title="定性评价 qualitative rating", measure=qualitative_rating,
-                        requires=lambda p: [InputRequirement(name="", kind="rating")], value_kind="rating",
+                        requires=lambda p: [InputRequirement(name="", kind="rating")], value_kind="rating", params=(),
                         description="the evaluator's rating (a percentage) with a written reason"),
         IndicatorPlugin(name="input_value", title="直接取值 input value", measure=input_value,
                         requires=lambda p: _req(p, "input", p.get("kind", "number")),
-                        params={"input": "input name", "kind": "rate, count, amount or number"},
+                        params=(ParamSpec(name="input", type="input", required=True,
+                                          doc="the input (written value = { input = \"name\" } in pack files)"),
+                                ParamSpec(name="kind", type="choice", default="number", choices=_KINDS,
+                                          doc="how the input is read")),
                         value_kind="number", description="the value of one input as entered"),
         IndicatorPlugin(name="formula", title="公式 formula", measure=formula_value, requires=formula_requires,
-                        params={"expr": "formula over named inputs", "kind": "rate (default), count, number"},
+                        params=(ParamSpec(name="expr", type="string", required=True, aliases=("formula",),
+                                          doc="formula over named inputs and table columns (docs/formulas.md); "
+                                              "pack files write value = { formula = \"…\" }"),
+                                ParamSpec(name="kind", type="choice", default="rate", choices=_KINDS,
+                                          doc="what the result is")),
                         description="a formula in jixiao's expression language"),
     ]

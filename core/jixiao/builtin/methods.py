@@ -27,7 +27,7 @@ from ..numbers import (
     fmt_percent_short,
     to_decimal,
 )
-from ..types import ScoreInput, ScoringMethod
+from ..types import Example, ParamSpec, ScoreInput, ScoringMethod
 
 
 def value_text(si: ScoreInput, value: Decimal) -> str:
@@ -627,32 +627,83 @@ def zero_incidence(si: ScoreInput) -> ScoreOutcome:
     return ScoreOutcome(score=ZERO, expression=f"0（{fmt_number(v)}起>0）", benchmark=ZERO, gap=v, reason="incidents")
 
 
-_THRESHOLD_PARAMS = {
-    "benchmark": "value the threshold compares with (default: the target)",
-    "direction": "higher or lower (default: the target's comparator; ≥ unless the target says ≤, <, > or =)",
-    "partial": "score when not met: points (2) or a share of the standard score (\"50%\"); default 0",
+_BENCHMARK = ParamSpec(name="benchmark", type="percent", doc="value for full marks (default: the target)")
+_DIRECTION = ParamSpec(name="direction", type="choice", choices=("higher", "lower"),
+                       doc="higher or lower is better (default: the target's comparator; ≥ unless it says ≤, <, > or =)")
+_PARTIAL = ParamSpec(name="partial", type="percent", default=0,
+                     doc="score when not met: points (2) or a share of the standard score (\"50%\")")
+_THRESHOLD_PARAMS = (
+    ParamSpec(name="benchmark", type="percent", doc="value the threshold compares with (default: the target)"),
+    _DIRECTION, _PARTIAL,
+)
+
+_RATE = '{ input = "rate", kind = "rate" }'
+_RATING = '{ indicator = "qualitative_rating" }'
+EXAMPLES = {
+    # name: runnable examples (a leaf as a pack file writes it, the evaluation's entries, the working)
+    "deduct_per_point": (Example.leaf(value=_RATE, score='{ method = "deduct_per_point", k = "3%" }', standard=5,
+                                      target="≥100%", evaluation='[inputs]\nrate = "89.63%"',
+                                      expect="3.44=5-(1-89.63%)*5*100*3%"),),
+    "deadline": (Example.leaf(value='{ input = "done" }', score='{ method = "deadline", per_day = 0.5 }', standard=5,
+                              target="12月底前", evaluation='[inputs]\ndone = "2024-01-03"',
+                              expect="3.50=5-3*0.5（2024-01-03晚于2023-12-31 3天）"),),
+    "rating_times_standard": (Example.leaf(value=_RATING, score='{ method = "rating_times_standard" }', standard=2,
+                                           evaluation='[ratings.X1]\nrating = "80%"\nreason = "制度基本健全"',
+                                           expect="1.60=2*80%"),),
+    "full_if_met": (Example.leaf(value=_RATE, score='{ method = "full_if_met" }', target="≥100%",
+                                 evaluation='[inputs]\nrate = "103.22%"', expect="10.00=10（103.22%≥100%）"),),
+    "threshold": (Example.leaf(value=_RATE, score='{ method = "threshold", partial = "50%" }', standard=5,
+                               target="≥90%", evaluation='[inputs]\nrate = "88%"', expect="2.50=5*50%（88.00%<90%）"),),
+    "proportional": (Example.leaf(value='{ input = "days", kind = "number" }', score='{ method = "proportional" }',
+                                  target="≤12天", evaluation="[inputs]\ndays = 15", expect="8.00=12/15*10"),),
+    "rate_times_standard": (Example.leaf(value=_RATE, score='{ method = "rate_times_standard" }', target="100%",
+                                         evaluation='[inputs]\nrate = "96.04%"', expect="9.60=10*96.04%"),),
+    "banded": (Example.leaf(value=_RATE, score='{ method = "banded", bands = [{ lower = "90%", points = 5 }, '
+                                               '{ lower = "85%", upper = "90%", points = 4 }, '
+                                               '{ upper = "85%", points = 0 }] }',
+                            standard=5, target="≥90%", evaluation='[inputs]\nrate = "89.63%"',
+                            expect="4.00=4（85%≤89.63%<90%）"),),
+    "qualitative_levels": (Example.leaf(value=_RATING, score='{ method = "qualitative_levels" }', standard=2,
+                                        evaluation='[ratings.X1]\nrating = "80%"\nreason = "基本完善"',
+                                        expect="1.60=2*80%"),),
+    "three_band": (Example.leaf(value=_RATING, score='{ method = "three_band" }',
+                                evaluation='[ratings.X1]\nrating = "85%"\nband = "达成"\nreason = "目标基本达成"',
+                                expect="8.50=10*85%（达成）"),),
+    "per_item_deduction": (Example.leaf(value='{ input = "missing", kind = "count" }',
+                                        score='{ method = "per_item_deduction", points = 0.5 }', standard=5,
+                                        evaluation="[inputs]\nmissing = 2", expect="4.00=5-2*0.5"),),
+    "zero_incidence": (Example.leaf(value='{ indicator = "incident_count", count = "incidents" }',
+                                    score='{ method = "zero_incidence" }', standard=5, target="=0起",
+                                    evaluation="[inputs]\nincidents = 0", expect="5.00=5（0起）"),),
 }
 
 
 @hookimpl
 def jixiao_scoring_methods():
+    return [attrs.evolve(m, examples=EXAMPLES.get(m.name, ())) for m in _methods()]
+
+
+def _methods():
     return [
         ScoringMethod(
             name="deduct_per_point", title="每低1个百分点扣分 deduction per percentage point",
             score=deduct_per_point, check_params=check_deduct,
             formula="score = std − max(0, benchmark − value) × 100 × std × k  (or × points per point)",
-            params={"k": "share of the standard score per point (3%)", "points": "fixed points per point instead of k",
-                    "benchmark": "value for full marks (default: the target)", "direction": "higher or lower"},
+            params=(ParamSpec(name="k", type="percent", default="3%",
+                              doc="share of the standard score deducted per percentage point"),
+                    ParamSpec(name="points", type="number", doc="fixed points deducted per percentage point instead of k"),
+                    _BENCHMARK, _DIRECTION),
             example="B11: 3.44=5-(1-89.63%)*5*100*3%"),
         ScoringMethod(
             name="deadline", title="时效 on time by the deadline", score=deadline, check_params=check_deadline,
             formula="score = std if done by the deadline (12月底前), else std − days late × per_day, or partial",
-            params={"per_day": "points off for each day late (default: the partial score)",
-                    "partial": "the score when late without per_day (points or \"50%\"; default 0)"},
+            params=(ParamSpec(name="per_day", type="number", doc="points off for each day late (default: the partial score)"),
+                    ParamSpec(name="partial", type="percent", default=0,
+                              doc="the score when late without per_day (points or \"50%\")")),
             example="5.00=5（2023-12-20≤2023-12-31）; 3.50=5-3*0.5（2024-01-03晚于2023-12-31 3天）"),
         ScoringMethod(
             name="rating_times_standard", title="标准分×评定比例 standard × rating (5分法)",
-            score=rating_times_standard, formula="score = std × rating", example="A22: 1.60=2*80%"),
+            score=rating_times_standard, formula="score = std × rating", params=(), example="A22: 1.60=2*80%"),
         ScoringMethod(
             name="full_if_met", title="达标法 full if met (= threshold)", score=full_if_met,
             check_params=check_threshold,
@@ -666,42 +717,49 @@ def jixiao_scoring_methods():
             name="proportional", title="比率法 proportional",
             score=proportional, check_params=check_proportional,
             formula="score = min(std, value ÷ target × std); lower is better: min(std, target ÷ value × std)",
-            params={"benchmark": "value for full marks (default: the target)",
-                    "direction": "higher or lower (default: lower when the target's comparator is ≤ or <)"},
+            params=(_BENCHMARK, ParamSpec(name="direction", type="choice", choices=("higher", "lower"),
+                                          doc="higher or lower is better (default: lower when the target's "
+                                              "comparator is ≤ or <)")),
             example="8.96=89.63%*10 (target 100%); 8.00=12/15*10 (target ≤12 days, actual 15)"),
         ScoringMethod(
             name="rate_times_standard", title="执行率×分值 rate × standard (预算执行率)",
             score=rate_times_standard,
-            formula="score = min(std, std × rate)",
+            formula="score = min(std, std × rate)", params=(),
             example="9.60=10*96.04%; 10.00=min(10,10*103.22%)"),
         ScoringMethod(
             name="banded", title="区间法 banded", score=banded, check_params=check_banded,
             formula="score = the points (or share of std) of the band the value lies in",
-            params={"bands": "array of { lower, upper, lower_inclusive = true, upper_inclusive = false, "
-                             "points | fraction }; contiguous and non-overlapping; lower/upper may be omitted "
-                             "for an unbounded end"},
+            params=(ParamSpec(name="bands", type="list", required=True,
+                              doc="array of { lower, upper, lower_inclusive = true, upper_inclusive = false, "
+                                  "points | fraction }; contiguous and non-overlapping; lower/upper may be omitted "
+                                  "for an unbounded end"),),
             example="4.00=4（85%≤89.63%<90%）; 3.00=5*60%（80%≤82%<85%）"),
         ScoringMethod(
             name="qualitative_levels", title="定性分档 qualitative levels (5 levels: 100/80/60/40/20%)",
             score=qualitative_levels, check_params=check_levels,
             formula="score = std × rating, the rating one of the levels",
-            params={"levels": "the allowed ratings (default 100%, 80%, 60%, 40%, 20%)",
-                    "allow_between": "true lets a rating lie between the levels (default false)"},
+            params=(ParamSpec(name="levels", type="list", default=["100%", "80%", "60%", "40%", "20%"],
+                              doc="the allowed ratings"),
+                    ParamSpec(name="allow_between", type="bool", default=False,
+                              doc="true lets a rating lie between the levels")),
             example="1.60=2*80%"),
         ScoringMethod(
             name="three_band", title="三档评价 national three-band scale (达成/部分达成/未达成)",
             score=three_band, check_params=check_three_band,
             formula="score = std × rating, the rating inside its named band: 达成 80–100%, 部分达成 60–80%, 未达成 0–60%",
-            params={"bands": "array of { name, name_en, lower, upper, lower_inclusive = true, upper_inclusive = true }"
-                             " (default the national 80/60 bands; a province's 80/50 variant changes lower/upper)"},
+            params=(ParamSpec(name="bands", type="list",
+                              doc="array of { name, name_en, lower, upper, lower_inclusive = true, "
+                                  "upper_inclusive = true } (default the national 80/60 bands; a province's "
+                                  "80/50 variant changes lower/upper)"),),
             example="[ratings.C1] rating = \"85%\", band = \"达成\" → 8.50=10*85%（达成）"),
         ScoringMethod(
             name="per_item_deduction", title="扣分法 per-item deduction", score=per_item_deduction,
             check_params=check_per_item,
             formula="score = max(0, std − items × points)",
-            params={"points": "points deducted per item (missing document, late case…)"},
+            params=(ParamSpec(name="points", type="number", required=True,
+                              doc="points deducted per item (missing document, late case…)"),),
             example="4.00=5-2*0.5; 0.00=max(0,2-5*0.5)"),
         ScoringMethod(
             name="zero_incidence", title="零发生 zero incidence", score=zero_incidence,
-            formula="score = std if no incident occurred, else 0", example="C22: 5.00=5（0起）"),
+            formula="score = std if no incident occurred, else 0", params=(), example="C22: 5.00=5（0起）"),
     ]
