@@ -115,7 +115,8 @@ def _no_params(params: Mapping[str, Any]) -> list[str]:
 def jixiao_indicators():
     return [IndicatorPlugin(
         name="ordinal_rating", title="等级评定 ordinal mark entered by the assessor", measure=ordinal_rating,
-        requires=lambda p: [InputRequirement(name="", kind="rating")], value_kind="ordinal",
+        requires=lambda p: [InputRequirement(name="", kind="rating")], value_kind="ordinal", params=(),
+        example="[ratings.PI-2.1] mark = \"B\", reason = \"…\" → B",
         description="the assessor's mark on the leaf's ordinal scale (mark = \"B\") with the evidence note "
                     "(reason = \"…\"); the mark must be on the scale")]
 
@@ -124,5 +125,5 @@ def jixiao_indicators():
 def jixiao_scoring_methods():
     return [ScoringMethod(
         name="ordinal_mark", title="等级即得分 the mark is the score", score=ordinal_mark_score, ordinal=True,
-        check_params=_no_params, formula="score = the entered mark, shown as entered (D* stays D*)",
+        check_params=_no_params, params=(), formula="score = the entered mark, shown as entered (D* stays D*)",
         example="PI-2.1: B")]

@@ -19,7 +19,7 @@ from jixiao.errors import ConfigError
 from jixiao.model import Group, Indicator, LeafResult, NodeResult, Pack
 from jixiao.numbers import fmt_number, quantize
 from jixiao.ordinal import canonical, non_score
-from jixiao.types import AggregateInput, AggregateOutcome, Aggregator
+from jixiao.types import AggregateInput, AggregateOutcome, Aggregator, ParamSpec
 
 RND = "Results Not Demonstrated"
 
@@ -204,7 +204,17 @@ def check_rating(group: Group, pack: Pack) -> list[str]:
 def jixiao_aggregators():
     return [
         Aggregator(name="part_section", title="PART section score: weighted share of question credit",
-                   aggregate=part_section, check=check_section, numeric=False),
+                   aggregate=part_section, check=check_section, numeric=False,
+                   params=(ParamSpec(name="credits", type="table", doc="question code → its answer's credit share "
+                                     "(Yes = 1, Large Extent = 2/3, Small Extent = 1/3, No = 0)"),
+                           ParamSpec(name="weights", type="table", doc="question code → weight (default equal)")),
+                   description="Σ weight × credit ÷ Σ weight of the section's questions, as a percentage"),
         Aggregator(name="part_rating", title="PART rating: weighted sections, bands, Results Not Demonstrated",
-                   aggregate=part_rating, check=check_rating, numeric=False),
+                   aggregate=part_rating, check=check_rating, numeric=False,
+                   params=(ParamSpec(name="weights", type="table", required=True, doc="section code → weight"),
+                           ParamSpec(name="bands", type="list", required=True,
+                                     doc="[label, lower edge] pairs (Effective 85, …, Ineffective 0)"),
+                           ParamSpec(name="results_not_demonstrated", type="table",
+                                     doc="{ codes = [questions…], … }: the override to Results Not Demonstrated")),
+                   description="the weighted sections' score and its band; Results Not Demonstrated overrides"),
     ]

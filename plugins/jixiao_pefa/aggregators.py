@@ -168,9 +168,16 @@ def check_single(group: Group, pack: Pack) -> list[str]:
 def jixiao_aggregators() -> list[Any]:
     return [
         Aggregator(name="pefa_m1", title="PEFA M1 weakest link (最弱环节法)", aggregate=pefa_m1, check=check_m1,
-                   numeric=False),
+                   numeric=False, params=(),
+                   description="the indicator's mark is its lowest dimension's, raised by \"+\" when another "
+                               "dimension scores higher (PEFA 2016 M1)",
+                   example="PI-2: dimensions B, C, A → C+"),
         Aggregator(name="pefa_m2", title="PEFA M2 averaging through Table 1 (平均法换算表)", aggregate=pefa_m2,
-                   check=check_m2, numeric=False),
+                   check=check_m2, numeric=False, params=(),
+                   description="the indicator's mark read from PEFA 2016 Table 1 for its dimensions' marks",
+                   example="PI-1: dimensions A, B → B+ (Table 1)"),
         Aggregator(name="pefa_single", title="PEFA single-dimension indicator (单维度指标)", aggregate=pefa_single,
-                   check=check_single, numeric=False),
+                   check=check_single, numeric=False, params=(),
+                   description="the indicator's mark is its one dimension's mark",
+                   example="PI-3: dimension B → B"),
     ]

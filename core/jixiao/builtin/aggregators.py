@@ -11,7 +11,7 @@ from typing import Any
 from ..hookspecs import hookimpl
 from ..model import Group, LeafResult, Pack
 from ..numbers import CONTEXT, ZERO, fmt_fixed, fmt_number, fmt_percent, to_decimal
-from ..types import AggregateInput, AggregateOutcome, Aggregator
+from ..types import AggregateInput, AggregateOutcome, Aggregator, ParamSpec
 
 
 def sum_children(ai: AggregateInput) -> AggregateOutcome:
@@ -155,11 +155,18 @@ def check_ordinal_counts(group: Group, pack: Pack) -> list[str]:
 @hookimpl
 def jixiao_aggregators():
     return [
-        Aggregator(name="sum", title="求和 sum of children", aggregate=sum_children),
+        Aggregator(name="sum", title="求和 sum of children", aggregate=sum_children, params=(),
+                   description="score = Σ children's scores (NA/NU children left out)", example="B: 8.50=3.44+5.06"),
         Aggregator(name="weighted_mean", title="加权平均 weighted mean of children's percentages",
-                   aggregate=weighted_mean, check=check_weighted_mean, numeric=False),
+                   aggregate=weighted_mean, check=check_weighted_mean, numeric=False,
+                   params=(ParamSpec(name="weights", type="table", doc="child code → weight (default equal weights)"),),
+                   description="score = Σ weight × (score ÷ standard) ÷ Σ weight × the node's standard (100 if none)",
+                   example="(2*90.00%+1*60.00%)/3*100"),
         Aggregator(name="ordinal_counts", title="等级计数 count of ordinal marks (no numeric score)",
-                   aggregate=ordinal_counts, check=check_ordinal_counts, numeric=False),
+                   aggregate=ordinal_counts, check=check_ordinal_counts, numeric=False,
+                   params=(ParamSpec(name="scale", type="string", doc="the pack's scale whose levels are counted"),
+                           ParamSpec(name="merge_modifiers", type="bool", default=False, doc="true counts B+ as B")),
+                   description="no score: how many children scored each mark", example="A 1, B 2, C 0, D 0"),
     ]
 
 
