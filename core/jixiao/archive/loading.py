@@ -98,7 +98,7 @@ def batch_rows(path: str) -> tuple[list[str], list[dict[str, Any]]]:
             head = p.open(encoding="utf-8").readline()
         except UnicodeDecodeError:
             raise DataError("not UTF-8 text; batch results are written as UTF-8", file=path) from None
-        names = next(iter(__import__("csv").reader([head])), [])
+        names: list[str] = next(iter(__import__("csv").reader([head])), [])
         table = pacsv.read_csv(p, convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names}, strings_can_be_null=True))
     else:

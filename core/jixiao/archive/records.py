@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -184,7 +184,7 @@ ID_COLUMNS = {"project_name": ("name", "project_name", "项目名称"), "unit": 
 
 
 def from_batch_row(row: Mapping[str, Any], *, pack: str, pack_version: str | None,
-                   leaves: list[tuple[str, str | None, int | None]], kind: str, year: int, places: int,
+                   leaves: Sequence[tuple[str, str | None, int | None]], kind: str, year: int, places: int,
                    file: str, line: int, source: str | None = None) -> dict[str, Any]:
     """The archive record of one row of ``jixiao batch`` results (project_id, total, grade, leaf scores)."""
     where = f"row {line}"

@@ -208,7 +208,10 @@ class Archive:
         if self.dialect == "postgresql":
             conn.exec_driver_sql("LOCK TABLE evaluation IN SHARE ROW EXCLUSIVE MODE")
         start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(evaluation.c.id), 0))).scalar_one() + 1
-        ev_rows, leaf_rows, disc_rows, evid_rows = [], [], [], []
+        ev_rows: list[tuple] = []
+        leaf_rows: list[tuple] = []
+        disc_rows: list[tuple] = []
+        evid_rows: list[tuple] = []
         for i, r in enumerate(todo):
             eid = start + i
             ev_rows.append((eid, *(r[c] for c in EVAL_COLUMNS)))
@@ -220,6 +223,7 @@ class Archive:
                   (discrepancy, ["evaluation_id", "seq", "code", "detail"], disc_rows),
                   (evidence, ["evaluation_id", "seq", "code", "detail"], evid_rows)]
         raw = conn.connection.driver_connection
+        assert raw is not None
         for table, cols, rows in tables:
             if not rows:
                 continue
