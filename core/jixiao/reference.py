@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import re
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -127,7 +128,7 @@ def scale_entry(scale: Any, pack_name: str, prov: Any) -> dict[str, Any]:
         extra.append("not scores: " + ", ".join(scale.non_scores))
     if scale.aliases:
         extra.append("aliases: " + ", ".join(f"{k}={v}" for k, v in sorted(scale.aliases.items())))
-    return {"kind": "scale", "name": scale.name, "title": f"scale of pack {pack_name}",
+    return {"kind": "scale", "name": scale.name, "title": "",
             "distribution": prov.distribution if prov else None, "version": prov.version if prov else None,
             "plugin": pack_name, "description": f"ordinal marks of pack {pack_name}", "params": [],
             "params_declared": True, "formula": text + ("; " + "; ".join(extra) if extra else ""),
@@ -208,6 +209,38 @@ def run_example(example: Example, registry: Any = None) -> str:
     raise LookupError(f"the example has no indicator {example.code}")
 
 
+def declaration_problems(kind: str, rec: Any) -> list[str]:
+    """A sentence for each unsound parameter declaration: an unknown type, a default its own type
+    refuses, a name given twice (an alias included)."""
+    from .types import PARAM_TYPES
+
+    out = []
+    seen: set[str] = set()
+    for p in getattr(rec, "params", None) or ():
+        if not isinstance(p, ParamSpec):
+            out.append(f"{kind} {rec.name!r}: params must be ParamSpec records, got {p!r}")
+            continue
+        for n in (p.name, *p.aliases):
+            if n in seen:
+                out.append(f"{kind} {rec.name!r}: parameter {n!r} is declared twice")
+            seen.add(n)
+        if p.type not in PARAM_TYPES:
+            close = __import__("difflib").get_close_matches(p.type, PARAM_TYPES, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            out.append(f"{kind} {rec.name!r}: parameter {p.name!r} has type {p.type!r}{hint} "
+                       f"(types: {', '.join(PARAM_TYPES)})")
+        elif p.type == "choice" and not p.choices:
+            out.append(f"{kind} {rec.name!r}: parameter {p.name!r} is a choice without choices")
+        elif p.default is not None and p.declared and p.type != "list" and (why := p.problem(p.default)):
+            out.append(f"{kind} {rec.name!r}: the default of parameter {p.name!r} {why}")
+    return out
+
+
+def plugin_problems(kind: str, rec: Any, registry: Any = None) -> list[str]:
+    """What ``jixiao packs --check`` finds in a plugin record: its declaration, then its examples run."""
+    return declaration_problems(kind, rec) + example_problems(kind, rec, registry)
+
+
 def example_problems(kind: str, rec: Any, registry: Any = None) -> list[str]:
     """Run every example of a record: a sentence for each that crashes or shows another working."""
     from .errors import JixiaoError
@@ -218,7 +251,8 @@ def example_problems(kind: str, rec: Any, registry: Any = None) -> list[str]:
         try:
             got = run_example(ex, registry)
         except JixiaoError as exc:
-            problems.append(f"{label}: example {i} is refused: {exc.format()}")
+            text = re.sub(r"\S*jixiao-example-[^/\\]+[/\\]", "", exc.format())  # the example's own files
+            problems.append(f"{label}: example {i} is refused: {text}")
             continue
         except Exception as exc:  # noqa: BLE001 - the plugin's bug, found before an evaluation meets it
             problems.append(f"{label}: example {i} crashes: {type(exc).__name__}: {exc}")
@@ -327,9 +361,9 @@ def render_markdown(items: list[dict[str, Any]], *, versions: bool = True, headi
         if e.get("example"):
             out += [f"Example: `{e['example']}`", ""]
         for ex in e.get("examples", []):
-            out += ["```toml", ex["indicators"], "```", ""]
+            out += ["Pack file:", "", "```toml", ex["indicators"], "```", ""]
             if ex["evaluation"]:
-                out += ["```toml", ex["evaluation"], "```", ""]
+                out += ["Evaluation config:", "", "```toml", ex["evaluation"], "```", ""]
             out += [f"→ `{ex['code']}`: `{ex['expect']}`", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 

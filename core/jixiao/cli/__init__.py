@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "batch": ("jixiao.cli.batch", "Evaluate a portfolio of projects (CSV/XLSX/Parquet) with one pack."),
     "evaluate": ("jixiao.cli.evaluate", "Evaluate an evaluation config and print or write the report."),
     "packs": ("jixiao.cli.packs", "List installed packs (metadata only); --check imports each."),
+    "plugins": ("jixiao.cli.plugins_ref", "Reference of installed plugins: parameters, formula, example."),
     "new-pack": ("jixiao.cli.new_pack", "Scaffold an installable pack distribution."),
     "show": ("jixiao.cli.show", "Print a pack's indicator tree, or export it as a pack file."),
     "validate": ("jixiao.cli.validate", "Check evaluation configs and pack files; all problems at once."),

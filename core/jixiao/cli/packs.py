@@ -9,7 +9,8 @@ import click
 
 
 @click.command("packs")
-@click.option("--check", is_flag=True, help="Import every pack and report OK or its error.")
+@click.option("--check", is_flag=True, help="Import every pack (with --all every plugin) and report OK or its "
+              "error: pack semantics, parameters, and the examples of the plugins each uses, run.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--all", "show_all", is_flag=True, help="Also list indicator plugins, scoring methods, grading "
               "schemes, aggregators and renderers.")
@@ -17,6 +18,7 @@ import click
 def command(check: bool, as_json: bool, show_all: bool, disable: tuple[str, ...]) -> None:
     """List installed packs with their distribution and version (never imports a pack unless --check)."""
     from ..plugins import KINDS, Registry, disabled_from_env, installed
+    from ..reference import plugin_problems
 
     disabled = frozenset(disable) | disabled_from_env()
     kinds = list(KINDS) if show_all else ["pack"]
@@ -50,8 +52,14 @@ def command(check: bool, as_json: bool, show_all: bool, disable: tuple[str, ...]
                         from ..errors import ErrorGroup
 
                         raise problems[0] if len(problems) == 1 else ErrorGroup(problems)
+                    found = _used_plugin_problems(pack, reg)
                 else:
-                    reg._get(row["kind"], row["name"])
+                    found = plugin_problems(row["kind"], reg._get(row["kind"], row["name"]), reg)
+                if found:
+                    row["status"] = "error"
+                    row["error"] = "\n".join(found)
+                    failed = True
+                    continue
                 row["status"] = "ok"
             except Exception as exc:  # noqa: BLE001 - report each plugin's failure, never crash the listing
                 row["status"] = "error"
@@ -71,3 +79,21 @@ def command(check: bool, as_json: bool, show_all: bool, disable: tuple[str, ...]
             click.echo(line)
     if failed:
         raise click.exceptions.Exit(2)
+
+
+def _used_plugin_problems(pack, reg) -> list[str]:
+    """Declarations and examples of the indicator plugins, methods and aggregators a pack names."""
+    from ..model import Group, iter_nodes
+    from ..reference import plugin_problems
+
+    used: dict[tuple[str, str], None] = {}
+    for node in iter_nodes(pack.tree):
+        if isinstance(node, Group):
+            used[("aggregator", node.aggregator.name)] = None
+        else:
+            used[("indicator", node.source.name)] = None
+            used[("method", node.method.name)] = None
+    out: list[str] = []
+    for kind, name in used:
+        out += plugin_problems(kind, reg._get(kind, name), reg)
+    return out
