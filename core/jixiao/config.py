@@ -102,7 +102,7 @@ def overlaps(path: str | None, errors: list[JixiaoError]) -> bool:
     p = path or ""
     for e in errors:
         q = e.path or ""
-        if p == q or p.startswith(q + ".") or p.startswith(q + "[") or q.startswith(p + "."):
+        if p == q or p.startswith((q + ".", q + "[")) or q.startswith(p + "."):
             return True
     return False
 

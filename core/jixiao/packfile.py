@@ -315,6 +315,9 @@ def parse_pack(data: Mapping[str, Any], *, file: str | None = None, base: Path |
             scheme = _grading_scheme(rs_raw["grading_scheme"], file=file, where="$.rule_set.grading_scheme")
         except JixiaoError as exc:
             errors.append(exc)
+    if scheme is not None and rs_raw.get("grading") not in (None, False, "none"):
+        errors.append(ConfigError(f"give either grading = {rs_raw['grading']!r} (a registered scheme) or "
+                                  "[rule_set.grading_scheme], not both", file=file, path="$.rule_set.grading"))
     grading = rs_raw.get("grading", None if scheme else "shanghai-2014")
     if grading is False or grading == "none":
         grading = None

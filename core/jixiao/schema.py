@@ -218,6 +218,36 @@ def json_path(path) -> str:
     return out
 
 
+_JSON_TYPES = {"object": dict, "string": str, "array": list, "boolean": bool}
+
+
+def _type_name(v: object) -> str:
+    return {bool: "a boolean", int: "an integer", Decimal: "a number", float: "a number", str: "a string",
+            list: "an array", dict: "a table"}.get(type(v), type(v).__name__)
+
+
+def _same_type_branches(err) -> list:
+    """The sub-errors of an anyOf from the alternatives that take the value's type (a table's errors
+    come from the table alternatives, not from "is not a string")."""
+    inst = err.instance
+    branches = err.schema.get("anyOf") or err.schema.get("oneOf") or []
+
+    def takes(branch: dict[str, Any]) -> bool:
+        t = branch.get("type")
+        if t is None:
+            if "enum" in branch:
+                return any(type(x) is type(inst) for x in branch["enum"])
+            return "const" not in branch or type(branch["const"]) is type(inst)
+        if t in ("number", "integer"):
+            return isinstance(inst, (int, Decimal, float)) and not isinstance(inst, bool)
+        return isinstance(inst, _JSON_TYPES[t]) and (t == "boolean" or not isinstance(inst, bool))
+
+    keep = {i for i, b in enumerate(branches) if isinstance(b, dict) and takes(b)}
+    if not branches:
+        return list(err.context)
+    return [e for e in err.context if e.relative_schema_path and e.relative_schema_path[0] in keep]
+
+
 def schema_errors(data: dict[str, Any], kind: str, *, file: str):
     """Every schema violation as a located ConfigError (best match per location)."""
     from .errors import ConfigError
@@ -231,15 +261,24 @@ def schema_errors(data: dict[str, Any], kind: str, *, file: str):
         if err.context:
             import jsonschema
 
-            deepest = max(len(e.absolute_path) for e in err.context)
+            context = _same_type_branches(err)
+            if not context:  # no alternative takes this type of value: say what is expected
+                path = json_path(err.absolute_path)
+                if path not in seen:
+                    seen.add(path)
+                    expected = err.schema.get("description") or "another type of value"
+                    errors.append(ConfigError(f"expected {expected}, got {_type_name(err.instance)}",
+                                              file=file, path=path))
+                continue
+            deepest = max(len(e.absolute_path) for e in context)
             leaf = jsonschema.exceptions.best_match(
-                [e for e in err.context if len(e.absolute_path) == deepest]) or err
+                [e for e in context if len(e.absolute_path) == deepest]) or err
         path = json_path(leaf.absolute_path)
         if path in seen:
             continue
         seen.add(path)
         if leaf.validator == "additionalProperties" and isinstance(leaf.instance, dict):
-            allowed = list((leaf.schema.get("properties") or {}))
+            allowed = list(leaf.schema.get("properties") or {})
             for key in leaf.instance:
                 if key not in allowed:
                     errors.append(unknown_key(key, allowed, file=file, where=f"{path}.{key}"))

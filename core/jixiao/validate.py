@@ -52,7 +52,7 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
                 try:
                     agg = registry.aggregator(node.aggregator.name)
                 except JixiaoError as exc:
-                    errors.append(exc)
+                    errors.append(_locate(exc, file_of(node.code), where + ".aggregator"))
                     continue
                 declared = _param_errors(agg, node.aggregator.params, where + ".aggregator")
                 for problem in agg.check(node, pack) if not declared else ():
@@ -61,12 +61,13 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
                     child_std = [effective_standard(c) for c in node.children]
                     if node.children and all(s is not None for s in child_std):
                         total = sum((c for c in child_std if c is not None), ZERO)
-                        if total != node.standard_score and any(c.code in own for c in node.children):
-                            mine = [c.code for c in node.children if c.code in own]
+                        mine = [n.code for n in iter_nodes(node.children) if n.code in own]
+                        if total != node.standard_score and mine:
                             errors.append(ConfigError(
-                                f"the indicators under {node.code} ({', '.join(mine)} from this evaluation) add up "
-                                f"to {fmt_number(total)}, but {node.code} of pack {pack.name!r} has standard score "
-                                f"{fmt_number(node.standard_score)}", file=config.file if config else None,
+                                f"the children of {node.code} add up to {fmt_number(total)}, but {node.code} has "
+                                f"standard score {fmt_number(node.standard_score)} in pack {pack.name!r}; the "
+                                f"indicators this evaluation adds under it: {', '.join(mine)}",
+                                file=config.file if config else None,
                                 path=f"$.indicators.{mine[0]}.standard_score"))
                         elif total != node.standard_score:
                             err(f"the children of {node.code} add up to {fmt_number(total)}, but {node.code} "

@@ -57,6 +57,8 @@ def validate_config_file(path: Path, registry: Registry, data: dict[str, Any]) -
     except JixiaoError as exc:
         return _flatten(exc)
     errors = check_pack_semantics(pack, registry, config=cfg)
+    if errors:  # the inputs a plugin asks for are known only when every plugin loads
+        return errors
     errors += check_inputs(pack, cfg, registry)
     if errors:
         return errors
