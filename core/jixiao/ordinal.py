@@ -14,7 +14,7 @@ from typing import Any
 from .errors import ConfigError
 from .hookspecs import hookimpl
 from .model import LeafResult, Measurement, OrdinalScale, Pack, ScoreOutcome
-from .types import IndicatorPlugin, InputRequirement, ScoreInput, ScoringMethod
+from .types import Example, IndicatorPlugin, InputRequirement, ScoreInput, ScoringMethod
 
 
 def allowed_marks(scale: OrdinalScale) -> list[str]:
@@ -111,12 +111,18 @@ def _no_params(params: Mapping[str, Any]) -> list[str]:
     return [f"unexpected parameter {k!r}" for k in params]
 
 
+EXAMPLE = Example(
+    indicators='[scales.abcd]\nlevels = ["A", "B", "C", "D"]\n\n[indicators.X1]\nname = "示例维度"\nscale = "abcd"\n'
+               'value = { indicator = "ordinal_rating" }\nscore = { method = "ordinal_mark" }',
+    evaluation='[ratings.X1]\nmark = "B"\nreason = "制度已建立，执行有缺口"', expect="B")
+
+
 @hookimpl
 def jixiao_indicators():
     return [IndicatorPlugin(
         name="ordinal_rating", title="等级评定 ordinal mark entered by the assessor", measure=ordinal_rating,
         requires=lambda p: [InputRequirement(name="", kind="rating")], value_kind="ordinal", params=(),
-        example="[ratings.PI-2.1] mark = \"B\", reason = \"…\" → B",
+        example="[ratings.PI-2.1] mark = \"B\", reason = \"…\" → B", examples=(EXAMPLE,),
         description="the assessor's mark on the leaf's ordinal scale (mark = \"B\") with the evidence note "
                     "(reason = \"…\"); the mark must be on the scale")]
 
@@ -125,5 +131,5 @@ def jixiao_indicators():
 def jixiao_scoring_methods():
     return [ScoringMethod(
         name="ordinal_mark", title="等级即得分 the mark is the score", score=ordinal_mark_score, ordinal=True,
-        check_params=_no_params, params=(), formula="score = the entered mark, shown as entered (D* stays D*)",
+        check_params=_no_params, params=(), examples=(EXAMPLE,), formula="score = the entered mark, shown as entered (D* stays D*)",
         example="PI-2.1: B")]

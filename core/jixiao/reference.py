@@ -195,7 +195,7 @@ def run_example(example: Example, registry: Any = None) -> str:
         (d / "pack.toml").write_text(
             "schema_version = 1\n\n[pack]\n"
             f"name = \"{name}\"\ntitle = \"example\"\napi = 1\n\n"
-            "[rule_set]\ngrading = \"none\"\ntotal_standard = \"none\"\n\n" + example.indicators.strip() + "\n",
+            "[rule_set]\ngrading = \"none\"\ntotal_standard = \"none\"\ntotal_aggregator = \"none\"\n\n" + example.indicators.strip() + "\n",
             encoding="utf-8")
         (d / "evaluation.toml").write_text(
             "schema_version = 1\npack = \"pack.toml\"\n\n[project]\nname = \"example\"\nperiod = \"2023年度\"\n\n"

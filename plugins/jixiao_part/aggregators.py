@@ -205,10 +205,11 @@ def jixiao_aggregators():
     return [
         Aggregator(name="part_section", title="PART section score: weighted share of question credit",
                    aggregate=part_section, check=check_section, numeric=False,
-                   params=(ParamSpec(name="credits", type="table", doc="question code → its answer's credit share "
-                                     "(Yes = 1, Large Extent = 2/3, Small Extent = 1/3, No = 0)"),
+                   params=(ParamSpec(name="credits", type="table", doc="answer → its credit "
+                                     "(Yes = 1, Large Extent = 2/3, Small Extent = 1/3, No = 0); N/A drops out"),
                            ParamSpec(name="weights", type="table", doc="question code → weight (default equal)")),
-                   description="Σ weight × credit ÷ Σ weight of the section's questions, as a percentage"),
+                   description="Σ weight × credit ÷ Σ weight of the section's questions, as a percentage",
+                   example="answers Yes, Yes, No, N/A → 2/3 = 66.67%"),
         Aggregator(name="part_rating", title="PART rating: weighted sections, bands, Results Not Demonstrated",
                    aggregate=part_rating, check=check_rating, numeric=False,
                    params=(ParamSpec(name="weights", type="table", required=True, doc="section code → weight"),
@@ -216,5 +217,6 @@ def jixiao_aggregators():
                                      doc="[label, lower edge] pairs (Effective 85, …, Ineffective 0)"),
                            ParamSpec(name="results_not_demonstrated", type="table",
                                      doc="{ codes = [questions…], … }: the override to Results Not Demonstrated")),
-                   description="the weighted sections' score and its band; Results Not Demonstrated overrides"),
+                   description="the weighted sections' score and its band; Results Not Demonstrated overrides",
+                   example="Adequate: 20%*80%+10%*88%+20%*100%+50%*40%=64.8 (50 ≤ 64.8 < 70)"),
     ]
