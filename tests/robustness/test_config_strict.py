@@ -313,3 +313,14 @@ def test_accepted_alike_by_validate_and_evaluate(tmp_path, case, base, edits):
 def test_every_case_is_distinct():
     assert len({c[0] for c in CASES}) == len(CASES) >= 60
     assert len({repr(c[2]) for c in CASES}) == len(CASES)
+
+
+def test_the_documented_example_prints_what_the_docs_show(tmp_path):
+    """docs/configuration.md shows `validate` on the seed example with [noets]: the same lines come out."""
+    doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    cfg = make(tmp_path, "seed", [(C, "[notes]", "[noets]")])
+    res = run_cli("validate", cfg.name, cwd=cfg.parent)
+    assert res.code == 2
+    shown = "configuration error: evaluation.toml: $.noets: unknown key 'noets'; did you mean 'notes'?"
+    assert shown in doc and shown in res.stderr, res
+    assert "hint: rename it to 'notes'" in doc and "hint: rename it to 'notes'" in res.stderr
