@@ -554,7 +554,7 @@ def pack_to_data(pack: Pack) -> dict[str, Any]:
 def _value(ref: PluginRef) -> dict[str, Any]:
     params = _params(ref)
     if ref.name == "formula":
-        expr = params.pop("expr")
+        expr = params.pop("expr") if "expr" in params else params.pop("formula")  # formula: expr's alias
         return {"formula": expr, **params}
     if ref.name == "input_value":
         return {"input": params.pop("input"), **params}

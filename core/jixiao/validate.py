@@ -166,7 +166,7 @@ def check_formulas(pack: Pack, file: str | None, *, own: set[str] | frozenset[st
             if ref.name != "formula":
                 continue
             try:
-                compile_formula(str(ref.params.get("expr", "")), file=where_file, where=where + ".formula",
+                compile_formula(str(ref.params.get("expr", ref.params.get("formula", ""))), file=where_file, where=where + ".formula",
                                 declared=declared if declared else None)
             except JixiaoError as exc:
                 for e in _flatten(exc):

@@ -399,7 +399,7 @@ def _formula_tree(params: Mapping[str, Any]) -> Any:
     from ..errors import FormulaError
     from ..formula import compile_formula
 
-    expr = params.get("expr")
+    expr = params.get("expr", params.get("formula"))  # formula = is expr's documented alias
     if not isinstance(expr, str):
         return None
     try:
