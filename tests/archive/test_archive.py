@@ -35,7 +35,8 @@ def listed(url, *args):
 
 
 def test_add_is_idempotent_and_keeps_every_leaf(tmp_path, archive_url):
-    path, doc = seed_document(tmp_path, id="P-001", department="市场监管局", region="浦东新区")
+    path, doc = seed_document(tmp_path, id="P-001", department="市场监管局", region="浦东新区",
+                              unit="tab\there, back\\slash,\nnew line")  # COPY's escapes
     r = run_cli("archive", "add", path, "--archive", archive_url, "--kind", "self")
     assert r.code == 0, r
     assert "1 added" in r.stderr
@@ -47,6 +48,7 @@ def test_add_is_idempotent_and_keeps_every_leaf(tmp_path, archive_url):
     assert (row["pack"], row["project_id"], row["year"], row["kind"]) == (PACK, "P-001", 2018, "self")
     assert (row["total"], row["grade"], row["department"], row["region"]) == ("88.64", "良", "市场监管局", "浦东新区")
     assert row["project_name"] == doc["project"]["name"]
+    assert row["unit"] == "tab\there, back\\slash,\nnew line"
     engine = sa.create_engine(archive_url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as conn:
         leaves = conn.execute(sa.text("SELECT code, score_e4, lost_e4 FROM leaf_score ORDER BY code")).all()

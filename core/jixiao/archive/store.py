@@ -229,8 +229,8 @@ class Archive:
                 continue
             if self.dialect == "postgresql":
                 with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+                    for chunk in _chunks(rows, 50_000):
+                        copy.write("".join(_copy_line(row) for row in chunk).encode("utf-8"))
             else:
                 cur = raw.cursor()
                 cur.executemany(f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES "
@@ -298,6 +298,15 @@ def upgrade_url(url: str | None) -> tuple[str | None, str]:
         return upgrade(engine)
     finally:
         engine.dispose()
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_line(row: Sequence[Any]) -> str:
+    """One row in PostgreSQL's COPY text format (tab-separated, \\N for NULL, escapes for text)."""
+    return "\t".join("\\N" if v is None else str(v) if isinstance(v, int) else str(v).translate(_COPY_ESCAPES)
+                     for v in row) + "\n"
 
 
 def _chunks(seq: Sequence, n: int) -> Iterator[Sequence]:
