@@ -237,6 +237,7 @@ def build_document(result: EvaluationResult) -> dict[str, Any]:
             "config_sha256": result.run.config_sha256,
         },
     }
+    _add_extras(doc, result.extras)
     try:
         from .losses import analyse_losses
 
@@ -244,6 +245,21 @@ def build_document(result: EvaluationResult) -> dict[str, Any]:
     except ImportError:  # pragma: no cover - the analysis module ships with the core
         pass
     return doc
+
+
+def _add_extras(doc: dict[str, Any], extras: Any) -> None:
+    """Sections other modules computed (the evidence register, surveys, panels, review findings)."""
+    extras = dict(extras or {})
+    citations = extras.pop("citations", {})
+    for ind in doc["indicators"]:
+        if ind["code"] in citations:
+            ind["evidence"] = list(citations[ind["code"]])
+    review = extras.pop("review", None)
+    doc.update(extras)
+    if review:
+        target = doc.setdefault("review", {})
+        for key, items in review.items():
+            target.setdefault(key, []).extend(items)
 
 
 def dumps(doc: dict[str, Any]) -> str:

@@ -452,6 +452,8 @@ class EvaluationResult:
     run: RunInfo
     tables: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
     """Input tables for the report (the budget table), keyed by input name."""
+    extras: Mapping[str, Any] = attrs.field(factory=dict)
+    """Sections other modules add to the JSON document (``evidence``, ``review``, ``surveys``, ``panel``)."""
 
     def leaves(self) -> list[LeafResult]:
         return list(_iter_leaf_results(self.tiers))

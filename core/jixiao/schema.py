@@ -48,6 +48,7 @@ AGGREGATOR = {"anyOf": [{"type": "string"}, {"type": "object", "required": ["nam
                                               "properties": {"name": {"type": "string"}}, **PLUGIN_PARAMS}]}
 
 
+EVIDENCE_IDS = {"type": "array", "items": {"type": "string"}, "description": "ids of [evidence.ID] entries cited"}
 EXTENSION_SECTIONS: dict[str, str] = {
     "stated": "the unit's stated self-evaluation (forms review)",
     "weights": "weights entered by the evaluation",
@@ -181,10 +182,10 @@ def config_schema() -> dict[str, Any]:
             "ratings": {"type": "object", "additionalProperties": {
                 "type": "object", "additionalProperties": False, "required": ["reason"], "properties": {
                     "rating": PERCENT, "mark": {"type": "string"}, "band": {"type": "string"},
-                    "reason": {"type": "string", "minLength": 1}}}},
+                    "reason": {"type": "string", "minLength": 1}, "evidence": EVIDENCE_IDS}}},
             "overrides": {"type": "object", "additionalProperties": {
                 "type": "object", "additionalProperties": False, "required": ["score", "reason"], "properties": {
-                    "score": NUMBER, "reason": {"type": "string", "minLength": 1}}}},
+                    "score": NUMBER, "reason": {"type": "string", "minLength": 1}, "evidence": EVIDENCE_IDS}}},
             "notes": {"type": "object", "additionalProperties": {"type": "string"}},
             "indicators": {"type": "object", "additionalProperties": _node(config=True)},
             **{name: {"type": "object", "description": text} for name, text in EXTENSION_SECTIONS.items()},

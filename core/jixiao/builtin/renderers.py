@@ -11,6 +11,9 @@ import unicodedata
 from typing import Any
 
 from ..document import build_document, dumps
+from ..evidence import citation_text
+from ..evidence import markdown_lines as evidence_markdown_lines
+from ..evidence import text_lines as evidence_text_lines
 from ..hookspecs import hookimpl
 from ..labels import label
 from ..types import Renderer
@@ -61,8 +64,8 @@ def render_table(result, *, lang: str = "zh", doc: dict[str, Any] | None = None)
     # The same sections as the Markdown report, sized for a terminal.
     out.append("")
     out.append(L("indicator_table") + ":")
-    rows = [[ind["code"], _name(ind, lang), ind["standard_score"] or "", ind["score"] or "", ind["trace"] or ""]
-            for ind in doc["indicators"]]
+    rows = [[ind["code"], _name(ind, lang), ind["standard_score"] or "", ind["score"] or "",
+             " ".join(x for x in (ind["trace"] or "", citation_text(ind)) if x)] for ind in doc["indicators"]]
     out += ["  " + line for line in text_table(
         [L("code"), L("indicator"), L("standard_score"), L("score_short"), L("working")], rows, right={2, 3})]
     for code, table in doc["tables"].items():
@@ -86,6 +89,7 @@ def render_table(result, *, lang: str = "zh", doc: dict[str, Any] | None = None)
         out.append(L("problems") + ":")
         for i, p in enumerate(losses_doc.get("problems_" + lang) or [], 1):
             out.append(f"  {i}. {p}")
+    out += evidence_text_lines(doc)
     # User text must not drive the terminal (escape sequences could rewrite what was printed).
     text = CONTROL_CHARS.sub("", "\n".join(out))
     return (text + "\n").encode("utf-8")
@@ -177,6 +181,9 @@ def render_markdown(result, *, lang: str = "zh", doc: dict[str, Any] | None = No
         out.append("；".join(facts) if lang == "zh" else "; ".join(facts))
         out.append("")
         out.append(f"【{e(ind['trace'])}】")
+        if ind.get("evidence"):
+            out.append("")
+            out.append(e(citation_text(ind)))
         if ind["override"]:
             ov = ind["override"]
             out.append("")
@@ -201,6 +208,7 @@ def render_markdown(result, *, lang: str = "zh", doc: dict[str, Any] | None = No
         for i, p in enumerate(losses["problems_" + lang], 1):
             out.append(f"{i}. {e(p)}")
         out.append("")
+    out += evidence_markdown_lines(doc, e)
     return ("\n".join(out).rstrip() + "\n").encode("utf-8")
 
 

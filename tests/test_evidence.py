@@ -1,0 +1,127 @@
+"""The evidence register through the real CLI: hashes recorded, missing/changed files and unknown ids refused."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from conftest import SEED
+
+REGISTER = '''
+[evidence]
+require_citations = {require}
+
+[evidence.E01]
+title = "2018年消费者权益保护专项实施方案"
+kind = "文件"
+file = "docs/plan.txt"
+page = 3
+{pin}
+
+[evidence.E02]
+title = "座谈会记录 <b>"
+kind = "访谈记录"
+location = "2019年3月座谈会"
+'''
+
+
+def make(seed_copy, *, cite='evidence = ["E01", "E02"]', require="false", pin="", override=""):
+    folder = seed_copy.parent
+    (folder / "docs").mkdir(exist_ok=True)
+    (folder / "docs" / "plan.txt").write_bytes("实施方案全文\n".encode())
+    text = seed_copy.read_text(encoding="utf-8")
+    text = text.replace("[ratings.A11]\n", f"[ratings.A11]\n{cite}\n", 1)
+    text += REGISTER.format(require=require, pin=pin) + override
+    seed_copy.write_text(text, encoding="utf-8")
+    return seed_copy
+
+
+def test_register_in_json_with_hash_and_size(cli, seed_copy):
+    cfg = make(seed_copy)
+    r = cli("evaluate", cfg, "-f", "json")
+    assert r.code == 0, r
+    doc = r.json()
+    assert doc["total"] == "88.64"
+    e01, e02 = doc["evidence"]["entries"]
+    data = "实施方案全文\n".encode()
+    assert e01 == {"id": "E01", "title": "2018年消费者权益保护专项实施方案", "kind": "文件", "file": "docs/plan.txt",
+                   "location": "第3页", "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    assert e02["sha256"] is None and e02["location"] == "2019年3月座谈会"
+    a11 = next(i for i in doc["indicators"] if i["code"] == "A11")
+    assert a11["evidence"] == ["E01", "E02"]
+    assert "review" not in doc  # citations not required
+    assert cli("evaluate", cfg, "-f", "json").stdout == r.stdout  # deterministic
+
+
+def test_seed_without_register_unchanged(cli):
+    doc = cli("evaluate", SEED, "-f", "json").json()
+    assert "evidence" not in doc and "review" not in doc
+    assert all("evidence" not in i for i in doc["indicators"])
+
+
+def test_missing_file_exit_3_naming_entry(cli, seed_copy, tmp_path):
+    cfg = make(seed_copy)
+    (cfg.parent / "docs" / "plan.txt").unlink()
+    out = tmp_path / "r.json"
+    r = cli("evaluate", cfg, "-o", out)
+    assert r.code == 3, r
+    assert "$.evidence.E01.file" in r.stderr and "docs/plan.txt" in r.stderr and "E01" in r.stderr
+    assert "Traceback" not in r.stderr and not out.exists()
+
+
+def test_changed_file_exit_3(cli, seed_copy):
+    good = hashlib.sha256("实施方案全文\n".encode()).hexdigest()
+    cfg = make(seed_copy, pin=f'sha256 = "{good}"')
+    assert cli("evaluate", cfg, "-f", "json").code == 0
+    (cfg.parent / "docs" / "plan.txt").write_bytes("实施方案全文（修改）\n".encode())
+    r = cli("evaluate", cfg, "-f", "json")
+    assert r.code == 3, r
+    assert "$.evidence.E01.sha256" in r.stderr and "E01" in r.stderr and "changed" in r.stderr
+    assert r.stdout == ""
+
+
+@pytest.mark.parametrize("cite, where", [
+    ('evidence = ["E01", "E09"]', "$.ratings.A11.evidence[1]"),
+    ('evidence = [3]', "$.ratings.A11.evidence[0]"),
+])
+def test_unknown_or_bad_id_exit_2(cli, seed_copy, cite, where):
+    cfg = make(seed_copy, cite=cite)
+    r = cli("evaluate", cfg, "-f", "json")
+    assert r.code == 2, r
+    assert where in r.stderr and "Traceback" not in r.stderr
+
+
+def test_unknown_id_in_override(cli, seed_copy):
+    cfg = make(seed_copy, override='\n[overrides.C13]\nscore = 1\nreason = "复核调整"\nevidence = ["E07"]\n')
+    r = cli("evaluate", cfg, "-f", "json")
+    assert r.code == 2 and "$.overrides.C13.evidence[0]" in r.stderr and "E07" in r.stderr, r
+
+
+def test_bad_kind_refused(cli, seed_copy):
+    cfg = make(seed_copy)
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace('kind = "访谈记录"', 'kind = "录音"'), encoding="utf-8")
+    r = cli("evaluate", cfg, "-f", "json")
+    assert r.code == 2 and "$.evidence.E02.kind" in r.stderr and "现场照片" in r.stderr, r
+
+
+def test_required_citations_are_review_findings(cli, seed_copy):
+    cfg = make(seed_copy, require="true")
+    doc = cli("evaluate", cfg, "-f", "json").json()
+    codes = [f["code"] for f in doc["review"]["findings"]]
+    assert "A11" not in codes and "A12" in codes and "C24" in codes
+    assert all(f["kind"] == "missing_citation" for f in doc["review"]["findings"])
+    md = cli("evaluate", cfg, "-f", "markdown").stdout
+    assert "## 复核发现" in md and "A12 立项依据充分性" in md
+
+
+def test_citations_and_appendix_in_text_formats(cli, seed_copy):
+    cfg = make(seed_copy)
+    md = cli("evaluate", cfg, "-f", "markdown").stdout
+    assert "证据：E01、E02" in md
+    assert "## 证据清单" in md
+    digest = hashlib.sha256("实施方案全文\n".encode()).hexdigest()[:12]
+    assert f"| E01 | 2018年消费者权益保护专项实施方案 | 文件 | docs/plan.txt；第3页 | `{digest}` |" in md
+    assert "<b>" not in md and "座谈会记录 &lt;b&gt;" in md
+    term = cli("evaluate", cfg).stdout
+    assert "证据清单:" in term and "证据：E01、E02" in term and digest in term
