@@ -244,6 +244,10 @@ def _same_type_branches(err) -> list:
         return isinstance(inst, _JSON_TYPES[t]) and (t == "boolean" or not isinstance(inst, bool))
 
     keep = {i for i, b in enumerate(branches) if isinstance(b, dict) and takes(b)}
+    if isinstance(inst, dict) and len(keep) > 1:  # the table alternative sharing most keys with the value
+        overlap = {i: len(set(inst) & set(branches[i].get("properties", {}))) for i in keep}
+        best = max(overlap.values())
+        keep = {i for i in keep if overlap[i] == best}
     if not branches:
         return list(err.context)
     return [e for e in err.context if e.relative_schema_path and e.relative_schema_path[0] in keep]
@@ -272,8 +276,9 @@ def schema_errors(data: dict[str, Any], kind: str, *, file: str):
                                               file=file, path=path))
                 continue
             deepest = max(len(e.absolute_path) for e in context)
-            leaf = jsonschema.exceptions.best_match(
-                [e for e in context if len(e.absolute_path) == deepest]) or err
+            candidates = [e for e in context if len(e.absolute_path) == deepest]
+            misspelt = [e for e in candidates if e.validator == "additionalProperties"]  # often why a key is missing
+            leaf = misspelt[0] if misspelt else jsonschema.exceptions.best_match(candidates) or err
         path = json_path(leaf.absolute_path)
         if path in seen:
             continue

@@ -21,7 +21,14 @@ def resolve_pack(config: EvaluationConfig, registry: Registry) -> tuple[Pack, Pr
         prov = None
     else:
         assert config.pack_name is not None
-        rec = registry.pack_record(config.pack_name)
+        from .errors import PackNotFoundError
+
+        try:
+            rec = registry.pack_record(config.pack_name)
+        except PackNotFoundError as exc:  # the config names it: say where
+            exc.file = exc.file or config.file
+            exc.path = exc.path or ("$.pack.name" if isinstance(config.raw.get("pack"), dict) else "$.pack")
+            raise
         pack, prov = rec.pack, rec.provenance
     return merge_config_indicators(pack, config), prov
 
