@@ -45,6 +45,9 @@ def make(tmp_path: Path, base: str, edits: list[tuple[str, str, str]]) -> Path:
     for name, old, new in edits:
         f = folder / name
         text = f.read_text(encoding="utf-8")
+        if old == "encoding":  # the same text saved in another encoding
+            f.write_bytes(text.encode(new))
+            continue
         if old == "^":
             text = new + text
         elif old == "$":
@@ -149,8 +152,8 @@ CASES = [
     ("packfile-value-param-typo", "packfile", [(P, '{ input = "投诉件数", kind = "count" }',
                                                 '{ input = "投诉件数", knd = "count" }')], 2, P,
      "$.indicators.B1.value.knd", "did you mean 'kind'"),
-    ("packfile-scale-alias", "packfile", [(P, "[indicators.A]", '[scales.x]\nlevels = ["A"]\nalias = {}\n\n'
-                                                              "[indicators.A]")], 2, P, "$.scales.x.alias",
+    ("packfile-scale-alias", "packfile", [(P, "[indicators.A]", ('[scales.x]\nlevels = ["A"]\nalias = {}\n\n'
+                                                               "[indicators.A]"))], 2, P, "$.scales.x.alias",
      "did you mean 'aliases'"),
     ("packfile-grading-scheme-bnads", "packfile", [(P, "bands = [", "bnads = [")], 2, P,
      "$.rule_set.grading_scheme", "bands"),
@@ -246,6 +249,10 @@ CASES = [
     # --- encodings of the TOML files themselves -------------------------------------------------
     ("config-bom", "seed", [(C, "^", BOM)], 2, C, "line 1", "BOM"),
     ("packfile-bom", "packfile", [(P, "^", BOM)], 2, P, "line 1", "BOM"),
+    ("config-gbk", "seed", [(C, "encoding", "gbk")], 2, C, "line", "not UTF-8"),
+    ("config-utf16", "seed", [(C, "encoding", "utf-16")], 2, C, "UTF-16", "UTF-8"),
+    ("packfile-gbk", "packfile", [(P, "encoding", "gb18030")], 2, P, "line", "not UTF-8"),
+    ("packfile-utf16", "packfile", [(P, "encoding", "utf-16")], 2, P, "UTF-16", "UTF-8"),
     ("config-syntax", "seed", [(C, "[notes]", "[notes")], 2, C, "line", "TOML syntax error"),
     # --- disabling applies to every kind of plugin ------------------------------------------------
     ("disable-method-in-config", "seed", [(C, SEED_PACK, ('pack = { name = "shanghai-consumer-protection-2018", '
