@@ -289,7 +289,8 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         plugin = registry.indicator(leaf.source.name)
         ctx = Measure(indicator=leaf, params=leaf.source.params, rule_set=rule_set, config=config, pack=pack,
                       plugin=plugin.name)
-        m = plugin.measure(ctx)
+        m = _guarded(plugin.measure, ctx, what=f"indicator {plugin.name}", rec=plugin, code=leaf.code,
+                     file=config.file)
         if m.breakdown:
             tables[leaf.code] = m
         value = round_value(m, rule_set)
@@ -298,7 +299,8 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         si = ScoreInput(value=value, value_kind=m.kind, standard_score=standard, target=leaf.target,
                         params=leaf.method.params, rule_set=rule_set, measurement=m, indicator=leaf,
                         file=config.file)
-        outcome = method.score(si)
+        outcome = _guarded(method.score, si, what=f"method {method.name}", rec=method, code=leaf.code,
+                           file=config.file)
         if method.ordinal or not isinstance(outcome.score, Decimal):
             score: Any = outcome.score
             unrounded: Any = outcome.score
@@ -339,8 +341,9 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
 
     def aggregate_node(group: Group, children: list[Any]) -> NodeResult:
         agg = registry.aggregator(group.aggregator.name)
-        out = agg.aggregate(AggregateInput(group=group, children=children, params=group.aggregator.params,
-                                           rule_set=rule_set, pack=pack))
+        out = _guarded(agg.aggregate, AggregateInput(group=group, children=children, params=group.aggregator.params,
+                                                     rule_set=rule_set, pack=pack),
+                       what=f"aggregator {agg.name}", rec=agg, code=group.code, file=config.file)
         std = group.standard_score
         if std is None and agg.numeric:
             stds = [c.standard_score for c in children]
@@ -355,7 +358,9 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     total_standard = rule_set.total_standard
     if rule_set.total_aggregator is not None:
         agg = registry.aggregator(rule_set.total_aggregator)
-        out = agg.aggregate(AggregateInput(group=None, children=tiers, params={}, rule_set=rule_set, pack=pack))
+        out = _guarded(agg.aggregate, AggregateInput(group=None, children=tiers, params={}, rule_set=rule_set,
+                                                     pack=pack),
+                       what=f"aggregator {agg.name}", rec=agg, code=None, file=config.file)
         if isinstance(out.score, Decimal):
             total_unrounded = out.score
             total = quantize(out.score, rule_set.rounding.score_places, rule_set.rounding.mode)
@@ -366,7 +371,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     elif rule_set.grading is not None:
         scheme = registry.grading(rule_set.grading)
     if scheme is not None and total is not None:
-        grade = scheme.grade(total)
+        grade = _guarded(scheme.grade, total, what=f"grading {scheme.name}", rec=scheme, code=None, file=config.file)
 
     from . import __version__
 
@@ -399,3 +404,13 @@ def _extras(register: Any, pack: Pack, registry: Registry) -> dict[str, Any]:
     if found:
         out["review"] = {"findings": found}
     return out
+
+def _guarded(fn: Any, arg: Any, *, what: str, rec: Any, code: str | None, file: str | None) -> Any:
+    """Call a plugin; an exception escaping it is attributed to the plugin and its distribution."""
+    try:
+        return fn(arg)
+    except (Exception, SystemExit) as exc:
+        from .errors import plugin_failure
+
+        raise plugin_failure(exc, what=what, prov=getattr(rec, "provenance", None), code=code,
+                             file=file) from exc

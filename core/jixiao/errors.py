@@ -126,3 +126,78 @@ def raise_all(errors: Iterable[JixiaoError]) -> None:
         raise errs[0]
     if errs:
         raise ErrorGroup(errs)
+
+
+class PluginBug(JixiaoError):
+    """An exception other than a :class:`JixiaoError` escaped from a plugin: that plugin's bug. Exit 1.
+
+    The message names the indicator (when there is one), the plugin, its distribution and version,
+    and where to report it (the distribution's home page or issue tracker, from its metadata).
+    """
+
+    exit_code = EXIT_INTERNAL
+    kind = "plugin error"
+
+
+def plugin_failure(exc: BaseException, *, what: str, prov: object = None, code: str | None = None,
+                   file: str | None = None) -> JixiaoError:
+    """The error to raise for ``exc`` escaping from a plugin.
+
+    A plugin raising jixiao's own :class:`JixiaoError` keeps it (a :class:`DataError` stays exit 3), located
+    at the indicator when the plugin did not say where. A number out of range (Decimal overflow, an
+    invalid operation on nan/inf) is the input's fault: a :class:`DataError`. Anything else is the
+    plugin's bug (exit 1), attributed: ``C21: method deviation_penalty (jixiao-pack-x 0.1.0) raised …``.
+
+    Args:
+        exc: what the plugin raised.
+        what: ``"method deviation_penalty"`` — the kind and name of the plugin.
+        prov: the record's :class:`jixiao.types.Provenance` (distribution and version), if known.
+        code: the indicator code the plugin was working on.
+        file: the file to locate the error in when the plugin did not.
+    """
+    import decimal
+
+    dist = getattr(prov, "distribution", None)
+    version = getattr(prov, "version", None)
+    by = f"{what} ({dist} {version})" if dist else f"{what} (no distribution)"
+    prefix = f"{code}: " if code else ""
+    if isinstance(exc, JixiaoError):
+        if code and not exc.path and not isinstance(exc, ErrorGroup):
+            exc.path = f"$.indicators.{code}"
+        if file and not exc.file:
+            exc.file = file
+        return exc
+    text = str(exc)
+    if isinstance(exc, decimal.DecimalException) and text.startswith("[<class"):
+        text = ""  # decimal's own "[<class 'decimal.Overflow'>]" says nothing the class name does not
+    detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if isinstance(exc, (decimal.Overflow, decimal.InvalidOperation, OverflowError, RecursionError, MemoryError)) \
+            and not isinstance(exc, decimal.DivisionByZero):
+        return DataError(f"{by} cannot compute with these numbers ({detail}); "
+                         "a value is out of range (too large, too many digits, nan or inf)",
+                         file=file, path=f"$.indicators.{code}" if code else None)
+    return PluginBug(f"{prefix}{by} raised {detail}", hint=_report_hint(dist))
+
+
+def _report_hint(dist: str | None) -> str:
+    if not dist:
+        return "this is a bug in a plugin registered without a distribution; set JIXIAO_TRACEBACK=1 for the traceback"
+    where = None
+    try:
+        from importlib.metadata import metadata
+
+        md = metadata(dist)
+        for url in md.get_all("Project-URL") or ():
+            label, _, link = url.partition(",")
+            if label.strip().lower() in ("issues", "bug tracker", "tracker", "bugs"):
+                where = link.strip()
+                break
+        if where is None:
+            for url in md.get_all("Project-URL") or ():
+                where = url.partition(",")[2].strip() or None
+                break
+        where = where or md.get("Home-page") or None
+    except Exception:  # metadata is best effort; the distribution name is enough to find it
+        where = None
+    return (f"this is a bug in the plugin's distribution {dist}, not in your data: report it to "
+            f"{where or 'the maintainers of ' + dist}; set JIXIAO_TRACEBACK=1 for the traceback")

@@ -276,7 +276,8 @@ class Registry:
         dist, version = _dist_of(ep)
         try:
             obj = ep.load()
-        except Exception as exc:  # any failure inside third-party code is that plugin's, not ours
+        except (Exception, SystemExit) as exc:  # any failure inside third-party code is that plugin's, not ours
+            # (a module calling sys.exit() on import is a refused plugin, never a silent exit)
             raise PluginError(
                 f"{k.label} {name!r} from distribution {dist} {version} failed to import "
                 f"({ep.value}): {type(exc).__name__}: {exc}",
@@ -310,7 +311,7 @@ class Registry:
                 try:
                     returned = impl.function()
                     records = list(returned or ())
-                except Exception as exc:
+                except (Exception, SystemExit) as exc:
                     raise PluginError(
                         f"{k.hook}() of plugin {prov.plugin} (distribution {prov.distribution} "
                         f"{prov.version}) failed: {type(exc).__name__}: {exc}",

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("jixiao.cli.show", "Print a pack's indicator tree, or export it as a pack file."),
     "validate": ("jixiao.cli.validate", "Check evaluation configs and pack files; all problems at once."),
     "schema": ("jixiao.cli.schema", "Print or write the JSON Schemas (evaluation config, pack file)."),
+    "import-form": ("jixiao.cli.import_form", "Read a 项目支出绩效自评表 (xlsx/docx) into an evaluation config."),
     "init": ("jixiao.cli.init", "Write a commented starter evaluation config for a pack (or a starter pack)."),
 }
 
@@ -64,6 +65,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         rv = cli.main(args=argv, prog_name="jixiao", standalone_mode=False)
     except JixiaoError as exc:
+        if os.environ.get("JIXIAO_TRACEBACK") and exc.exit_code == EXIT_INTERNAL:
+            import traceback
+
+            traceback.print_exception(exc, file=sys.stderr)  # a plugin's bug: the traceback when asked
         click.echo(_format_error(exc), err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -23,6 +26,80 @@ def pick_renderer(registry, fmt: str | None, output: str | None):
                               f"use --format (installed formats: {known})", path="-o")
         return rec
     return registry.renderer("table")
+
+
+def check_output(output: str, *, reads: Iterable[str | Path] = ()) -> None:
+    """Refuse (exit 2) an output path that cannot be written whole, before anything is written.
+
+    The folder must exist and take a new file (probed by creating and removing one, which is also right
+    for root and for read-only mounts); the path must not be a folder, nor any file the run reads.
+    """
+    target = Path(output)
+    if target.is_dir():
+        raise ConfigError("the output path is a folder; give a file name", file=output, path="-o")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise ConfigError(f"the output folder {str(folder)!r} {what}", file=output, path="-o",
+                          hint="create the folder first, or write elsewhere")
+    resolved = _resolved(target)
+    for src in reads:
+        if _resolved(Path(src)) == resolved:
+            raise ConfigError(f"the output file is also an input of this run ({src}); it would be overwritten",
+                              file=output, path="-o", hint="write the report to another file")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".probe", dir=folder)
+    except OSError as exc:
+        raise ConfigError(f"the output folder {str(folder)!r} is not writable ({exc.strerror or exc})",
+                          file=output, path="-o", hint="write elsewhere, or fix the folder's permissions") from exc
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _resolved(p: Path) -> Path:
+    try:
+        return p.resolve()
+    except (OSError, RuntimeError):
+        return p.absolute()
+
+
+def input_files(cfg) -> list[Path]:
+    """Every file the evaluation reads: the config, its pack file and each table file it names."""
+    out: list[Path] = [Path(cfg.file)]
+    if cfg.pack_path is not None:
+        out.append(Path(cfg.pack_path))
+
+    def walk(v: object) -> None:
+        if isinstance(v, Path):
+            out.append(v)
+        elif hasattr(v, "path") and isinstance(getattr(v, "path"), Path):
+            out.append(v.path)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                walk(x)
+
+    walk(dict(cfg.inputs))
+    raw_evidence = cfg.raw.get("evidence") if isinstance(cfg.raw, dict) else None
+    if isinstance(raw_evidence, dict):
+        for entry in raw_evidence.values():
+            f = entry.get("file") if isinstance(entry, dict) else None
+            if isinstance(f, str):
+                out.append(Path(cfg.base) / f)
+    return out
+
+
+def render_guarded(renderer, result, *, lang: str) -> bytes:
+    """Render; an exception escaping a renderer is attributed to it and its distribution."""
+    from ..errors import plugin_failure
+
+    try:
+        return renderer.render(result, lang=lang)
+    except (Exception, SystemExit) as exc:
+        raise plugin_failure(exc, what=f"renderer {renderer.name}",
+                             prov=getattr(renderer, "provenance", None)) from exc
 
 
 @click.command("evaluate")
@@ -50,19 +127,27 @@ def command(config: str, fmt: str | None, output: str | None, lang: str, disable
     from ..session import resolve_pack
     from ..validate import check_pack_semantics
 
+    if output:
+        check_output(output, reads=(config,))  # a missing or read-only folder: before reading anything
     cfg = load_config(config)
     registry = Registry(disabled=(*disable, *cfg.disable))
     renderer = pick_renderer(registry, fmt, output)  # fail on a bad format before any work
     pack, prov = resolve_pack(cfg, registry)
+    if output:
+        check_output(output, reads=input_files(cfg))
     check_pack_semantics(pack, registry, raise_errors=True, config=cfg)
     result = evaluate(pack, cfg, registry, provenance=prov)
-    data = renderer.render(result, lang=lang)
+    data = render_guarded(renderer, result, lang=lang)
     if archive_url:
         from ..archive.loading import archive_result
 
         click.echo(archive_result(result, cfg, archive_url, kind), err=True)
     if output:
-        write_atomic(output, data)
+        try:
+            write_atomic(output, data)
+        except OSError as exc:
+            raise ConfigError(f"cannot write the output file: {exc.strerror or exc}", file=output,
+                              path="-o") from exc
         click.echo(f"wrote {output} ({renderer.name})", err=True)
     elif renderer.binary:
         raise ConfigError(f"the {renderer.name} format is binary; give a file with -o", path="--format")
