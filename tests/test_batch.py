@@ -27,7 +27,7 @@ def generate(n: int, out: Path, seed: int = 7) -> Path:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as fh:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -183,7 +183,7 @@ def test_control_characters_never_break_the_xlsx(tmp_path):
     r = run_cli("batch", PACK, write_rows(tmp_path / "p.csv", rows), "-o", tmp_path / "r.xlsx")
     assert r.code == 0, r
     ws = openpyxl.load_workbook(tmp_path / "r.xlsx").active
-    assert [ws.cell(row=i, column=1).value for i in (2, 3)] == ["badid", "=1+1"]
+    assert [ws.cell(row=i, column=1).value for i in (2, 3)] == ["badid", "'=1+1"]  # neutralised (OWASP)
     assert ws.cell(row=3, column=1).data_type == "s"  # text, not a formula
 
 
@@ -191,7 +191,8 @@ def test_evaluation_config_as_template(tmp_path, seed_copy):
     rows = [{"project_id": "as-is"}, {"project_id": "fewer-checks", "spot_check_done": "2600"},
             {"project_id": "worse-rating", "rating.A11": "60%"}]
     portfolio = write_rows(tmp_path / "p.csv", rows)
-    r = run_cli("batch", seed_copy, portfolio, "-o", tmp_path / "r.csv", "--summary", tmp_path / "s.md")
+    r = run_cli("batch", seed_copy, portfolio, "-o", tmp_path / "r.csv", "--summary", tmp_path / "s.md",
+                "--fill-from-template")
     assert r.code == 0, r
     got = {row["project_id"]: row for row in read_csv(tmp_path / "r.csv")}
     assert got["as-is"]["total"] == "88.64"

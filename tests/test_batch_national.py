@@ -158,7 +158,7 @@ def check_same(d: Path, template_path: Path, template: dict, projects: list[dict
     outcome = run_batch(str(template_path), str(d / "portfolio.csv"), str(d / "results.csv"),
                         errors_path=str(d / "errors.csv"))
     assert outcome.columnar, outcome.reasons
-    with (d / "results.csv").open(newline="", encoding="utf-8") as fh:
+    with (d / "results.csv").open(newline="", encoding="utf-8-sig") as fh:
         got = {r["project_id"]: r for r in csv.DictReader(fh)}
     failed = {e.project_id for e in outcome.errors}
     # Only the rows the engine refuses went through it; every good row was columnar.
@@ -262,16 +262,17 @@ def test_national_template_from_the_command_line(tmp_path):
                                                                if k.startswith("satisfaction")}},
     ]
     write_csv(tmp_path / "p.csv", rows)
-    r = run_cli("batch", TEMPLATE, tmp_path / "p.csv", "-o", tmp_path / "r.csv", "--errors", tmp_path / "e.csv")
+    r = run_cli("batch", TEMPLATE, tmp_path / "p.csv", "-o", tmp_path / "r.csv", "--errors", tmp_path / "e.csv",
+                "--fill-from-template")
     assert r.code == 3, r.stderr
-    with (tmp_path / "r.csv").open(newline="", encoding="utf-8") as fh:
+    with (tmp_path / "r.csv").open(newline="", encoding="utf-8-sig") as fh:
         got = {row["project_id"]: row for row in csv.DictReader(fh)}
     alone = jixiao.evaluate_file(TEMPLATE)
     assert {"same", "met", "cells-only"} == set(got)
     for pid in ("same", "cells-only"):
         assert (got[pid]["total"], got[pid]["grade"]) == (f"{alone.total:f}", alone.grade.label)
     assert got["met"]["A"] == "10.00" and got["met"]["B11"] == "20.00" and got["met"]["C21"] == "17.00"
-    with (tmp_path / "e.csv").open(newline="", encoding="utf-8") as fh:
+    with (tmp_path / "e.csv").open(newline="", encoding="utf-8-sig") as fh:
         errors = {(e["project_id"], e["row"], e["column"]) for e in csv.DictReader(fh)}
     assert errors == {("bad-band", "4", "band.C21"), ("outside", "5", "rating.C21"), ("x/0", "6", "全年预算数")}, errors
     assert "row 4, column band.C21" in r.stderr and "基本达成" in r.stderr

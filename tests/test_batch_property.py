@@ -180,7 +180,7 @@ def test_batch_equals_each_project_alone(tmp_path_factory, projects):
             expected[f"P{i}"] = None
 
     outcome = run_batch(PACK, str(d / "portfolio.csv"), str(d / "results.csv"), errors_path=str(d / "errors.csv"))
-    with (d / "results.csv").open(newline="", encoding="utf-8") as fh:
+    with (d / "results.csv").open(newline="", encoding="utf-8-sig") as fh:
         got = {r["project_id"]: r for r in csv.DictReader(fh)}
     failed = {e.project_id for e in outcome.errors}
     # Every good row was scored by the columnar program, not by the engine fallback.

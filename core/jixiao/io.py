@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from attrs import frozen as attrs_frozen
+
 
 def write_atomic(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that a failed run never leaves a partial file behind."""
@@ -28,3 +30,182 @@ def write_atomic(path: str | Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading tables: CSV text in the encodings spreadsheets save, XLSX within limits
+# ------------------------------------------------------------------------------------------------
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+ENCODING_NAMES = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8-sig", "gbk": "gbk", "gb2312": "gbk",
+                  "gb18030": "gb18030", "utf-16": "utf-16", "utf-16-le": "utf-16-le", "utf-16-be": "utf-16-be"}
+XLSX_MAX_BYTES = 256 * 1024 * 1024
+"""Largest total uncompressed size of an XLSX input's parts (the zip's declared sizes)."""
+XLSX_MAX_CELLS = 10_000_000
+"""Most cells (rows × header columns) read from an XLSX input."""
+
+
+def _line_at(data: bytes, pos: int, encoding: str) -> int:
+    return data[:pos].decode(encoding, errors="replace").count("\n") + 1
+
+
+def decode_table_text(path: str | Path, data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """(text, encoding) of a CSV file's bytes: a BOM says UTF-8/UTF-16/UTF-32; otherwise UTF-8, or GBK/GB18030
+    when charset-normalizer (or, failing it, a strict GB18030 decoding) finds it; ``encoding`` forces one.
+
+    Bytes no candidate decodes are a :class:`DataError` naming the line (exit 3), never replaced.
+    """
+    from .errors import ConfigError, DataError
+
+    file = str(path)
+    if encoding is not None:
+        enc = ENCODING_NAMES.get(encoding.strip().lower())
+        if enc is None:
+            raise ConfigError(f"unknown encoding {encoding!r}; expected one of utf-8, gbk, gb18030, utf-16",
+                              file=file, path="--encoding")
+        if enc == "utf-8" and data.startswith(b"\xef\xbb\xbf"):
+            enc = "utf-8-sig"
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError as exc:
+            raise DataError(f"byte 0x{data[exc.start]:02x} cannot be read as {enc} (forced by --encoding)",
+                            file=file, path=f"line {_line_at(data, exc.start, enc)}") from None
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(enc.replace("-sig", "")), enc
+            except UnicodeDecodeError as exc:
+                raise DataError(f"byte 0x{data[exc.start]:02x} cannot be read as {enc} (the file starts with "
+                                f"a {enc} byte-order mark)", file=file,
+                                path=f"line {_line_at(data, exc.start, enc)}") from None
+    if data[:2000:2].count(0) > 10 or data[1:2000:2].count(0) > 10:
+        enc = "utf-16-be" if data[:2000:2].count(0) > data[1:2000:2].count(0) else "utf-16-le"
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    guess = None
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        guess = best.encoding if best is not None else None
+    except Exception:  # noqa: BLE001 - detection is advisory; the strict decode below decides
+        guess = None
+    candidates = ["gb18030"]
+    if guess and guess.replace("-", "_").lower() in ("big5", "big5hkscs", "cp950"):
+        candidates.insert(0, "big5")
+    for enc in candidates:
+        try:
+            return data.decode(enc), ("gbk" if enc == "gb18030" and _is_gbk(data) else enc)
+        except UnicodeDecodeError:
+            continue
+    pos = utf8_error.start
+    raise DataError(f"byte 0x{data[pos]:02x} cannot be read as UTF-8 nor as GBK/GB18030; save the file as "
+                    "UTF-8 (Excel: CSV UTF-8) or name its encoding with --encoding",
+                    file=file, path=f"line {_line_at(data, pos, 'utf-8')}")
+
+
+def _is_gbk(data: bytes) -> bool:
+    try:
+        data.decode("gbk")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@attrs_frozen
+class CsvTable:
+    header: list[str]
+    header_line: int
+    rows: list[tuple[int, list[str]]]
+    """(file line number where the record starts, its cells), blank lines skipped but counted."""
+    encoding: str
+
+
+def read_csv_rows(path: str | Path, *, encoding: str | None = None, what: str = "table") -> CsvTable:
+    """A CSV file's header and records with their file line numbers.
+
+    Refused: an undecodable byte (exit 3, its line), no header, a duplicate or unnamed column that holds
+    data (exit 2, the header line), a record with more or fewer cells than the header (exit 3, its line).
+    """
+    import csv
+    import io as _io
+
+    from .errors import ConfigError, DataError
+
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{what} file not found", file=str(p)) from None
+    except IsADirectoryError:
+        raise ConfigError(f"expected a {what} file, got a directory", file=str(p)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the {what}: {exc.strerror}", file=str(p)) from None
+    text, enc = decode_table_text(p, data, encoding)
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise DataError("a NUL character in the text (is this a CSV file?)", file=str(p), path=f"line {line}")
+    reader = csv.reader(_io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    last = 0
+    try:
+        for rec in reader:
+            start = last + 1
+            last = reader.line_num
+            if not rec or all(not c.strip() for c in rec) and len(rec) <= 1:
+                continue
+            records.append((start, rec))
+    except csv.Error as exc:
+        raise DataError(f"not readable as CSV: {exc}", file=str(p), path=f"line {reader.line_num}") from None
+    if not records:
+        raise ConfigError(f"the {what} has no header row", file=str(p), path="line 1")
+    header_line, raw = records[0]
+    header = [h.strip() for h in raw]
+    where = f"line {header_line} (header)"
+    dup = sorted({h for h in header if h and header.count(h) > 1})
+    if dup:
+        raise ConfigError(f"duplicate column(s) {', '.join(dup)}; each column may appear once", file=str(p),
+                          path=where)
+    rows = records[1:]
+    for line, rec in rows:
+        if len(rec) != len(header):
+            raise DataError(f"{len(rec)} cell(s) where the header (line {header_line}) has {len(header)}; "
+                            "a missing or extra separator?", file=str(p), path=f"line {line}")
+    for j, h in enumerate(header):
+        if not h:
+            used = next((line for line, rec in rows if rec[j].strip()), None)
+            if used is not None:
+                raise ConfigError(f"column {j + 1} has data (line {used}) but no name in the header",
+                                  file=str(p), path=where)
+    return CsvTable(header=header, header_line=header_line, rows=rows, encoding=enc)
+
+
+def check_xlsx_limits(path: str | Path, *, max_bytes: int | None = None) -> None:
+    """Refuse an XLSX whose parts would inflate beyond ``max_bytes`` (from the zip's declared sizes, before
+    anything is decompressed) or that is not a zip at all; exit 3 naming the file."""
+    import zipfile
+
+    from .errors import DataError
+
+    limit = XLSX_MAX_BYTES if max_bytes is None else max_bytes
+    env = os.environ.get("JIXIAO_XLSX_MAX_BYTES")
+    if max_bytes is None and env and env.isdigit():
+        limit = int(env)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except zipfile.BadZipFile:
+        raise DataError("not an XLSX workbook (not a zip archive)", file=str(path)) from None
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if total > limit:
+            raise DataError(f"the workbook would inflate to more than {limit:,} bytes (part {info.filename} "
+                            f"declares {info.file_size:,}); refused before reading", file=str(path))

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ..errors import ConfigError
 from ..numbers import quantize
 
 __all__ = ["BatchOutcome", "load_pack_or_template", "run_batch"]
@@ -29,6 +30,7 @@ class BatchOutcome:
     columnar: bool
     reasons: tuple[str, ...]
     ignored_columns: tuple[str, ...]
+    filled_from_template: int = 0
 
 
 def load_pack_or_template(arg: str, registry: Any) -> tuple[Any, Any]:
@@ -61,11 +63,35 @@ class _Null:
 
 def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: str | None = None,
               summary_path: str | None = None, registry: Any = None,
-              progress: Callable[[str, int], Callable[[int], None]] | None = None) -> BatchOutcome:
-    """Evaluate every row of ``portfolio_path`` and write ``output`` (whole or not at all).
+              progress: Callable[[str, int], Callable[[int], None]] | None = None,
+              encoding: str | None = None, ignore_columns: tuple[str, ...] = (),
+              fill_from_template: bool = False, csv_encoding: str = "utf-8-sig",
+              lang: str = "en") -> BatchOutcome:
+    """Evaluate every row of ``portfolio_path`` and write ``output``, the error file and the summary
+    together at the end (all or none; every output checked before anything is read).
 
     ``progress(label, total)`` returns a function to call with the number of items done (or None).
     """
+    from .output import check_outputs, deferred
+
+    if csv_encoding not in ("utf-8-sig", "utf-8"):
+        raise ConfigError(f"unknown CSV encoding {csv_encoding!r}; expected utf-8-sig (with BOM) or utf-8",
+                          path="--csv-encoding")
+    outs = [("-o", output)]
+    if errors_path or output:
+        outs.append(("--errors", errors_path or default_errors_path(output)))
+    if summary_path:
+        outs.append(("--summary", summary_path))
+    check_outputs(outs, [portfolio_path, *([pack_or_config] if pack_or_config.endswith(".toml") else [])])
+    with deferred():
+        return _run(pack_or_config, portfolio_path, output, errors_path=errors_path, summary_path=summary_path,
+                    registry=registry, progress=progress, encoding=encoding, ignore_columns=ignore_columns,
+                    fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang)
+
+
+def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: str | None,
+         summary_path: str | None, registry: Any, progress: Any, encoding: str | None,
+         ignore_columns: tuple[str, ...], fill_from_template: bool, csv_encoding: str, lang: str) -> BatchOutcome:
     from ..plugins import Registry
     from ..validate import check_pack_semantics
     from .compile import compile_pack, layout_of, run_program
@@ -91,10 +117,12 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
     check_pack_semantics(pack, registry, raise_errors=True)
     prog = progress or (lambda label, total: _Null())
 
-    portfolio = read_portfolio(portfolio_path)
+    portfolio = read_portfolio(portfolio_path, encoding=encoding)
     n = portfolio.n
-    layout = layout_of(list(portfolio.columns), known_inputs(pack, registry))
+    known = known_inputs(pack, registry)
+    layout = layout_of(list(portfolio.columns), known)
     check_codes(layout, pack, str(portfolio_path))
+    check_headers(layout, pack, known, str(portfolio_path), ignore_columns, suffix=Path(portfolio_path).suffix)
     rs = pack.rule_set
     sp, mode = rs.rounding.score_places, rs.rounding.mode
 
@@ -106,6 +134,25 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
     total = col.total.copy() if col.total is not None else np.zeros(n, dtype=np.int64)
     ok = ~col.fallback
     texts: dict[str, dict[int, str]] = {}
+    errors: list[RowError] = []
+    refused = np.zeros(n, dtype=bool)
+    for i, problems in portfolio.cell_errors.items():
+        refused[i] = True
+        errors += [RowError(row=portfolio.row_number(i), project_id=portfolio.project_ids[i].as_py(), column=c,
+                            kind="data error", message=msg) for c, msg in problems]
+    filled = 0
+    if template is not None:
+        blanks = template_blanks(portfolio, layout, template)
+        for i, cols_ in blanks.items():
+            if fill_from_template:
+                filled += len(cols_)
+                continue
+            refused[i] = True
+            errors += [RowError(row=portfolio.row_number(i), project_id=portfolio.project_ids[i].as_py(), column=c,
+                                kind="data error", message=message(
+                                    "blank cell; the template's value is used only with --fill-from-template", lang))
+                       for c in cols_]
+    ok &= ~refused
 
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -118,8 +165,7 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
     def pid_of(i: int) -> str:
         return ids_arr[i].as_py()
 
-    errors: list[RowError] = []
-    redo = np.flatnonzero(col.fallback)
+    redo = np.flatnonzero(col.fallback & ~refused)
     tick = prog("engine", len(redo)) if len(redo) else _Null()
     for k, i in enumerate(redo.tolist()):
         res = evaluate_row(pack, registry, portfolio, layout, i, template, errors, pid_of(i))
@@ -190,20 +236,23 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
 
     write_tick = prog("write", len(rows))
     write_results(output, suffix, columns, chunks, [c for c in score_cols if c not in texts], sp, len(rows),
-                  write_tick)
+                  write_tick, csv_encoding=csv_encoding)
 
     errors.sort(key=lambda e: e.row)
+    if lang == "zh":
+        errors = [attrs.evolve(e, message=message(e.message, "zh")) for e in errors]
     if errors_path or errors:
-        write_errors(errors_path or default_errors_path(output), errors)
+        write_errors(errors_path or default_errors_path(output), errors, csv_encoding=csv_encoding)
     if summary_path:
         summary = build_summary(
             pack=pack, n_rows=n, n_ok=len(rows), errors=len({e.row for e in errors}), fallback_rows=len(redo),
             total=total[rows] if has_total else None, grades=grades,
             leaves={c: leaves[c][rows] for c in codes if c not in texts}, ids=_Ids(ids_arr, rows),
-            scale=sp, grade_order=grade_order, ranked=order, ranks=rank)
+            scale=sp, grade_order=grade_order, ranked=order, ranks=rank, filled_from_template=filled)
         write_summary(summary_path, summary)
     return BatchOutcome(projects=n, scored=len(rows), errors=errors, engine_rows=len(redo),
-                        columnar=program.vectorised, reasons=program.reasons, ignored_columns=layout.ignored)
+                        columnar=program.vectorised, reasons=program.reasons, ignored_columns=layout.ignored,
+                        filled_from_template=filled)
 
 
 class _Ids:
@@ -220,3 +269,83 @@ def default_errors_path(output: str) -> str:
     p = Path(output)
     return str(p.with_name(p.stem + ".errors.csv"))
 
+
+
+def check_headers(layout: Any, pack: Any, known: set[str], file: str, ignore: tuple[str, ...], *, suffix: str) -> None:
+    """A header naming no input of the pack stops the run (exit 2), with a did-you-mean, unless
+    ``--ignore-columns`` names it; a column ``--ignore-columns`` names that the file lacks is refused too."""
+    import difflib
+
+    codes = [leaf.code for leaf in pack.leaves()]
+    names = sorted({"project_id", *known, *(f"{w}.{c}" for w in ("rating", "reason", "band", "mark", "override",
+                                                                  "override_reason") for c in codes)})
+    unknown = [c for c in layout.ignored if c not in ignore]
+    unknown += [col for name, rows in layout.tables.items() if name not in known
+                for cols in rows.values() for col in cols.values() if col not in ignore]
+    unknown += [col for name, spec in layout.surveys.items() if name not in known
+                for col in [*spec["answers"].values(), *(spec[f] for f in ("responses", "question", "single_choice")
+                                                          if f in spec)] if col not in ignore]
+    where = "row 1 (header)" if suffix.lower() != ".parquet" else "columns"
+    if unknown:
+        parts = []
+        for c in unknown:
+            close = difflib.get_close_matches(c, names, n=1, cutoff=0.75)
+            parts.append(f"{c!r} (did you mean {close[0]!r}?)" if close else repr(c))
+        raise ConfigError(f"column(s) naming no input of pack {pack.name!r}: {', '.join(parts)}; fix the header "
+                          "or name them in --ignore-columns", file=file, path=where)
+    present = set(layout.ignored)
+    missing = [c for c in ignore if c not in present]
+    if missing:
+        raise ConfigError(f"--ignore-columns names column(s) the portfolio does not have (or that are inputs): "
+                          f"{', '.join(missing)}", file=file, path="--ignore-columns")
+
+
+def template_blanks(portfolio: Any, layout: Any, template: Any) -> dict[int, list[str]]:
+    """Rows whose blank cells the template would fill: row index → the columns, in header order."""
+    out: dict[int, list[str]] = {}
+
+    def mark(mask: np.ndarray, column: str) -> None:
+        for i in np.flatnonzero(mask).tolist():
+            out.setdefault(i, []).append(column)
+
+    inputs = template.inputs or {}
+    for name, col in layout.scalars.items():
+        if inputs.get(name) is not None:
+            mark(~portfolio.present(col), col)
+    for name, rows in layout.tables.items():
+        if inputs.get(name) is not None:
+            cols = [c for r in rows.values() for c in r.values()]
+            anyp = np.zeros(portfolio.n, dtype=bool)
+            for c in cols:
+                anyp |= portfolio.present(c)
+            mark(~anyp, f"{name}[…] ({cols[0]}…)")
+    for name, spec in layout.surveys.items():
+        if inputs.get(name) is not None and spec["answers"]:
+            anyp = np.zeros(portfolio.n, dtype=bool)
+            for c in spec["answers"].values():
+                anyp |= portfolio.present(c)
+            mark(~anyp, f"{name}.answers.…")
+    ratings = template.ratings or {}
+    for what, attr in (("rating", "value"), ("band", "band")):
+        for code, col in layout.per_code.get(what, {}).items():
+            r = ratings.get(code)
+            if r is not None and getattr(r, attr, None) is not None:
+                mark(~portfolio.present(col), col)
+    return out
+
+
+_ZH = {
+    "blank cell; the template's value is used only with --fill-from-template":
+        "空白单元格；仅在使用 --fill-from-template 时才采用模板中的数值",
+}
+
+
+def message(text: str, lang: str) -> str:
+    """A batch message in ``lang`` (the batch's own messages; the engine's are kept as written)."""
+    if lang == "zh":
+        for en, zh in _ZH.items():
+            text = text.replace(en, zh)
+        if text.startswith("formula ") and "has no saved value" in text:
+            f = text[len("formula "):text.index(" has no saved value")]
+            return f"公式 {f} 没有保存的计算结果（工作簿保存时未计算）；请在 Excel 中重新计算并保存，或直接填写数值"
+    return text

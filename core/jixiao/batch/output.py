@@ -29,22 +29,84 @@ XLSX_MAX_ROWS = 1_048_575
 CHUNK = 65_536
 
 
+_PENDING: list[tuple[Path, Path]] | None = None
+"""While :func:`deferred` is active: finished temporary files waiting to be renamed onto their targets."""
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[list[tuple[Path, Path]]]:
+    """Hold every :func:`atomic_target` of the block and rename them all only when the block completes:
+    the outputs of one run appear together, and a failure anywhere leaves every old file as it was."""
+    global _PENDING
+    outer, _PENDING = _PENDING, []
+    pending = _PENDING
+    try:
+        yield pending
+    except BaseException:
+        for tmp, _ in pending:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+    finally:
+        _PENDING = outer
+    for tmp, target in pending:
+        os.replace(tmp, target)
+
+
+def _umask_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_target(path: str | Path) -> Iterator[Path]:
-    """A temporary path beside ``path``, renamed onto it only when the block completes."""
+    """A temporary path beside ``path``, renamed onto it only when the block completes (or, inside
+    :func:`deferred`, when the whole run completes). Files get the mode open() would give (0666 less umask)."""
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _umask_mode())
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        if _PENDING is not None:
+            _PENDING.append((Path(tmp), target))
+        else:
+            os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def check_outputs(outputs: Sequence[tuple[str, str]], inputs: Sequence[str]) -> None:
+    """Every output (option, path) checked before anything is computed or written: its folder exists and
+    is writable, it is not a folder, not one of the inputs and not another output (exit 2)."""
+    seen: dict[Path, str] = {}
+    ins = {}
+    for f in inputs:
+        with contextlib.suppress(OSError):
+            ins[Path(f).resolve()] = f
+    for option, out in outputs:
+        target = Path(out)
+        folder = target.parent if str(target.parent) else Path(".")
+        if not folder.is_dir():
+            raise ConfigError(f"the folder {str(folder)!r} does not exist; create it first", file=out, path=option)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ConfigError(f"the folder {str(folder)!r} is not writable", file=out, path=option)
+        if target.is_dir():
+            raise ConfigError("is a folder; expected a file name", file=out, path=option)
+        if target.exists() and not os.access(target, os.W_OK):
+            raise ConfigError("the existing file is read-only", file=out, path=option)
+        r = target.resolve()
+        if r in ins:
+            raise ConfigError(f"is the input {ins[r]!r}; writing it would destroy the input", file=out, path=option)
+        if r in seen:
+            raise ConfigError(f"is also the {seen[r]} output; give each output its own file", file=out, path=option)
+        seen[r] = option
 
 
 def check_suffix(path: str, allowed: Sequence[str], what: str, option: str) -> str:
@@ -71,7 +133,8 @@ def decimal_array(v: np.ndarray, scale: int, valid: np.ndarray | None = None) ->
 
 
 def write_results(path: str, suffix: str, columns: list[str], chunks: Callable[[], Iterator[pa.Table]],
-                  score_columns: list[str], scale: int, n: int, progress: Callable[[int], None]) -> None:
+                  score_columns: list[str], scale: int, n: int, progress: Callable[[int], None],
+                  csv_encoding: str = "utf-8-sig") -> None:
     if suffix == ".xlsx" and n > XLSX_MAX_ROWS:
         raise ConfigError(f"an XLSX sheet holds at most {XLSX_MAX_ROWS:,} projects, the results have {n:,}; "
                           "write .parquet or .csv instead", path="-o")
@@ -95,9 +158,11 @@ def write_results(path: str, suffix: str, columns: list[str], chunks: Callable[[
             import pyarrow.csv as pcsv
 
             with open(tmp, "wb") as fh:
+                if csv_encoding == "utf-8-sig":
+                    fh.write(b"\xef\xbb\xbf")
                 writer = None
                 for t in chunks():
-                    t = _as_text(t, score_columns)
+                    t = _neutralised(_as_text(t, score_columns))
                     if writer is None:
                         writer = pcsv.CSVWriter(fh, t.schema, write_options=pcsv.WriteOptions(quoting_style="needed"))
                     writer.write_table(t)
@@ -116,6 +181,26 @@ def write_results(path: str, suffix: str, columns: list[str], chunks: Callable[[
                     progress(t.num_rows)
         else:
             _write_xlsx(tmp, columns, chunks, score_columns, progress)
+
+
+_NUMERIC = r"^[-+]?[0-9]+(\.[0-9]+)?(%|‰)?$"
+
+
+def _neutralised(t: pa.Table) -> pa.Table:
+    """Text cells a spreadsheet would run as a formula (= + - @ TAB CR first) get a leading apostrophe;
+    numbers such as -3.5 stay numbers (OWASP CSV injection guidance)."""
+    import pyarrow.compute as pc
+
+    cols = []
+    for c in t.column_names:
+        col = t.column(c)
+        if pa.types.is_string(col.type):
+            risky = pc.match_substring_regex(col, r"^[=+\-@\t\r]")
+            numeric = pc.match_substring_regex(col, _NUMERIC)
+            flag = pc.and_(risky, pc.invert(numeric)).fill_null(False)
+            col = pc.if_else(flag, pc.binary_join_element_wise("'", col, ""), col)
+        cols.append(col)
+    return pa.table(cols, names=t.column_names)
 
 
 def _as_text(t: pa.Table, score_columns: list[str]) -> pa.Table:
@@ -137,7 +222,7 @@ def _write_xlsx(tmp: Path, columns: list[str], chunks: Callable[[], Iterator[pa.
 
     def text(v: Any) -> WriteOnlyCell:
         # Control characters cannot be stored in a worksheet: they are dropped, as in the reports.
-        c = WriteOnlyCell(ws, value=None if v is None else ILLEGAL_CHARACTERS_RE.sub("", str(v)))
+        c = WriteOnlyCell(ws, value=None if v is None else ILLEGAL_CHARACTERS_RE.sub("", _safe(str(v))))
         c.data_type = "s"  # typed as text: a value starting with "=" stays text, never a formula
         return c
 
@@ -160,20 +245,27 @@ def _write_xlsx(tmp: Path, columns: list[str], chunks: Callable[[], Iterator[pa.
     wb.save(tmp)
 
 
-def write_errors(path: str, errors: Sequence[Any]) -> None:
+def write_errors(path: str, errors: Sequence[Any], csv_encoding: str = "utf-8-sig") -> None:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["row", "project_id", "column", "kind", "message"])
     for e in errors:
-        w.writerow([e.row, _safe(e.project_id), e.column, e.kind, e.message])
-    from ..io import write_atomic
+        w.writerow([e.row, _safe(e.project_id), _safe(e.column), e.kind, _safe(_one_line(e.message))])
+    with atomic_target(path) as tmp:
+        tmp.write_bytes(buf.getvalue().encode(csv_encoding))
 
-    write_atomic(path, buf.getvalue().encode("utf-8"))
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _safe(text: str) -> str:
     """A cell that a spreadsheet opening the CSV would read as a formula gets a leading apostrophe."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    import re
+
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not re.match(_NUMERIC, text):
+        return "'" + text
+    return text
 
 
 # ------------------------------------------------------------------------------------------------
@@ -200,7 +292,7 @@ def _stats(v: np.ndarray, scale: int) -> dict[str, str | None]:
 def build_summary(*, pack: Any, n_rows: int, n_ok: int, errors: int, fallback_rows: int, total: np.ndarray | None,
                   grades: list[str] | None, leaves: dict[str, np.ndarray], ids: Any, scale: int,
                   grade_order: list[str], ranked: np.ndarray | None, ranks: np.ndarray | None = None,
-                  top: int = 10) -> dict[str, Any]:
+                  top: int = 10, filled_from_template: int = 0) -> dict[str, Any]:
     dist: dict[str, int] = {}
     if grades is not None:
         for g in grade_order:
@@ -214,6 +306,7 @@ def build_summary(*, pack: Any, n_rows: int, n_ok: int, errors: int, fallback_ro
         "scored": n_ok,
         "failed": errors,
         "evaluated_by_engine": fallback_rows,
+        "filled_from_template": filled_from_template,
         "grades": dist,
         "total": _stats(total, scale) if total is not None else None,
         "indicators": {code: {"standard_score": None if leaf.standard_score is None else str(leaf.standard_score),
@@ -232,7 +325,8 @@ def build_summary(*, pack: Any, n_rows: int, n_ok: int, errors: int, fallback_ro
 
 def summary_markdown(s: dict[str, Any]) -> str:
     lines = [f"# 批量评价汇总 Batch summary — {s['pack']} {s['pack_version']}", "",
-             f"- 项目 projects: {s['projects']}; 已评分 scored: {s['scored']}; 出错 failed: {s['failed']}", ""]
+             f"- 项目 projects: {s['projects']}; 已评分 scored: {s['scored']}; 出错 failed: {s['failed']}",
+             f"- 模板补填 cells filled from the template: {s.get('filled_from_template', 0)}", ""]
     if s["grades"]:
         lines += ["## 等级分布 Grades", "", "| 等级 grade | 项目数 projects |", "|---|---:|"]
         lines += [f"| {g} | {c} |" for g, c in s["grades"].items()]
@@ -257,10 +351,9 @@ def _md(text: str) -> str:
 
 
 def write_summary(path: str, summary: dict[str, Any]) -> None:
-    from ..io import write_atomic
-
     if Path(path).suffix.lower() == ".json":
         data = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
     else:
         data = summary_markdown(summary)
-    write_atomic(path, data.encode("utf-8"))
+    with atomic_target(path) as tmp:
+        tmp.write_bytes(data.encode("utf-8"))

@@ -10,7 +10,6 @@ ratings (``rating.A11``, ``reason.A11``, ``band.C21``); overrides
 
 from __future__ import annotations
 
-import csv
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -61,6 +60,8 @@ class Portfolio:
             self.columns[name.strip()] = arr
         self._pylists: dict[str, list[Any]] = {}
         self._fixed: dict[tuple[str, int], tuple[Fixed, np.ndarray, np.ndarray]] = {}
+        self.cell_errors: dict[int, list[tuple[str, str]]] = {}
+        """Cells read as unreadable, by row index: (column, message) — a formula with no saved value."""
         if "project_id" in self.columns:
             ids = self.columns["project_id"]
             self.project_ids = pc.cast(ids, pa.string()) if not pa.types.is_string(ids.type) else ids
@@ -180,80 +181,139 @@ def _parse_strings(arr: pa.Array, scale: int, present: np.ndarray) -> tuple[Fixe
 # ------------------------------------------------------------------------------------------------
 
 
-def read_portfolio(path: str | Path) -> Portfolio:
+def read_portfolio(path: str | Path, *, encoding: str | None = None) -> Portfolio:
+    """The portfolio at ``path``; rows are numbered as the file shows them (CSV: the file line, blank lines
+    counted; XLSX: the sheet row). Refused before any project is scored: an unreadable file or encoding,
+    a duplicate or unnamed column, a ragged row, a workbook over the size or cell limits, duplicate
+    project ids."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in SUFFIXES:
         raise ConfigError(f"cannot read a portfolio from a {suffix or 'suffix-less'} file; "
                           "expected .csv, .xlsx or .parquet", file=str(p))
+    if p.is_dir():
+        raise ConfigError("expected a portfolio file, got a directory", file=str(p))
     if not p.is_file():
         raise ConfigError("portfolio file not found", file=str(p))
     try:
         if suffix == ".csv":
-            return Portfolio(p, _read_csv(p), header_rows=1)
-        if suffix == ".xlsx":
-            table, numbers = _read_xlsx(p)
-            return Portfolio(p, table, header_rows=1, row_numbers=numbers)
-        import pyarrow.parquet as pq
+            table, numbers, errs = _read_csv(p, encoding)
+            portfolio = Portfolio(p, table, header_rows=1, row_numbers=numbers)
+        elif suffix == ".xlsx":
+            table, numbers, errs = _read_xlsx(p)
+            portfolio = Portfolio(p, table, header_rows=1, row_numbers=numbers)
+        else:
+            import pyarrow.parquet as pq
 
-        return Portfolio(p, pq.read_table(p), header_rows=0)
+            portfolio, errs = Portfolio(p, pq.read_table(p), header_rows=0), {}
     except (pa.ArrowInvalid, OSError) as exc:
         raise ConfigError(f"cannot read the portfolio: {exc}", file=str(p)) from None
+    portfolio.cell_errors = errs
+    _check_ids(portfolio)
+    return portfolio
 
 
-def _header(p: Path) -> list[str]:
-    with p.open(newline="", encoding="utf-8-sig") as fh:
-        row = next(csv.reader(fh), None)
-    if not row:
-        raise ConfigError("the portfolio has no header row", file=str(p), path="row 1")
-    names = [c.strip() for c in row]
-    dup = sorted({c for c in names if names.count(c) > 1})
-    if dup:
-        raise ConfigError(f"duplicate column(s) {', '.join(dup)}", file=str(p), path="row 1 (header)")
-    return names
+def _check_ids(portfolio: Portfolio) -> None:
+    from ..errors import DataError
+
+    if "project_id" not in portfolio.columns:
+        return
+    ids = portfolio.project_ids.to_pylist()
+    seen: dict[str, int] = {}
+    for i, v in enumerate(ids):
+        key = None if v is None else str(v).strip()
+        if not key:
+            raise DataError("blank project_id; every project needs its own id", file=str(portfolio.path),
+                            path=f"row {portfolio.row_number(i)}, column project_id")
+        if key in seen:
+            raise DataError(f"duplicate project_id {key!r} (also row {portfolio.row_number(seen[key])})",
+                            file=str(portfolio.path), path=f"row {portfolio.row_number(i)}, column project_id")
+        seen[key] = i
 
 
-def _read_csv(p: Path) -> pa.Table:
-    import pyarrow.csv as pcsv
+def _read_csv(p: Path, encoding: str | None) -> tuple[pa.Table, list[int], dict[int, list[tuple[str, str]]]]:
+    from ..io import read_csv_rows
 
-    names = _header(p)
-    return pcsv.read_csv(
-        p,
-        read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-        convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in names},
-                                            null_values=[""], strings_can_be_null=True),
-    )
+    t = read_csv_rows(p, encoding=encoding, what="portfolio")
+    names = t.header
+    cols: list[list[str | None]] = [[] for _ in names]
+    for _, rec in t.rows:
+        for j, v in enumerate(rec):
+            cols[j].append(v if v.strip() else None)
+    keep = [(n, c) for n, c in zip(names, cols, strict=True) if n]
+    return pa.table({n: pa.array(c, pa.string()) for n, c in keep}), [line for line, _ in t.rows], {}
 
 
-def _read_xlsx(p: Path) -> tuple[pa.Table, list[int]]:
+def _read_xlsx(p: Path) -> tuple[pa.Table, list[int], dict[int, list[tuple[str, str]]]]:
     import openpyxl
 
+    from ..errors import DataError
+    from ..io import XLSX_MAX_CELLS, check_xlsx_limits
+
+    check_xlsx_limits(p)
     try:
         wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+        wf = openpyxl.load_workbook(p, read_only=True, data_only=False)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged file
-        raise ConfigError(f"cannot read the workbook: {exc}", file=str(p)) from None
+        raise DataError(f"cannot read the workbook: {exc}", file=str(p)) from None
+    errs: dict[int, list[tuple[str, str]]] = {}
     try:
-        ws = wb.worksheets[0]
+        if not wb.worksheets:
+            raise ConfigError("the workbook has no worksheet", file=str(p))
+        ws, fs = wb.worksheets[0], wf.worksheets[0]
         rows = ws.iter_rows(values_only=True)
+        frows = fs.iter_rows(values_only=True)
         header = next(rows, None)
-        if not header:
+        next(frows, None)
+        if not header or all(h is None for h in header):
             raise ConfigError("the portfolio has no header row", file=str(p), path="row 1")
         names = ["" if h is None else str(h).strip() for h in header]
+        while names and not names[-1]:
+            names.pop()
         dup = sorted({c for c in names if c and names.count(c) > 1})
         if dup:
-            raise ConfigError(f"duplicate column(s) {', '.join(dup)}", file=str(p), path="row 1 (header)")
+            raise ConfigError(f"duplicate column(s) {', '.join(dup)}; each column may appear once",
+                              file=str(p), path="row 1 (header)")
         cols: list[list[str | None]] = [[] for _ in names]
         numbers: list[int] = []
+        cells = 0
         for r, row in enumerate(rows, start=2):
+            frow = next(frows, None) or ()
             if row is None or all(v is None for v in row):
                 continue  # blank (often merely formatted) rows are not projects
+            cells += len(names)
+            if cells > XLSX_MAX_CELLS:
+                raise DataError(f"more than {XLSX_MAX_CELLS:,} cells; refused (split the portfolio)",
+                                file=str(p), path=f"row {r}")
+            for j in range(len(names), len(row)):
+                if row[j] is not None:
+                    raise DataError(f"a value ({row[j]!r}) in column {_letter(j)}, which has no header",
+                                    file=str(p), path=f"row {r}, column {_letter(j)}")
+            for j, name in enumerate(names):
+                if not name and j < len(row) and row[j] is not None:
+                    raise ConfigError(f"column {_letter(j)} has data (row {r}) but no name in the header",
+                                      file=str(p), path="row 1 (header)")
+            k = len(numbers)
             numbers.append(r)
             for j in range(len(names)):
-                cols[j].append(_str_or_none(row[j]) if j < len(row) else None)
+                v = row[j] if j < len(row) else None
+                f = frow[j] if j < len(frow) else None
+                if v is None and isinstance(f, str) and f.startswith("="):
+                    errs.setdefault(k, []).append((names[j], f"formula {f} has no saved value (the workbook was "
+                                                             "saved without calculating); recalculate and save "
+                                                             "it in Excel, or type the value"))
+                cols[j].append(_str_or_none(v))
     finally:
         wb.close()
+        wf.close()
     keep = [(n, c) for n, c in zip(names, cols, strict=True) if n]
-    return pa.table({n: pa.array(c, pa.string()) for n, c in keep}), numbers
+    return pa.table({n: pa.array(c, pa.string()) for n, c in keep}), numbers, errs
+
+
+def _letter(j: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(j + 1)
 
 
 def decimal_value(v: Any) -> Decimal:

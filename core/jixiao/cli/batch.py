@@ -21,8 +21,20 @@ SHOWN_ERRORS = 20
               help="Summary (.json or .md): grade distribution, per-indicator mean and median, ranking.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no notes on stderr (errors still printed).")
 @click.option("--disable", multiple=True, metavar="NAME", help="Skip a plugin without importing it (repeatable).")
+@click.option("--encoding", default=None, metavar="ENC",
+              help="Read a CSV portfolio in this encoding (utf-8, gbk, gb18030, utf-16) instead of detecting it.")
+@click.option("--ignore-columns", "ignore_columns", default="", metavar="A,B",
+              help="Columns that name no input and are to be skipped (otherwise such a header stops the run).")
+@click.option("--fill-from-template", is_flag=True,
+              help="Take a blank cell's value from the template config (counted in the summary); "
+                   "without it a blank cell the template would fill is the row's error.")
+@click.option("--csv-encoding", type=click.Choice(["utf-8-sig", "utf-8"]), default="utf-8-sig", show_default=True,
+              help="CSV outputs: UTF-8 with a BOM (opens right in Excel) or plain UTF-8.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
+              help="Language of the batch's own messages in the error file and on stderr.")
 def command(pack_or_config: str, portfolio: str, output: str, errors_path: str | None, summary_path: str | None,
-            quiet: bool, disable: tuple[str, ...]) -> int:
+            quiet: bool, disable: tuple[str, ...], encoding: str | None, ignore_columns: str,
+            fill_from_template: bool, csv_encoding: str, lang: str) -> int:
     """Evaluate PORTFOLIO (CSV, XLSX or Parquet; one row per project) with a pack.
 
     PACK_OR_CONFIG is a registered pack name, a pack .toml, or an evaluation .toml used as a
@@ -41,13 +53,17 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
     show = not quiet and sys.stderr.isatty()
     with _Progress(show) as progress:
         outcome = run_batch(pack_or_config, portfolio, output, errors_path=errors_path, summary_path=summary_path,
-                            registry=Registry(disabled=disable), progress=progress)
+                            registry=Registry(disabled=disable), progress=progress, encoding=encoding,
+                            ignore_columns=tuple(c.strip() for c in ignore_columns.split(",") if c.strip()),
+                            fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang)
     if outcome.ignored_columns and not quiet:
-        click.echo("note: columns that name no input of the pack were ignored: "
+        click.echo("note: columns ignored (--ignore-columns): "
                    + ", ".join(outcome.ignored_columns), err=True)
     if not quiet:
         how = (f"{outcome.projects - outcome.engine_rows} columnar, {outcome.engine_rows} through the engine")
-        click.echo(f"wrote {output}: {outcome.scored} of {outcome.projects} projects scored ({how})", err=True)
+        filled = (f"; {outcome.filled_from_template} blank cell(s) filled from the template"
+                  if outcome.filled_from_template else "")
+        click.echo(f"wrote {output}: {outcome.scored} of {outcome.projects} projects scored ({how}){filled}", err=True)
     if outcome.errors:
         from ..batch import default_errors_path
 
