@@ -9,6 +9,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .errors import ConfigError, DataError, FormulaError, JixiaoError, PluginError
+from .helpers import method_error, read_amount, read_percent, show_number, show_percent, working
 from .hookspecs import hookimpl
 from .model import (
     BreakdownRow,
@@ -32,9 +33,11 @@ from .types import (
     AggregateInput,
     AggregateOutcome,
     Aggregator,
+    Example,
     GradingSchemeRecord,
     IndicatorPlugin,
     InputRequirement,
+    ParamSpec,
     Provenance,
     Renderer,
     ScoreInput,
@@ -66,6 +69,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "EvaluationResult",
+    "Example",
     "FormulaError",
     "GradeBand",
     "GradingScheme",
@@ -79,6 +83,7 @@ __all__ = [
     "Measurement",
     "OrdinalScale",
     "Pack",
+    "ParamSpec",
     "PluginError",
     "PluginRef",
     "Provenance",
@@ -94,4 +99,10 @@ __all__ = [
     "evaluate_file",
     "hookimpl",
     "load_pack_file",
+    "method_error",
+    "read_amount",
+    "read_percent",
+    "show_number",
+    "show_percent",
+    "working",
 ]

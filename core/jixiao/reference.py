@@ -243,8 +243,10 @@ def plugin_problems(kind: str, rec: Any, registry: Any = None) -> list[str]:
 
 def example_problems(kind: str, rec: Any, registry: Any = None) -> list[str]:
     """Run every example of a record: a sentence for each that crashes or shows another working."""
+    from . import errors
     from .errors import JixiaoError
 
+    bug = getattr(errors, "PluginBug", ())  # a plugin's exception, attributed by the engine
     problems = []
     label = f"{kind} {rec.name!r}"
     for i, ex in enumerate(getattr(rec, "examples", ()), 1):
@@ -252,7 +254,8 @@ def example_problems(kind: str, rec: Any, registry: Any = None) -> list[str]:
             got = run_example(ex, registry)
         except JixiaoError as exc:
             text = re.sub(r"\S*jixiao-example-[^/\\]+[/\\]", "", exc.format())  # the example's own files
-            problems.append(f"{label}: example {i} is refused: {text}")
+            what = "crashes" if isinstance(exc, bug) else "is refused"
+            problems.append(f"{label}: example {i} {what}: {text}")
             continue
         except Exception as exc:  # noqa: BLE001 - the plugin's bug, found before an evaluation meets it
             problems.append(f"{label}: example {i} crashes: {type(exc).__name__}: {exc}")
@@ -260,6 +263,23 @@ def example_problems(kind: str, rec: Any, registry: Any = None) -> list[str]:
         if got != ex.expect:
             problems.append(f"{label}: example {i} shows {got!r}, its record expects {ex.expect!r}")
     return problems
+
+
+def used_plugin_problems(pack: Any, registry: Any) -> list[str]:
+    """:func:`plugin_problems` of every indicator plugin, method and aggregator a pack names (once each)."""
+    from .model import Group, iter_nodes
+
+    used: dict[tuple[str, str], None] = {}
+    for node in iter_nodes(pack.tree):
+        if isinstance(node, Group):
+            used[("aggregator", node.aggregator.name)] = None
+        else:
+            used[("indicator", node.source.name)] = None
+            used[("method", node.method.name)] = None
+    out: list[str] = []
+    for kind, name in used:
+        out += plugin_problems(kind, registry._get(kind, name), registry)
+    return out
 
 
 # -- rendering -------------------------------------------------------------------------------------

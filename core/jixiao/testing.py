@@ -22,6 +22,9 @@ Fixtures:
     JSON document (as ``jixiao evaluate --format json`` prints it, parsed).
 ``jixiao_check_pack``
     :func:`check_pack` bound to that registry, for packs registered with ``register_plugin``.
+``jixiao_score``
+    :func:`score` bound to that registry: one method scores one value in isolation and the working
+    comes back as a report prints it (``"3.44=5-(1-89.63%)*5*100*3%"``).
 """
 
 from __future__ import annotations
@@ -100,6 +103,9 @@ def check_pack(pack: str | Pack, *, registry: Registry | None = None, example: b
         if not problems:  # scoring needs known plugins with valid parameters
             for leaf in pack.leaves():
                 problems.extend(_score_leaf(pack, leaf, registry))
+            from .reference import used_plugin_problems
+
+            problems.extend(used_plugin_problems(pack, registry))
         if example:
             problems.extend(_example(pack, registry))
     if problems and raise_errors:
@@ -279,6 +285,45 @@ def register(registry: Registry, obj: object, *, name: str | None = None,
     return registry
 
 
+def score(method: str | ScoringMethod, value: Any, *, standard: Any, target: Any = None,
+          params: dict[str, Any] | None = None, kind: str = "rate", registry: Registry | None = None) -> str:
+    """Score one value with a scoring method in isolation and return the working as a report prints it.
+
+    ``score("deduct_per_point", "89.63%", standard=5, target="≥100%", params={"k": "3%"})`` →
+    ``"3.44=5-(1-89.63%)*5*100*3%"``. ``method`` is a name (looked up in ``registry``) or a
+    :class:`jixiao.ScoringMethod` record not yet registered; ``value`` a Decimal or text
+    (``"89.63%"``, read as targets are); ``target`` text as a pack file writes it (``"≥100%"``) or a
+    :class:`jixiao.Target`. Parameters are checked against the method's declaration first (an
+    unknown or mistyped one raises :class:`jixiao.ConfigError`), then the method scores and the
+    core clamps, rounds (default rule set: 2 places, half-up) and writes ``score=working``.
+    """
+    from .engine import finish_score
+    from .errors import ConfigError, raise_all
+    from .model import Measurement, RuleSet, Target
+    from .plugins import Registry
+    from .reading import read_quantity
+    from .types import ScoreInput, param_problems
+
+    if isinstance(method, str):
+        method = (registry if registry is not None else Registry()).method(method)
+    params = dict(params or {})
+    raise_all([ConfigError(f"{method.name}: {msg}", path=f"params.{key}" if key else "params")
+               for key, msg in param_problems(method.params, params)])
+    if isinstance(target, str):
+        from .packfile import parse_target
+
+        target = parse_target(target, file=None, where="target")
+    std = read_quantity(standard).value if not isinstance(standard, Decimal) else standard
+    v = read_quantity(value).value if isinstance(value, (str, int)) and not isinstance(value, bool) else value
+    rule_set = RuleSet(name="score", grading=None)
+    si = ScoreInput(value=v, value_kind=kind, standard_score=std, target=target if isinstance(target, Target) else None,
+                    params=params, rule_set=rule_set, measurement=Measurement(value=v, kind=kind, expression=str(v)))
+    outcome = method.score(si)
+    if method.ordinal or not isinstance(outcome.score, Decimal):
+        return str(outcome.score)
+    return finish_score(outcome, std, rule_set)[2]
+
+
 def evaluate(path: str | Path, registry: Registry | None = None) -> EvaluationResult:
     """Evaluate an evaluation config in-process (``jixiao evaluate`` without the CLI)."""
     from .session import evaluate_file
@@ -336,6 +381,15 @@ if pytest is not None:
         return _Evaluator(jixiao_registry)
 
     @pytest.fixture
+    def jixiao_score(jixiao_registry: Registry) -> Callable[..., str]:
+        """:func:`score` on the test's registry: ``jixiao_score("my_method", "88%", standard=5, …)``."""
+
+        def _score(method: Any, value: Any, **kwargs: Any) -> str:
+            return score(method, value, registry=jixiao_registry, **kwargs)
+
+        return _score
+
+    @pytest.fixture
     def jixiao_check_pack(jixiao_registry: Registry) -> Callable[..., list[str]]:
         """:func:`check_pack` on the test's registry (sees plugins added with ``register_plugin``)."""
 
@@ -345,4 +399,4 @@ if pytest is not None:
         return _check
 
 
-__all__ = ["PackConformanceError", "check_pack", "document", "evaluate", "example_path", "register"]
+__all__ = ["PackConformanceError", "check_pack", "document", "evaluate", "example_path", "register", "score"]

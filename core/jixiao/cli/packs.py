@@ -18,7 +18,7 @@ import click
 def command(check: bool, as_json: bool, show_all: bool, disable: tuple[str, ...]) -> None:
     """List installed packs with their distribution and version (never imports a pack unless --check)."""
     from ..plugins import KINDS, Registry, disabled_from_env, installed
-    from ..reference import plugin_problems
+    from ..reference import plugin_problems, used_plugin_problems
 
     disabled = frozenset(disable) | disabled_from_env()
     kinds = list(KINDS) if show_all else ["pack"]
@@ -52,7 +52,7 @@ def command(check: bool, as_json: bool, show_all: bool, disable: tuple[str, ...]
                         from ..errors import ErrorGroup
 
                         raise problems[0] if len(problems) == 1 else ErrorGroup(problems)
-                    found = _used_plugin_problems(pack, reg)
+                    found = used_plugin_problems(pack, reg)
                 else:
                     found = plugin_problems(row["kind"], reg._get(row["kind"], row["name"]), reg)
                 if found:
@@ -80,20 +80,3 @@ def command(check: bool, as_json: bool, show_all: bool, disable: tuple[str, ...]
     if failed:
         raise click.exceptions.Exit(2)
 
-
-def _used_plugin_problems(pack, reg) -> list[str]:
-    """Declarations and examples of the indicator plugins, methods and aggregators a pack names."""
-    from ..model import Group, iter_nodes
-    from ..reference import plugin_problems
-
-    used: dict[tuple[str, str], None] = {}
-    for node in iter_nodes(pack.tree):
-        if isinstance(node, Group):
-            used[("aggregator", node.aggregator.name)] = None
-        else:
-            used[("indicator", node.source.name)] = None
-            used[("method", node.method.name)] = None
-    out: list[str] = []
-    for kind, name in used:
-        out += plugin_problems(kind, reg._get(kind, name), reg)
-    return out
