@@ -1,0 +1,324 @@
+"""Read a 项目支出绩效自评表 (财预〔2020〕10号 附件2) from xlsx (openpyxl) or docx (python-docx).
+
+Both formats are turned into the same grid of cells (text and a reference: ``Sheet1!C7`` for Excel,
+``table 1, row 7, column 3`` for Word). Merged cells carry their top-left value over the whole range
+(Word repeats the merged cell object, which gives the same); blank 一级/二级 cells carry down. Every
+block is located by its header words, never by fixed cells. A form that cannot be read is a
+:class:`~jixiao.errors.DataError` (exit 3) naming the sheet or table, the row and the column.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+
+from ..errors import DataError
+
+FUND_ROWS = ("年度资金总额", "当年财政拨款", "上年结转资金", "其他资金")
+FUND_COLUMNS = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
+BUDGET_VARIANTS = {Decimal(10): "national-10", Decimal(20): "budget-20"}
+"""Points of the 预算执行 block the reader recognises: the national form's 10 and the provincial 20."""
+INDICATOR_COLUMNS = {"一级指标": "level1", "二级指标": "level2", "三级指标": "name", "年度指标值": "target",
+                     "实际完成值": "actual", "分值": "points", "得分": "score", "偏差原因": "reason"}
+REQUIRED_INDICATOR_COLUMNS = ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分")
+
+
+@attrs.frozen
+class Cell:
+    text: str
+    ref: str
+
+
+@attrs.frozen(kw_only=True)
+class FormIndicator:
+    level1: str
+    level2: str
+    name: str
+    target: str
+    actual: str
+    points: Decimal
+    score: Decimal | None
+    reason: str
+    ref: str
+    """Reference of the row's 三级指标 cell."""
+    refs: dict[str, str] = attrs.field(factory=dict)
+    """Reference of each column's cell (``score``, ``actual`` …)."""
+
+
+@attrs.frozen(kw_only=True)
+class Form:
+    file: str
+    where: str
+    """The sheet (xlsx) or table (docx) the form was read from."""
+    title: str
+    year: int | None
+    project: str
+    department: str
+    unit: str
+    funds: dict[str, dict[str, str]]
+    """Row name (年度资金总额 …) → column (年初预算数 …) → text as written."""
+    fund_refs: dict[str, dict[str, str]]
+    budget_points: Decimal
+    budget_variant: str
+    goal_expected: str
+    goal_actual: str
+    indicators: tuple[FormIndicator, ...]
+    total: Decimal | None
+    total_ref: str
+    grade: str
+    grade_ref: str
+
+
+def col_letter(n: int) -> str:
+    s = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text or "")
+
+
+def _cell_text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        v = Decimal(repr(v))
+        if v == v.to_integral_value():
+            v = v.quantize(Decimal(1))
+    return str(v).strip()
+
+
+def xlsx_grids(path: Path) -> list[tuple[str, list[list[Cell]]]]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, data_only=True)
+    except Exception as e:  # noqa: BLE001 - any unreadable workbook
+        raise DataError(f"cannot open the workbook: {e}", file=str(path)) from None
+    grids = []
+    for ws in wb.worksheets:
+        values = [[_cell_text(c.value) for c in row] for row in ws.iter_rows()]
+        for rng in ws.merged_cells.ranges:
+            top = _cell_text(ws.cell(rng.min_row, rng.min_col).value)
+            for r in range(rng.min_row, rng.max_row + 1):
+                for c in range(rng.min_col, rng.max_col + 1):
+                    if r - 1 < len(values) and c - 1 < len(values[r - 1]):
+                        values[r - 1][c - 1] = top
+        grid = [[Cell(t, f"{ws.title}!{col_letter(c)}{r + 1}") for c, t in enumerate(row)]
+                for r, row in enumerate(values)]
+        grids.append((ws.title, grid))
+    return grids
+
+
+def docx_grids(path: Path) -> list[tuple[str, list[list[Cell]]]]:
+    import docx
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as e:  # noqa: BLE001
+        raise DataError(f"cannot open the Word document: {e}", file=str(path)) from None
+    grids = []
+    title = next((p.text.strip() for p in document.paragraphs if "自评表" in p.text), "")
+    for t, table in enumerate(document.tables, 1):
+        grid = [[Cell(c.text.strip(), f"table {t}, row {r}, column {k}") for k, c in enumerate(row.cells, 1)]
+                for r, row in enumerate(table.rows, 1)]
+        if title:
+            grid.insert(0, [Cell(title, f"document title (before table {t})")])
+        grids.append((f"table {t}", grid))
+    return grids
+
+
+def _find(grid: list[list[Cell]], word: str, start: int = 0) -> tuple[int, int] | None:
+    for r in range(start, len(grid)):
+        for c, cell in enumerate(grid[r]):
+            if word in squash(cell.text):
+                return r, c
+    return None
+
+
+def _value_right(row: list[Cell], c: int) -> Cell | None:
+    label = row[c].text
+    for cell in row[c + 1:]:
+        if cell.text and cell.text != label:
+            return cell
+    return None
+
+
+def _number(cell: Cell, what: str, file: str, *, required: bool = True) -> Decimal | None:
+    from .. import reading
+
+    text = cell.text
+    if not text:
+        if required:
+            raise DataError(f"{what} is empty; expected a number", file=file, path=cell.ref)
+        return None
+    try:
+        q = reading.read_quantity(text)
+    except reading.ReadError as e:
+        raise DataError(f"{what} {text!r} cannot be read: {e}", file=file, path=cell.ref) from None
+    return q.value * 100 if q.unit == "%" else q.value
+
+
+def read_form(path: str | Path) -> Form:
+    """Read the form in ``path`` (.xlsx or .docx); the first sheet/table holding an indicator table."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        grids = xlsx_grids(path)
+    elif suffix == ".docx":
+        grids = docx_grids(path)
+    else:
+        raise DataError(f"a self-evaluation form is an .xlsx or .docx file, not {suffix or 'no extension'!r}",
+                        file=str(path))
+    for where, grid in grids:
+        if _find(grid, "三级指标") and _find(grid, "年度指标值"):
+            return _parse(grid, where, str(path))
+    raise DataError("no 项目支出绩效自评表 found: no sheet or table has the header 一级指标/二级指标/三级指标/"
+                    "年度指标值/实际完成值", file=str(path))
+
+
+def _header_columns(row: list[Cell], words, file: str, what: str) -> dict[str, int]:
+    cols: dict[str, int] = {}
+    for c, cell in enumerate(row):
+        t = squash(cell.text)
+        for word in words:
+            if word in t and word not in cols:
+                cols[word] = c
+    return cols
+
+
+def _parse(grid: list[list[Cell]], where: str, file: str) -> Form:
+    title_at = _find(grid, "自评表")
+    title = grid[title_at[0]][title_at[1]].text if title_at else ""
+    m = re.search(r"(\d{4})\s*年", title)
+    year = int(m.group(1)) if m else None
+
+    def labelled(word: str) -> str:
+        at = _find(grid, word)
+        if not at:
+            return ""
+        cell = _value_right(grid[at[0]], at[1])
+        return cell.text if cell else ""
+
+    project = labelled("项目名称")
+    if not project:
+        at = _find(grid, "项目名称")
+        raise DataError("项目名称 is missing: expected the project's name to the right of the 项目名称 label",
+                        file=file, path=grid[at[0]][at[1]].ref if at else where)
+    department = labelled("主管部门")
+    unit = labelled("实施单位")
+
+    # 项目资金 block
+    head = _find(grid, "全年执行数")
+    if not head:
+        raise DataError("the 项目资金 block is missing: no header row with 年初预算数/全年预算数/全年执行数",
+                        file=file, path=where)
+    hr = head[0]
+    fcols = _header_columns(grid[hr], FUND_COLUMNS, file, "项目资金")
+    missing = [w for w in ("全年预算数", "全年执行数", "分值", "得分") if w not in fcols]
+    if missing:
+        raise DataError(f"the 项目资金 header row lacks {'/'.join(missing)}", file=file, path=grid[hr][head[1]].ref)
+    funds: dict[str, dict[str, str]] = {}
+    fund_refs: dict[str, dict[str, str]] = {}
+    goal_at = _find(grid, "年度总体目标", hr + 1)
+    end = goal_at[0] if goal_at else min(hr + 6, len(grid))
+    for r in range(hr + 1, end):
+        row = grid[r]
+        label = next((name for name in FUND_ROWS for cell in row[:min(fcols.values())] if name in squash(cell.text)),
+                     None)
+        if not label:
+            continue
+        funds[label] = {w: (row[c].text if c < len(row) else "") for w, c in fcols.items()}
+        fund_refs[label] = {w: (row[c].ref if c < len(row) else grid[r][0].ref) for w, c in fcols.items()}
+    if "年度资金总额" not in funds:
+        raise DataError("the 项目资金 block has no 年度资金总额 row", file=file, path=grid[hr][head[1]].ref)
+    total_row = r_total = next(r for r in range(hr + 1, end) if any("年度资金总额" in squash(c.text) for c in grid[r]))
+    pts_cell = grid[total_row][fcols["分值"]]
+    points = _number(pts_cell, "the 预算执行 分值", file)
+    if points not in BUDGET_VARIANTS:
+        raise DataError(f"a 预算执行 block of {points} points is not a recognised form variant; recognised: "
+                        "national-10 (10 points, 财预〔2020〕10号), budget-20 (20 points, provincial)",
+                        file=file, path=pts_cell.ref)
+    del r_total
+
+    # 年度总体目标
+    goal_expected = goal_actual = ""
+    gh = _find(grid, "预期目标", hr + 1)
+    if gh:
+        row = grid[gh[0]]
+        ac = next((c for c, cell in enumerate(row) if "实际完成情况" in squash(cell.text)), None)
+        if gh[0] + 1 < len(grid):
+            nxt = grid[gh[0] + 1]
+            if gh[1] < len(nxt):
+                goal_expected = nxt[gh[1]].text
+            if ac is not None and ac < len(nxt) and nxt[ac].text != goal_expected:
+                goal_actual = nxt[ac].text
+
+    # indicator table
+    ih = _find(grid, "三级指标")
+    ir = ih[0]
+    icols = _header_columns(grid[ir], INDICATOR_COLUMNS, file, "绩效指标")
+    missing = [w for w in REQUIRED_INDICATOR_COLUMNS if w not in icols]
+    if missing:
+        raise DataError(f"the indicator table's header lacks {'/'.join(missing)}", file=file, path=grid[ir][ih[1]].ref)
+    total_at = _find(grid, "总分", ir + 1)
+    stop = total_at[0] if total_at else len(grid)
+    indicators: list[FormIndicator] = []
+    l1 = l2 = ""
+    for r in range(ir + 1, stop):
+        row = grid[r]
+
+        def get(word: str) -> Cell:
+            c = icols.get(word)
+            return row[c] if c is not None and c < len(row) else Cell("", f"{where} row {r + 1}")
+
+        if get("一级指标").text:
+            l1 = get("一级指标").text
+        if get("二级指标").text and get("二级指标").text != l1:
+            l2 = get("二级指标").text
+        name = get("三级指标")
+        if not name.text or name.text in (l1, l2) or "三级指标" in squash(name.text):
+            continue  # an empty 二级 group (e.g. 生态效益指标 with no 三级指标), or a repeated header
+        if not l1:
+            raise DataError("a 三级指标 row with no 一级指标 above it", file=file, path=get("一级指标").ref)
+        if not l2:
+            raise DataError("a 三级指标 row with no 二级指标 above it", file=file, path=get("二级指标").ref)
+        score_cell = get("得分")
+        indicators.append(FormIndicator(
+            level1=l1, level2=l2, name=name.text, target=get("年度指标值").text, actual=get("实际完成值").text,
+            points=_number(get("分值"), f"the 分值 of {name.text}", file),
+            score=_number(score_cell, f"the 得分 of {name.text}", file, required=False),
+            reason=get("偏差原因").text if "偏差原因" in icols else "", ref=name.ref,
+            refs={INDICATOR_COLUMNS[w]: get(w).ref for w in icols}))
+    if not indicators:
+        raise DataError("the indicator table has no 三级指标 rows", file=file, path=grid[ir][ih[1]].ref)
+
+    total = None
+    total_ref = grade = grade_ref = ""
+    if total_at:
+        row = grid[total_at[0]]
+        sc = icols["得分"]
+        if sc < len(row):
+            total_ref = row[sc].ref
+            total = _number(row[sc], "the 总分 得分", file, required=False)
+    gat = _find(grid, "自评等级")
+    if gat:
+        cell = grid[gat[0]][gat[1]]
+        m = re.search(r"自评等级[:：]\s*(\S+)", squash(cell.text))
+        if m:
+            grade, grade_ref = m.group(1), cell.ref
+        else:
+            v = _value_right(grid[gat[0]], gat[1])
+            if v:
+                grade, grade_ref = v.text, v.ref
+    return Form(file=file, where=where, title=title, year=year, project=project, department=department, unit=unit,
+                funds=funds, fund_refs=fund_refs, budget_points=points, budget_variant=BUDGET_VARIANTS[points],
+                goal_expected=goal_expected, goal_actual=goal_actual, indicators=tuple(indicators),
+                total=total, total_ref=total_ref, grade=grade, grade_ref=grade_ref)

@@ -1,0 +1,118 @@
+"""import-form on forms built in the official 附件2 layout, then evaluate the config it writes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from builders import FUNDS, ROWS, write_docx, write_xlsx  # noqa: E402
+from conftest import run_cli  # noqa: E402
+
+
+
+EXPECTED = {"A": "9.00", "B11": "18.33", "B12": "9.43", "B21": "9.95", "B31": "5.00", "B41": "4.81",
+            "C21": "14.00", "C41": "8.89", "D11": "10.00"}
+"""By hand: 432/480*10; 1100/1200*20; 33/35*10; 97.5/98*10; 100%; 1250/1300*5; 70% of 20; 80/90*10; capped 10."""
+
+
+def import_and_evaluate(form: Path, tmp_path: Path) -> dict:
+    cfg = tmp_path / "evaluation.toml"
+    r = run_cli("import-form", form, "-o", cfg)
+    assert r.code == 0, r
+    r = run_cli("evaluate", cfg, "--format", "json")
+    assert r.code == 0, r
+    return r.json()
+
+
+@pytest.mark.parametrize("writer", [write_xlsx, write_docx], ids=["xlsx", "docx"])
+def test_official_form_imports_and_evaluates(writer, tmp_path):
+    form = writer(tmp_path / ("form" + (".xlsx" if writer is write_xlsx else ".docx")))
+    doc = import_and_evaluate(form, tmp_path)
+    scores = {i["code"]: i["score"] for i in doc["indicators"] if i["code"] in EXPECTED}
+    assert scores == EXPECTED
+    assert doc["total"] == "89.41"  # 9+47.52+22.89+10
+    assert doc["grade"] == "良"
+    assert doc["project"]["name"] == "2023年义务教育阶段家庭经济困难学生生活补助"
+    # the empty 生态效益指标 group is tolerated and adds no leaf
+    assert not any(i["code"].startswith("C3") and len(i["code"]) > 2 for i in doc["indicators"])
+
+
+def test_config_keeps_every_stated_figure(tmp_path):
+    import tomllib
+
+    form = write_xlsx(tmp_path / "form.xlsx")
+    cfg = tmp_path / "evaluation.toml"
+    assert run_cli("import-form", form, "-o", cfg).code == 0
+    data = tomllib.loads(cfg.read_text(encoding="utf-8"))
+    assert data["inputs"] == {"年初预算数": 500, "全年预算数": 480, "全年执行数": 432}
+    assert data["stated"]["total"] == 89 and data["stated"]["grade"] == "良"
+    assert data["stated"]["budget_rate"] == "90%" and data["stated"]["budget_score"] == "9"
+    b11 = data["indicators"]["B11"]
+    assert (b11["target"], b11["actual"], b11["stated_score"]) == ("≥1200人", "1100人", 18.33)
+    assert b11["deviation_reason"] == "部分学生转学，人数减少"
+    assert data["stated"]["cells"]["indicators.B11.score"] == "附件2!H12"
+    assert data["stated"]["cells"]["total"] == "附件2!H21"
+    assert data["ratings"]["C21"]["band"] == "部分达成"
+
+
+def test_twenty_point_budget_block_recognised_and_named(tmp_path):
+    funds = [("年度资金总额", 500, 480, 432, 20, "90%", 18), *FUNDS[1:]]
+    form = write_xlsx(tmp_path / "form.xlsx", funds=funds)
+    from jixiao.forms.reader import read_form
+
+    assert read_form(form).budget_variant == "budget-20"
+    out = tmp_path / "evaluation.toml"
+    r = run_cli("import-form", form, "-o", out)
+    assert r.code == 3, r
+    assert "附件2!F5" in r.stderr and "budget-20" in r.stderr and "Traceback" not in r.stderr
+    assert not out.exists()
+
+
+def test_other_budget_block_refused_by_name(tmp_path):
+    funds = [("年度资金总额", 500, 480, 432, 15, "90%", 13.5), *FUNDS[1:]]
+    r = run_cli("import-form", write_xlsx(tmp_path / "form.xlsx", funds=funds))
+    assert r.code == 3, r
+    assert "附件2!F5" in r.stderr and "15 points is not a recognised form variant" in r.stderr
+
+
+def test_unreadable_points_located(tmp_path):
+    rows = [ROWS[0][:5] + ("二十分", "18.33", ""), *ROWS[1:]]
+    r = run_cli("import-form", write_xlsx(tmp_path / "form.xlsx", rows=rows))
+    assert r.code == 3, r
+    assert "附件2!G12" in r.stderr and "二十分" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_docx_error_names_table_row_column(tmp_path):
+    rows = [ROWS[0][:3] + ("", *ROWS[0][4:]), *ROWS[1:]]
+    r = run_cli("import-form", write_docx(tmp_path / "form.docx", rows=rows))
+    assert r.code == 3, r
+    assert "table 1, row 11, column 5" in r.stderr and "年度指标值" in r.stderr
+
+
+def test_not_a_form(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "别的表"
+    wb.save(tmp_path / "x.xlsx")
+    r = run_cli("import-form", tmp_path / "x.xlsx")
+    assert r.code == 3 and "no 项目支出绩效自评表 found" in r.stderr, r
+
+
+def test_existing_output_untouched(tmp_path):
+    out = tmp_path / "evaluation.toml"
+    out.write_text("old", encoding="utf-8")
+    r = run_cli("import-form", write_xlsx(tmp_path / "form.xlsx"), "-o", out)
+    assert r.code == 2 and out.read_text(encoding="utf-8") == "old"
+
+
+def test_output_is_deterministic(tmp_path):
+    form = write_xlsx(tmp_path / "form.xlsx")
+    a = run_cli("import-form", form).stdout
+    assert a == run_cli("import-form", form).stdout
+    assert json.dumps(a)  # text
