@@ -11,7 +11,7 @@ from typing import Any
 from ..hookspecs import hookimpl
 from ..model import Group, LeafResult, Pack
 from ..numbers import CONTEXT, ZERO, fmt_fixed, fmt_number, fmt_percent, to_decimal
-from ..types import AggregateInput, AggregateOutcome, Aggregator, ParamSpec
+from ..types import AggregateInput, AggregateOutcome, Aggregator, Example, ParamSpec
 
 
 def sum_children(ai: AggregateInput) -> AggregateOutcome:
@@ -152,8 +152,39 @@ def check_ordinal_counts(group: Group, pack: Pack) -> list[str]:
     return problems
 
 
+def _group_example(aggregator: str, expect: str) -> Example:
+    """Group X over two scored leaves (X1 3.44 of 5, X2 4.80 of 5), aggregated as ``aggregator`` says."""
+    leaves = "".join(
+        f'\n\n[indicators.{c}]\nparent = "X"\nname = "{n}"\nstandard_score = 5\ntarget = "≥100%"\n'
+        f'value = {{ input = "{i}", kind = "rate" }}\nscore = {{ method = "{m}" }}'
+        for c, n, i, m in (("X1", "资金到位率", "a", "deduct_per_point"), ("X2", "完成率", "b", "proportional")))
+    return Example(indicators=f'[indicators.X]\nname = "示例分组"\n{aggregator}'.rstrip("\n") + leaves,
+                   evaluation='[inputs]\na = "89.63%"\nb = "96%"', expect=expect, code="X")
+
+
+_ORDINAL = Example(
+    indicators='[scales.abcd]\nlevels = ["A", "B", "C", "D"]\n\n[indicators.X]\nname = "示例指标"\n'
+               'aggregator = { name = "ordinal_counts", scale = "abcd" }' + "".join(
+                   f'\n\n[indicators.X{i}]\nparent = "X"\nname = "维度{i}"\nscale = "abcd"\n'
+                   'value = { indicator = "ordinal_rating" }\nscore = { method = "ordinal_mark" }' for i in (1, 2, 3)),
+    evaluation="".join(f'[ratings.X{i}]\nmark = "{m}"\nreason = "…"\n\n' for i, m in ((1, "B"), (2, "A"), (3, "B"))),
+    expect="A 1, B 2, C 0, D 0", code="X")
+EXAMPLES = {
+    "sum": (_group_example("", "3.44+4.80"),),
+    "weighted_mean": (_group_example('standard_score = 10\naggregator = { name = "weighted_mean", '
+                                     'weights = { X1 = 2, X2 = 1 } }', "(2*68.80%+1*96.00%)/3*10"),),
+    "ordinal_counts": (_ORDINAL,),
+}
+
+
 @hookimpl
 def jixiao_aggregators():
+    import attrs
+
+    return [attrs.evolve(a, examples=EXAMPLES.get(a.name, ())) for a in _aggregators()]
+
+
+def _aggregators():
     return [
         Aggregator(name="sum", title="求和 sum of children", aggregate=sum_children, params=(),
                    description="score = Σ children's scores (NA/NU children left out)", example="B: 8.50=3.44+5.06"),
