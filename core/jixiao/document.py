@@ -251,15 +251,24 @@ def _add_extras(doc: dict[str, Any], extras: Any) -> None:
     """Sections other modules computed (the evidence register, surveys, panels, review findings)."""
     extras = dict(extras or {})
     citations = extras.pop("citations", {})
+    stats = extras.pop("survey_stats", {})
     for ind in doc["indicators"]:
         if ind["code"] in citations:
             ind["evidence"] = list(citations[ind["code"]])
+        if ind["code"] in stats:  # a value read from raw responses: its n and margin of error
+            ind["survey"] = stats[ind["code"]]
+            ind["value_display"] += " " + stats[ind["code"]]["display"]
     review = extras.pop("review", None)
+    stated = extras.pop("stated_review", None)
     doc.update(extras)
     if review:
         target = doc.setdefault("review", {})
         for key, items in review.items():
             target.setdefault(key, []).extend(items)
+    if stated:
+        from .forms.review import add_review
+
+        add_review(doc, stated)
 
 
 def dumps(doc: dict[str, Any]) -> str:

@@ -277,6 +277,9 @@ def check_inputs(pack: Pack, config: EvaluationConfig, registry: Registry) -> li
 def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, provenance: Any = None) -> EvaluationResult:
     """Run the whole pipeline; raises a located :class:`JixiaoError` (or a group of them)."""
     rule_set = pack.rule_set
+    from .survey import apply_surveys
+
+    config, surveys = apply_surveys(config)  # raw questionnaires become the inputs their tallies would be
     raise_all(check_inputs(pack, config, registry))
     from .evidence import register_of
 
@@ -374,6 +377,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         grade = _guarded(scheme.grade, total, what=f"grading {scheme.name}", rec=scheme, code=None, file=config.file)
 
     from . import __version__
+    from .forms.review import stated_extras
 
     prov = provenance
     run = RunInfo(
@@ -388,22 +392,30 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     return EvaluationResult(pack=pack, project=config.project, tiers=tiers, total=total,
                             total_unrounded=total_unrounded, total_standard=total_standard, grade=grade,
                             grading_scheme=scheme, run=run, tables=tables,
-                            extras=_extras(register, pack, registry))
+                            extras=_extras(register, pack, registry, surveys) | stated_extras(config))
 
 
-def _extras(register: Any, pack: Pack, registry: Registry) -> dict[str, Any]:
-    """The evidence register and its review findings, for the JSON document (empty when unused)."""
+def _extras(register: Any, pack: Pack, registry: Registry, surveys: Any = None) -> dict[str, Any]:
+    """The evidence register, the surveys and their review findings, for the JSON document (empty when unused)."""
     from .evidence import document_sections, findings
 
+    out_s: dict[str, Any] = {}
+    if surveys:
+        from .survey import document_sections as survey_sections
+
+        section, per_leaf, found_s = survey_sections(surveys, pack)
+        out_s = {"surveys": section, "survey_stats": per_leaf}
+        if found_s:
+            out_s["review"] = {"findings": found_s}
     if not register.entries and not register.citations:
-        return {}
+        return out_s
     qualitative = [(leaf.code, leaf.name) for leaf, req in required_inputs(pack, registry) if req.kind == "rating"]
     out: dict[str, Any] = {"evidence": document_sections(register),
                            "citations": {k: list(v) for k, v in register.citations.items()}}
-    found = findings(register, qualitative)
+    found = findings(register, qualitative) + out_s.pop("review", {}).get("findings", [])
     if found:
         out["review"] = {"findings": found}
-    return out
+    return {**out_s, **out}
 
 def _guarded(fn: Any, arg: Any, *, what: str, rec: Any, code: str | None, file: str | None) -> Any:
     """Call a plugin; an exception escaping it is attributed to the plugin and its distribution."""

@@ -1,0 +1,81 @@
+"""Stated figures against the recomputed ones: review.discrepancies in the JSON document."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from builders import ROWS, write_xlsx  # noqa: E402
+from conftest import SEED, run_cli  # noqa: E402
+
+
+def review(tmp_path, **kw):
+    form = write_xlsx(tmp_path / "form.xlsx", **kw)
+    cfg = tmp_path / "evaluation.toml"
+    assert run_cli("import-form", form, "-o", cfg).code == 0
+    r = run_cli("evaluate", cfg, "--format", "json")
+    assert r.code == 0, r
+    doc = r.json()
+    return doc, doc.get("review", {}).get("discrepancies")
+
+
+def kinds(found):
+    return sorted(((d["code"] or ""), d["kind"]) for d in found)
+
+
+def test_consistent_form_has_no_discrepancy(tmp_path):
+    doc, found = review(tmp_path, total="89.41")
+    assert found == []
+    assert doc["total"] == "89.41"
+
+
+def test_items_do_not_add_up_to_stated_total(tmp_path):
+    _, found = review(tmp_path, total="94")
+    assert kinds(found) == [("", "stated_sum"), ("", "total")]
+    s = next(d for d in found if d["kind"] == "stated_sum")
+    assert (s["stated"], s["computed"], s["cell"]) == ("94.00", "89.41", "附件2!H21")
+
+
+def test_deduction_without_reason(tmp_path):
+    rows = list(ROWS)
+    rows[3] = ("产出指标", "时效指标", "补助资金发放及时率", "=100%", "100%", 5, 4, "")  # met, 1 point off
+    _, found = review(tmp_path, rows=rows, total="88.41")
+    assert kinds(found) == [("", "total"), ("B31", "deduction_without_reason"), ("B31", "leaf_score")]
+    d = next(d for d in found if d["kind"] == "deduction_without_reason")
+    assert d["cell"] == "附件2!H15" and "1.00 points" in d["message"]
+    leaf = next(d for d in found if d["kind"] == "leaf_score")
+    assert (leaf["stated"], leaf["computed"]) == ("4.00", "5.00")
+
+
+def test_unmet_target_without_reason(tmp_path):
+    rows = list(ROWS)
+    rows[1] = ("产出指标", "数量指标", "覆盖学校数", "≥35所", "33", 10, 9.43, "")
+    _, found = review(tmp_path, rows=rows, total="89.41")
+    assert kinds(found) == [("B12", "unmet_without_reason")]
+    assert found[0]["cell"] == "附件2!I13"
+
+
+def test_wrong_grade_and_wrong_leaf_score(tmp_path):
+    rows = list(ROWS)
+    rows[0] = ("产出指标", "数量指标", "补助学生人数", "≥1200人", "1100人", 20, 20, "部分学生转学")
+    _, found = review(tmp_path, rows=rows, total="91.08", grade="优")
+    assert kinds(found) == [("", "grade"), ("", "total"), ("B11", "leaf_score")]
+    leaf = next(d for d in found if d["kind"] == "leaf_score")
+    assert "18.33=1100/1200*20" in leaf["message"] and leaf["cell"] == "附件2!H12"
+
+
+def test_config_without_stated_figures_has_no_review(tmp_path):
+    r = run_cli("evaluate", SEED, "--format", "json")
+    assert r.code == 0, r
+    assert "discrepancies" not in r.json().get("review", {})
+
+
+def test_unknown_stated_key_refused_at_its_path(tmp_path):
+    form = write_xlsx(tmp_path / "form.xlsx")
+    cfg = tmp_path / "evaluation.toml"
+    assert run_cli("import-form", form, "-o", cfg).code == 0
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("[stated]\n", "[stated]\ntotl = 3\n"), encoding="utf-8")
+    r = run_cli("evaluate", cfg, "--format", "json")
+    assert r.code == 2 and "$.stated.totl" in r.stderr and "Traceback" not in r.stderr, r
