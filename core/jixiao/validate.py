@@ -3,6 +3,7 @@ parameters, sound grading bands. Every problem is collected and located by key p
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -56,7 +57,14 @@ def check_pack_semantics(pack: Pack, registry: Registry, *, raise_errors: bool =
                     continue
                 declared = _param_errors(agg, node.aggregator.params, where + ".aggregator")
                 for problem in agg.check(node, pack) if not declared else ():
-                    err(problem, where)
+                    blamed = [c.code for c in node.children if c.code in own
+                              and re.search(rf"(?<![\w.]){re.escape(c.code)}(?![\w.])", problem)]
+                    if blamed and config is not None:  # e.g. "no weight for child B2": the config's leaf
+                        errors.append(ConfigError(f"{problem} (an indicator this evaluation adds under {node.code}"
+                                                  f" of pack {pack.name!r})", file=config.file,
+                                                  path=f"$.indicators.{blamed[0]}"))
+                    else:
+                        err(problem, where)
                 if agg.numeric and node.standard_score is not None:
                     child_std = [effective_standard(c) for c in node.children]
                     if node.children and all(s is not None for s in child_std):

@@ -233,6 +233,11 @@ CASES = [
     ("own-leaf-code-taken", "national", [(C, "[indicators.B11]", "[indicators.B1]")], 2, C, "$.indicators.B1",
      "already exists"),
     ("own-leaf-not-table", "national", [(C, "$", "[indicators]\nB99 = 5")], 2, C, "$.indicators", "indicators"),
+    ("own-leaf-no-weight", "packfile", [
+        (P, '[indicators.B]\nname = "效益"\nstandard_score = 30', ('[indicators.B]\nname = "效益"\nstandard_score = 30\n'
+         'open = true\naggregator = { name = "weighted_mean", weights = { B1 = 1 } }')),
+        (C, "$", ('[indicators.B2]\nparent = "B"\nname = "群众满意度"\nstandard_score = 30\ntarget = "=0件"\n'
+         'actual = 0\nscore = { method = "zero_incidence" }'))], 2, C, "$.indicators.B2", "no weight for child B2"),
     # --- files a config names: the config and its key are named -------------------------------
     ("csv-missing", "seed", [(C, 'csv = "budget.csv"', 'csv = "budjet.csv"')], 2, C, "$.inputs.budget.csv",
      "not found"),
