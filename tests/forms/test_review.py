@@ -79,3 +79,30 @@ def test_unknown_stated_key_refused_at_its_path(tmp_path):
     cfg.write_text(cfg.read_text(encoding="utf-8").replace("[stated]\n", "[stated]\ntotl = 3\n"), encoding="utf-8")
     r = run_cli("evaluate", cfg, "--format", "json")
     assert r.code == 2 and "$.stated.totl" in r.stderr and "Traceback" not in r.stderr, r
+
+
+def test_review_folder_workbook(tmp_path):
+    import openpyxl
+
+    from builders import write_docx
+
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    write_xlsx(forms / "a.xlsx", total="89.41")
+    write_xlsx(forms / "b.xlsx", total="94")
+    write_docx(forms / "c.docx", total="89.41", grade="=优")
+    (forms / "broken.xlsx").write_bytes(b"not a workbook")
+    out = tmp_path / "review.xlsx"
+    r = run_cli("review", forms, "-o", out, "--json-dir", tmp_path / "json")
+    assert r.code == 3, r  # one unreadable form, the rest still reviewed
+    assert "broken.xlsx" in r.stderr and "Traceback" not in r.stderr
+    wb = openpyxl.load_workbook(out)
+    rows = list(wb["自评表"].iter_rows(values_only=True))
+    assert [row[0] for row in rows[1:]] == ["a.xlsx", "b.xlsx", "c.docx"]
+    assert rows[2][4:10] == ("94", "良", "89.41", "良", 2, "4.59")
+    diffs = list(wb["复核差异"].iter_rows(values_only=True))[1:]
+    assert ("b.xlsx", "附件2!H21", None, "stated_sum", "94.00", "89.41") in [d[:6] for d in diffs]
+    grade = next(d for d in diffs if d[0] == "c.docx" and d[3] == "grade")
+    assert grade[4] == "=优" and wb["复核差异"].cell(diffs.index(grade) + 2, 5).data_type == "s"
+    assert [row[0] for row in wb["无法读取"].iter_rows(values_only=True)][1:] == ["broken.xlsx"]
+    assert sorted(p.name for p in (tmp_path / "json").iterdir()) == ["a.json", "b.json", "c.json"]

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("jixiao.cli.validate", "Check evaluation configs and pack files; all problems at once."),
     "schema": ("jixiao.cli.schema", "Print or write the JSON Schemas (evaluation config, pack file)."),
     "import-form": ("jixiao.cli.import_form", "Read a 项目支出绩效自评表 (xlsx/docx) into an evaluation config."),
+    "review": ("jixiao.cli.review", "Import and re-score a folder of 自评表 forms into one review workbook."),
     "init": ("jixiao.cli.init", "Write a commented starter evaluation config for a pack (or a starter pack)."),
 }
 

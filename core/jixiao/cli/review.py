@@ -1,0 +1,132 @@
+"""``jixiao review``: import and re-score a folder of 项目支出绩效自评表, one workbook of the results."""
+
+from __future__ import annotations
+
+import tempfile
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import click
+
+FORM_SUFFIXES = (".xlsx", ".docx")
+FORM_COLUMNS = ["文件", "实施单位", "项目名称", "年度", "自评总分", "自评等级", "复核总分", "复核等级", "差异数",
+                "最大差异"]
+DISCREPANCY_COLUMNS = ["文件", "单元格", "指标", "类型", "自评", "复核", "说明"]
+
+
+def _forms(paths: tuple[str, ...]) -> list[Path]:
+    from ..errors import ConfigError
+
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.iterdir() if f.suffix.lower() in FORM_SUFFIXES and not f.name.startswith("~$"))
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise ConfigError("no such file or folder", file=str(p))
+    return out
+
+
+def _gap(d: dict) -> Decimal | None:
+    try:
+        return abs(Decimal(str(d["stated"]).rstrip("%")) - Decimal(str(d["computed"]).rstrip("%")))
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+
+
+def review_form(path: Path) -> tuple[dict, dict, list[dict]]:
+    """(the form's row, its JSON document, its discrepancies); raises a JixiaoError if it cannot be read."""
+    from ..document import build_document
+    from ..errors import JixiaoError
+    from ..forms.reader import read_form
+    from ..forms.toconfig import form_config
+    from ..session import evaluate_file
+
+    form = read_form(path)
+    text = form_config(form)
+    with tempfile.TemporaryDirectory() as d:
+        cfg = Path(d) / "evaluation.toml"
+        cfg.write_text(text, encoding="utf-8")
+        try:
+            doc = build_document(evaluate_file(cfg))
+        except JixiaoError as e:
+            e.file = str(path)
+            raise
+    found = doc.get("review", {}).get("discrepancies", [])
+    gaps = [g for g in map(_gap, found) if g is not None]
+    row = {"文件": path.name, "实施单位": form.unit, "项目名称": form.project, "年度": form.year,
+           "自评总分": str(form.total) if form.total is not None else "", "自评等级": form.grade,
+           "复核总分": doc.get("total"), "复核等级": doc.get("grade"), "差异数": len(found),
+           "最大差异": str(max(gaps).quantize(Decimal("0.01"))) if gaps else ""}
+    return row, doc, found
+
+
+def _text_cell(ws, row: int, col: int, value) -> None:
+    cell = ws.cell(row, col, value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # text, never a formula
+
+
+@click.command("review")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The review workbook (.xlsx).")
+@click.option("--json-dir", type=click.Path(file_okay=False), help="Also write each form's JSON document here.")
+def command(paths: tuple[str, ...], output: str, json_dir: str | None) -> None:
+    """Import and re-score every form in PATHS (folders of .xlsx/.docx forms, or files); write one workbook:
+    a row per form, every discrepancy with its cell, and the forms that could not be read (exit 3)."""
+    import io
+
+    import openpyxl
+    from rich.progress import Progress
+
+    from ..document import dumps
+    from ..errors import EXIT_DATA, JixiaoError
+    from ..io import write_atomic
+
+    forms = _forms(paths)
+    rows, issues, failed = [], [], []
+    with Progress(transient=True, console=None) as progress:
+        task = progress.add_task("reviewing forms", total=len(forms))
+        for f in forms:
+            try:
+                row, doc, found = review_form(f)
+            except JixiaoError as e:
+                failed.append((f.name, e.format()))
+            else:
+                rows.append(row)
+                issues += [(f.name, d.get("cell", ""), d.get("code") or "", d["kind"], d["stated"], d["computed"],
+                            d["message"]) for d in found]
+                if json_dir:
+                    Path(json_dir).mkdir(parents=True, exist_ok=True)
+                    write_atomic(Path(json_dir) / (f.stem + ".json"), dumps(doc).encode("utf-8"))
+            progress.advance(task)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "自评表"
+    for c, h in enumerate(FORM_COLUMNS, 1):
+        ws.cell(1, c, h)
+    for r, row in enumerate(rows, 2):
+        for c, h in enumerate(FORM_COLUMNS, 1):
+            _text_cell(ws, r, c, row[h])
+    ws2 = wb.create_sheet("复核差异")
+    for c, h in enumerate(DISCREPANCY_COLUMNS, 1):
+        ws2.cell(1, c, h)
+    for r, item in enumerate(issues, 2):
+        for c, v in enumerate(item, 1):
+            _text_cell(ws2, r, c, v if v is None or isinstance(v, (int, str)) else str(v))
+    ws3 = wb.create_sheet("无法读取")
+    ws3.cell(1, 1, "文件")
+    ws3.cell(1, 2, "原因")
+    for r, (name, msg) in enumerate(failed, 2):
+        _text_cell(ws3, r, 1, name)
+        _text_cell(ws3, r, 2, msg)
+    buf = io.BytesIO()
+    wb.save(buf)
+    write_atomic(output, buf.getvalue())
+    click.echo(f"wrote {output}: {len(rows)} forms reviewed, {len(issues)} discrepancies, "
+               f"{len(failed)} unreadable", err=True)
+    for name, msg in failed:
+        click.echo(f"jixiao: cannot read {name}: {msg}", err=True)
+    if failed:
+        raise SystemExit(EXIT_DATA)
