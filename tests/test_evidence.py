@@ -125,3 +125,29 @@ def test_citations_and_appendix_in_text_formats(cli, seed_copy):
     assert "<b>" not in md and "座谈会记录 &lt;b&gt;" in md
     term = cli("evaluate", cfg).stdout
     assert "证据清单:" in term and "证据：E01、E02" in term and digest in term
+
+
+def test_citations_and_appendix_in_office_and_html(cli, seed_copy, tmp_path):
+    import docx
+    import openpyxl
+
+    cfg = make(seed_copy)
+    text = cfg.read_text(encoding="utf-8").replace('title = "座谈会记录 <b>"', 'title = "=HYPERLINK(\\"x\\") <b>"')
+    cfg.write_text(text, encoding="utf-8")
+    digest = hashlib.sha256("实施方案全文\n".encode()).hexdigest()
+    for suffix in ("docx", "xlsx", "html"):
+        assert cli("evaluate", cfg, "-o", tmp_path / f"r.{suffix}").code == 0
+    d = docx.Document(str(tmp_path / "r.docx"))
+    paras = [p.text for p in d.paragraphs]
+    assert "证据：E01、E02" in paras and "附件：证据清单" in paras
+    assert [c.text for c in d.tables[-1].rows[1].cells] == ["E01", "2018年消费者权益保护专项实施方案", "文件",
+                                                            "docs/plan.txt；第3页", digest[:12]]
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    ws = wb["证据清单"]
+    assert [c.value for c in ws[2]] == ["E01", "2018年消费者权益保护专项实施方案", "文件", "docs/plan.txt；第3页",
+                                        digest, "19", "A11"]
+    assert ws["B3"].data_type == "s" and ws["B3"].quotePrefix  # a title never becomes a formula
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert '证据：<a href="#ev-E01">E01</a>、<a href="#ev-E02">E02</a>' in html
+    assert f'<tr id="ev-E01"><td>E01</td>' in html and digest[:12] in html
+    assert ") <b>" not in html and ") &lt;b&gt;</td>" in html  # the title is escaped

@@ -241,3 +241,30 @@ def text_lines(doc: Mapping[str, Any]) -> list[str]:
     if found:
         out += ["", "复核发现:"] + [f"  {i}. {f['message']}" for i, f in enumerate(found, 1)]
     return out
+
+
+def cited_by(doc: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Evidence id → the indicator codes citing it (the workpaper's cross-reference)."""
+    out: dict[str, list[str]] = {}
+    for ind in doc.get("indicators", []):
+        for eid in ind.get("evidence") or []:
+            out.setdefault(eid, []).append(ind["code"])
+    return out
+
+
+def xlsx_sheet(wb: Any, doc: Mapping[str, Any], sheet_cls: Any) -> None:
+    """The workpaper's 证据清单 sheet: one row per entry, with the scores citing it."""
+    rows = appendix_rows(doc)
+    if not rows:
+        return
+    sheet = sheet_cls(wb.create_sheet("证据清单"))
+    refs = cited_by(doc)
+    e = {x["id"]: x for x in doc["evidence"]["entries"]}
+    sheet.header(1, ["编号", "名称", "类别", "位置", "sha256", "大小（字节）", "引用指标"])
+    for r, row in enumerate(rows, start=2):
+        for c, v in enumerate(row, start=1):
+            sheet.text(r, c, v if c != 5 else (e[row[0]].get("sha256") or "—"))
+        size = e[row[0]].get("size")
+        sheet.text(r, 6, "—" if size is None else str(size))
+        sheet.text(r, 7, "、".join(refs.get(row[0], [])) or "—")
+    sheet.widths([8, 36, 10, 30, 66, 12, 24])

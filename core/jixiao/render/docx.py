@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..document import build_document
+from ..evidence import appendix_rows, citation_text
 from ..hookspecs import hookimpl
 from ..labels import label
 from ..numbers import fmt_number
@@ -367,6 +368,8 @@ def render_docx(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) 
         _para(document, L("analysis_intro"), bold=True)
         for ind in _tier_leaves(doc, tier):
             _leaf_paragraph(document, by_code[ind["code"]], lang)
+            if by_code[ind["code"]].get("evidence"):
+                _para(document, citation_text(by_code[ind["code"]]))
             if ind["code"] in doc["tables"]:
                 _budget_table(document, ind["code"], doc["tables"][ind["code"]], lang)
 
@@ -395,6 +398,17 @@ def render_docx(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) 
     for i, text in enumerate(losses.get("problems_" + ("en" if lang == "en" else "zh")) or [], start=1):
         _para(document, f"{i}. {text}")
 
+    rows = appendix_rows(doc)
+    if rows:  # 附件：证据清单
+        document.add_heading("附件：证据清单", level=1)
+        table = _table(document, ["编号", "名称", "类别", "位置", "sha256"], len(rows), [1.4, 5.5, 1.8, 4.0, 3.3])
+        for r, row in enumerate(rows, start=1):
+            for c, v in enumerate(row):
+                _cell(table.rows[r].cells[c], v, size=8)
+    for i, f in enumerate((doc.get("review") or {}).get("findings") or [], start=1):
+        if i == 1:
+            document.add_heading("复核发现", level=1)
+        _para(document, f"{i}. {f['message']}")
     _page_numbers(document, lang)
     buf = io.BytesIO()
     document.save(buf)

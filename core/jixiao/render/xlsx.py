@@ -283,6 +283,9 @@ def render_xlsx(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) 
     _summary(Sheet(ws), doc, lang, score_fmt)
     _leaves(Sheet(wb.create_sheet(label("sheet_leaves", lang))), doc, lang, score_fmt)
     _losses(Sheet(wb.create_sheet(label("sheet_losses", lang))), doc, lang, score_fmt)
+    from ..evidence import xlsx_sheet
+
+    xlsx_sheet(wb, doc, Sheet)
     for code, table in doc["tables"].items():
         # Sheet names come from indicator codes (pack data), never from free text; 31 chars max.
         safe = "".join("_" if ch in "[]:*?/\\'" else ch for ch in code)
