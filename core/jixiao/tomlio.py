@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 import tomllib
 from decimal import Decimal, InvalidOperation
@@ -71,35 +70,33 @@ def read_csv_table(path: Path, *, numeric: tuple[str, ...], label: tuple[str, ..
     A missing column is a configuration error; a cell that is not a number is a data error
     naming the row and the column.
     """
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            missing = [c for c in (*numeric, *label) if c not in header]
-            if missing:
-                raise ConfigError(
-                    f"missing column(s) {', '.join(missing)}; the header has {', '.join(header) or 'nothing'}",
-                    file=str(path),
-                    path="row 1 (header)",
-                )
-            rows = []
-            for i, raw in enumerate(reader, start=2):
-                row: dict[str, Any] = {"_ref": f"{path.name} row {i}"}
-                clean = {(k or "").strip(): (v or "") for k, v in raw.items()}
-                for col in numeric:
-                    try:
-                        row[col] = parse_number(clean[col])
-                    except ValueError as exc:
-                        raise DataError(
-                            f"{exc}; expected a number", file=str(path), path=f"row {i}, column {col}"
-                        ) from None
-                for col in label:
-                    row[col] = clean[col].strip()
-                for k, v in clean.items():
-                    row.setdefault(k, v.strip())
-                rows.append(row)
-    except FileNotFoundError:
-        raise ConfigError("table file not found", file=str(path)) from None
-    except UnicodeDecodeError:
-        raise ConfigError("not UTF-8 text", file=str(path)) from None
+    from .io import read_csv_rows
+
+    # Encoding (BOM, UTF-8, GBK/GB18030, UTF-16), duplicate columns and ragged rows: one reader for
+    # config tables and batch portfolios; rows are named by their file line (blank lines counted).
+    table = read_csv_rows(path, what="table")
+    header = table.header
+    missing = [c for c in (*numeric, *label) if c not in header]
+    if missing:
+        raise ConfigError(
+            f"missing column(s) {', '.join(missing)}; the header has {', '.join(header) or 'nothing'}",
+            file=str(path),
+            path=f"row {table.header_line} (header)",
+        )
+    rows = []
+    for i, rec in table.rows:
+        row: dict[str, Any] = {"_ref": f"{path.name} row {i}"}
+        clean = {k: v for k, v in zip(header, rec, strict=True) if k}
+        for col in numeric:
+            try:
+                row[col] = parse_number(clean[col])
+            except ValueError as exc:
+                raise DataError(
+                    f"{exc}; expected a number", file=str(path), path=f"row {i}, column {col}"
+                ) from None
+        for col in label:
+            row[col] = clean[col].strip()
+        for k, v in clean.items():
+            row.setdefault(k, v.strip())
+        rows.append(row)
     return rows

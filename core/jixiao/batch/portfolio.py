@@ -299,9 +299,9 @@ def _read_xlsx(p: Path) -> tuple[pa.Table, list[int], dict[int, list[tuple[str, 
                 v = row[j] if j < len(row) else None
                 f = frow[j] if j < len(frow) else None
                 if v is None and isinstance(f, str) and f.startswith("="):
-                    errs.setdefault(k, []).append((names[j], f"formula {f} has no saved value (the workbook was "
-                                                             "saved without calculating); recalculate and save "
-                                                             "it in Excel, or type the value"))
+                    msg = (f"formula {f} has no saved value (the workbook was saved without calculating); "
+                           "recalculate and save it in Excel, or type the value")
+                    errs.setdefault(k, []).append((names[j], msg))
                 cols[j].append(_str_or_none(v))
     finally:
         wb.close()
