@@ -7,13 +7,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from test_plugins import fake_env
 
+from conftest import run_cli
 from jixiao import Indicator, Pack, PluginRef, RuleSet, Target
 from jixiao.testing import check_pack
 from jixiao.types import ParamSpec, param_problems
-
-from conftest import run_cli
+from test_plugins import fake_env
 
 PACK = """schema_version = 1
 
@@ -106,8 +105,8 @@ def test_check_pack_refuses_an_unknown_parameter_with_did_you_mean():
     pack = _python_pack(PluginRef(name="formula", params={"expr": "done / planned"}),
                         PluginRef(name="deduct_per_point", params={"point": 1}))
     problems = check_pack(pack, example=False, raise_errors=False)
-    assert problems == ["$.indicators.A1.score.point: deduct_per_point: unknown parameter 'point'; did you mean "
-                        "'points'? (parameters: k, points, benchmark, direction)"]
+    assert problems == [("$.indicators.A1.score.point: deduct_per_point: unknown parameter 'point'; did you mean "
+                         "'points'? (parameters: k, points, benchmark, direction)")]
 
 
 def test_packs_check_refuses_a_third_party_pack_with_a_bad_parameter():
@@ -145,8 +144,8 @@ def test_a_declaration_with_an_unknown_type_is_refused():
     rec = ScoringMethod(name="m", title="m", score=lambda si: None,
                         params=(ParamSpec(name="cap", type="nubmer"), ParamSpec(name="k", type="percent", default="x")))
     assert declaration_problems("method", rec) == [
-        "method 'm': parameter 'cap' has type 'nubmer'; did you mean 'number'? (types: number, percent, integer, "
-        "string, input, bool, choice, list, table, any)",
+        ("method 'm': parameter 'cap' has type 'nubmer'; did you mean 'number'? (types: number, percent, integer, "
+         "string, input, bool, choice, list, table, any)"),
         "method 'm': the default of parameter 'k' must be a number or a percentage, got 'x'"]
 
 
@@ -180,7 +179,7 @@ def test_public_helpers_read_percent_and_amount_parameters():
 
     assert read_percent("10%") == Decimal("0.1") and read_percent("５％") == Decimal("0.05")
     assert read_percent(Decimal("0.03")) == Decimal("0.03")
-    assert read_amount("1.5万元") == Decimal("15000") and read_amount("15000元", unit="万元") == Decimal("1.5")
+    assert read_amount("1.5万元") == Decimal(15000) and read_amount("15000元", unit="万元") == Decimal("1.5")
     with pytest.raises(ConfigError) as e:
         read_percent("3分", what="k", file="pack.toml", path="$.indicators.A1.score.k")
     assert e.value.format().startswith("pack.toml: $.indicators.A1.score.k: k: ")

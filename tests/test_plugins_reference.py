@@ -12,14 +12,13 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from test_plugins import fake_env
 
+from conftest import run_cli
 from jixiao import reference
 from jixiao.model import Group, iter_nodes
 from jixiao.plugins import Registry, installed
 from jixiao.reference import KIND_ORDER, entries, plugin_problems, render_markdown, render_table
-
-from conftest import run_cli
+from test_plugins import fake_env
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_MD = ROOT / "docs" / "plugins-reference.md"

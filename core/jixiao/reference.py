@@ -176,7 +176,7 @@ def entries(registry: Any = None, *, kinds: Iterable[str] = KIND_ORDER, builtin_
 
 
 def _builtin(dist: str | None) -> bool:
-    return dist is not None and (dist == "jixiao" or dist.startswith("jixiao-") or dist.startswith("jixiao_"))
+    return dist == "jixiao"  # the core and its bundled packs are one distribution; jixiao-pack-* are third-party
 
 
 # -- running examples ------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ def run_example(example: Example, registry: Any = None) -> str:
             "schema_version = 1\npack = \"pack.toml\"\n\n[project]\nname = \"example\"\nperiod = \"2023年度\"\n\n"
             + example.evaluation.strip() + "\n", encoding="utf-8")
         result = evaluate_file(d / "evaluation.toml", registry=registry)
-    from .model import _iter_results  # noqa: PLC2701
+    from .model import _iter_results
 
     for node in _iter_results(result.tiers):
         if node.code == example.code:
