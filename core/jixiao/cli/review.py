@@ -35,8 +35,11 @@ def _gap(d: dict) -> Decimal | None:
         return None
 
 
-def review_form(path: Path) -> tuple[dict, dict, list[dict]]:
-    """(the form's row, its JSON document, its discrepancies); raises a JixiaoError if it cannot be read."""
+def review_form(path: Path, registry=None) -> tuple[dict, dict, list[dict]]:
+    """(the form's row, its JSON document, its discrepancies); raises a JixiaoError if it cannot be read.
+
+    One ``registry`` serves every form (discovering plugins is most of the time of one form); the record
+    of plugins used is reset per form so that each document names only its own."""
     from ..document import build_document
     from ..errors import JixiaoError
     from ..forms.reader import read_form
@@ -49,7 +52,9 @@ def review_form(path: Path) -> tuple[dict, dict, list[dict]]:
         cfg = Path(d) / "evaluation.toml"
         cfg.write_text(text, encoding="utf-8")
         try:
-            doc = build_document(evaluate_file(cfg))
+            if registry is not None:
+                registry._used.clear()
+            doc = build_document(evaluate_file(cfg, registry=registry))
         except JixiaoError as e:
             e.file = str(path)
             raise
@@ -84,13 +89,16 @@ def command(paths: tuple[str, ...], output: str, json_dir: str | None) -> None:
     from ..errors import EXIT_DATA, JixiaoError
     from ..io import write_atomic
 
+    from ..plugins import Registry
+
     forms = _forms(paths)
+    registry = Registry()
     rows, issues, failed = [], [], []
     with Progress(transient=True, console=None) as progress:
         task = progress.add_task("reviewing forms", total=len(forms))
         for f in forms:
             try:
-                row, doc, found = review_form(f)
+                row, doc, found = review_form(f, registry)
             except JixiaoError as e:
                 failed.append((f.name, e.format()))
             else:
