@@ -61,7 +61,7 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every JixiaoError into one message and an exit code."""
-    from ..errors import EXIT_INTERNAL, JixiaoError
+    from ..errors import EXIT_CONFIG, EXIT_INTERNAL, JixiaoError
 
     try:
         rv = cli.main(args=argv, prog_name="jixiao", standalone_mode=False)
@@ -80,6 +80,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except RecursionError:  # a file nested a thousand levels deep, read by a command that did not locate it
+        click.echo("jixiao: configuration error: an input file nests arrays or tables too deeply to read "
+                   "(hundreds of levels)", err=True)
+        sys.exit(EXIT_CONFIG)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)

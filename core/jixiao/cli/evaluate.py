@@ -129,14 +129,29 @@ def command(config: str, fmt: str | None, output: str | None, lang: str, disable
 
     if output:
         check_output(output, reads=(config,))  # a missing or read-only folder: before reading anything
-    cfg = load_config(config)
+    try:
+        cfg = load_config(config)
+    except RecursionError as exc:  # tomllib and the walkers recurse: 1,000-deep arrays/tables end here
+        raise ConfigError("the file nests arrays or tables too deeply to read (hundreds of levels); "
+                          "an evaluation config needs a few", file=config, path="$") from exc
     registry = Registry(disabled=(*disable, *cfg.disable))
     renderer = pick_renderer(registry, fmt, output)  # fail on a bad format before any work
     pack, prov = resolve_pack(cfg, registry)
     if output:
         check_output(output, reads=input_files(cfg))
     check_pack_semantics(pack, registry, raise_errors=True, config=cfg)
+    if renderer.name in ("docx", "xlsx"):  # XML cannot hold C0 control characters: refuse them where typed
+        from ..render import refuse_control_characters
+
+        what = "Word document" if renderer.name == "docx" else "spreadsheet"
+        refuse_control_characters(cfg.raw, file=cfg.file, what=what)
     result = evaluate(pack, cfg, registry, provenance=prov)
+    if renderer.name in ("docx", "xlsx"):  # what tables and packs bring: located in the report's JSON document
+        from ..document import build_document
+        from ..render import refuse_control_characters
+
+        refuse_control_characters(build_document(result), file=f"the {renderer.name} report (from {cfg.file})",
+                                  what=what, path="$")
     data = render_guarded(renderer, result, lang=lang)
     if archive_url:
         from ..archive.loading import archive_result

@@ -30,3 +30,33 @@ def reproducible_zip(data: bytes) -> bytes:
             entry.external_attr = 0o644 << 16
             dst.writestr(entry, body)
     return out.getvalue()
+
+
+# C0 control characters (and DEL's neighbours U+FFFE/U+FFFF) that XML 1.0 — so Word and Excel — cannot hold;
+# TAB, LF and CR are allowed.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def control_characters(obj: object, path: str = "$"):
+    """Yield ``(key path, character)`` for each string in ``obj`` (dicts, lists) holding a control
+    character a Word or Excel file cannot store, first occurrence per string."""
+    if isinstance(obj, str):
+        m = _CONTROL.search(obj)
+        if m:
+            yield path, m.group()
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from control_characters(k, path)
+            yield from control_characters(v, f"{path}.{k}")
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            yield from control_characters(v, f"{path}[{i}]")
+
+
+def refuse_control_characters(obj: object, *, file: str | None, what: str, path: str = "$") -> None:
+    """Raise a located :class:`DataError` (exit 3) for text a Word/Excel report cannot hold."""
+    from ..errors import DataError, raise_all
+
+    raise_all(DataError(f"the text holds the control character U+{ord(ch):04X}, which a {what} cannot store; "
+                        "remove it (it is usually a paste from another program)", file=file, path=p)
+              for p, ch in control_characters(obj, path))
