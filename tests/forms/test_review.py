@@ -106,3 +106,21 @@ def test_review_folder_workbook(tmp_path):
     assert grade[4] == "=优" and wb["复核差异"].cell(diffs.index(grade) + 2, 5).data_type == "s"
     assert [row[0] for row in wb["无法读取"].iter_rows(values_only=True)][1:] == ["broken.xlsx"]
     assert sorted(p.name for p in (tmp_path / "json").iterdir()) == ["a.json", "b.json", "c.json"]
+
+
+def test_review_weights_summing_to_110(tmp_path):
+    import openpyxl
+
+    rows = list(ROWS)
+    rows.insert(1, ("产出指标", "数量指标", "新增指标", "≥10个", "10个", 10, 10, ""))  # 产出 60 where 50 declared
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    write_xlsx(forms / "w.xlsx", rows=rows, total="99.41")
+    out = tmp_path / "review.xlsx"
+    r = run_cli("review", forms, "-o", out)
+    assert r.code == 0, r
+    wb = openpyxl.load_workbook(out)
+    row = list(wb["自评表"].iter_rows(values_only=True))[1]
+    assert row[6] is None and row[7] is None  # no total graded as if valid
+    (d,) = list(wb["复核差异"].iter_rows(values_only=True))[1:]
+    assert d[:6] == ("w.xlsx", "附件2!G12", "B", "weights", "60.00", "50.00")

@@ -47,6 +47,13 @@ def review_form(path: Path, registry=None) -> tuple[dict, dict, list[dict]]:
     from ..session import evaluate_file
 
     form = read_form(path)
+    wrong = _weights(form, registry)
+    if wrong:  # a reported finding, and no total graded as if the form were valid
+        row = {"文件": path.name, "实施单位": form.unit, "项目名称": form.project, "年度": form.year,
+               "自评总分": str(form.total) if form.total is not None else "", "自评等级": form.grade,
+               "复核总分": "", "复核等级": "", "差异数": len(wrong),
+               "最大差异": str(max(map(_gap, wrong)).quantize(Decimal("0.01")))}
+        return row, {"file": path.name, "review": {"discrepancies": wrong}}, wrong
     text = form_config(form)
     with tempfile.TemporaryDirectory() as d:
         cfg = Path(d) / "evaluation.toml"
@@ -65,6 +72,16 @@ def review_form(path: Path, registry=None) -> tuple[dict, dict, list[dict]]:
            "复核总分": doc.get("total"), "复核等级": doc.get("grade"), "差异数": len(found),
            "最大差异": str(max(gaps).quantize(Decimal("0.01"))) if gaps else ""}
     return row, doc, found
+
+
+def _weights(form, registry) -> list[dict]:
+    from ..forms.review import level_findings
+    from ..forms.toconfig import PACK
+    from ..plugins import Registry
+    from ..session import load_pack
+
+    pack, _ = load_pack(PACK, registry or Registry())
+    return level_findings(form, pack)
 
 
 def _text_cell(ws, row: int, col: int, value) -> None:

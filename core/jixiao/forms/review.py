@@ -29,6 +29,7 @@ KINDS = {
     "budget_rate": "the 项目资金 block's stated 执行率 differs from the recomputed rate",
     "unmet_without_reason": "a target is not met and the form gives no 偏差原因",
     "deduction_without_reason": "the target is met but the form deducts points without a reason",
+    "weights": "a level's 分值 do not add up to the template's standard score (jixiao review; no total graded)",
     "override": "a score entered by the evaluator in place of the rule's (listed for review)",
 }
 STATED_KEYS = frozenset({"total", "grade", "budget_rate", "budget_score", "budget_points", "budget_variant",
@@ -153,3 +154,30 @@ def add_review(doc: dict[str, Any], data: dict[str, Any] | None) -> None:
         return
     found = discrepancies(doc, data)
     doc.setdefault("review", {}).setdefault("discrepancies", []).extend(found)
+
+
+def level_findings(form: Any, pack: Any) -> list[dict[str, Any]]:
+    """The form's 一级 weights (sum of its 分值) against the template's standard scores.
+
+    A form whose 产出 leaves add up to 60 where the template declares 50 cannot be totalled as if valid:
+    ``jixiao review`` reports a ``weights`` discrepancy and grades no total for it.
+    """
+    from .toconfig import _code1
+
+    sums: dict[str, Decimal] = {}
+    for ind in form.indicators:
+        code = _code1(ind.level1)
+        if code:
+            sums[code] = sums.get(code, Decimal(0)) + ind.points
+    out = []
+    for node in pack.tree:
+        if node.code not in sums or node.standard_score is None:
+            continue
+        want = Decimal(node.standard_score)
+        if sums[node.code] != want:
+            out.append({"code": node.code, "kind": "weights", "stated": _f2(sums[node.code]), "computed": _f2(want),
+                        "message": f"the form's {node.name} 分值 add up to {_f2(sums[node.code])}, the template "
+                                   f"declares {_f2(want)}; no total is graded for this form",
+                        "cell": form.indicators[[(_code1(i.level1)) for i in form.indicators].index(node.code)]
+                        .refs.get("points")})
+    return out
