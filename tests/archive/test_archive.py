@@ -202,3 +202,19 @@ def test_evaluate_archive_keeps_what_it_printed(tmp_path, archive_url):
     assert (row["total"], row["grade"], row["year"]) == (r.json()["total"], r.json()["grade"], 2018)
     r = run_cli("evaluate", SEED, "--archive", archive_url, "--kind", "self")
     assert r.code == 0 and "already archived" in r.stderr, r
+
+
+def test_review_discrepancies_and_evidence_are_kept_when_present(tmp_path, archive_url):
+    path, doc = seed_document(tmp_path, id="P-9")
+    doc["review"] = {"discrepancies": [{"code": "B11", "stated": "3.44", "computed": "4.00"},
+                                       {"code": "C21", "stated": "2.00", "computed": "1.50"}]}
+    doc["evidence"] = [{"code": "B11", "file": "预算执行表.xlsx", "page": 3}]
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    assert run_cli("archive", "add", path, "--archive", archive_url, "--kind", "self").code == 0
+    engine = sa.create_engine(archive_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        disc = conn.execute(sa.text("SELECT code, detail FROM review_discrepancy ORDER BY seq")).all()
+        evid = conn.execute(sa.text("SELECT code, detail FROM evidence_citation")).all()
+    engine.dispose()
+    assert [c for c, _ in disc] == ["B11", "C21"] and json.loads(disc[1][1])["computed"] == "1.50"
+    assert [(c, json.loads(d)["file"]) for c, d in evid] == [("B11", "预算执行表.xlsx")]

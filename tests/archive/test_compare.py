@@ -41,7 +41,7 @@ def portfolio(tmp, seed: int, n: int = 60) -> list[dict[str, str]]:
     assert gen.returncode == 0, gen.stderr
     r = run_cli("batch", PACK, tmp / f"p{seed}.parquet", "-o", tmp / f"r{seed}.csv", "--quiet")
     assert r.code == 0, r
-    with (tmp / f"r{seed}.csv").open(encoding="utf-8", newline="") as fh:
+    with (tmp / f"r{seed}.csv").open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     for i, row in enumerate(rows):
         row.update(department=DEPTS[i % 4], unit=f"单位{i % 5}", budget=f"{100 + i}.50")

@@ -95,7 +95,7 @@ def batch_rows(path: str) -> tuple[list[str], list[dict[str, Any]]]:
         import pyarrow.csv as pacsv
 
         try:
-            head = p.open(encoding="utf-8").readline()
+            head = p.open(encoding="utf-8-sig").readline()
         except UnicodeDecodeError:
             raise DataError("not UTF-8 text; batch results are written as UTF-8", file=path) from None
         names: list[str] = next(iter(__import__("csv").reader([head])), [])
