@@ -149,5 +149,5 @@ def test_citations_and_appendix_in_office_and_html(cli, seed_copy, tmp_path):
     assert ws["B3"].data_type == "s" and ws["B3"].quotePrefix  # a title never becomes a formula
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert '证据：<a href="#ev-E01">E01</a>、<a href="#ev-E02">E02</a>' in html
-    assert f'<tr id="ev-E01"><td>E01</td>' in html and digest[:12] in html
+    assert '<tr id="ev-E01"><td>E01</td>' in html and digest[:12] in html
     assert ") <b>" not in html and ") &lt;b&gt;</td>" in html  # the title is escaped
