@@ -73,12 +73,13 @@ def decode_table_text(path: str | Path, data: bytes, encoding: str | None = None
                             file=file, path=f"line {_line_at(data, exc.start, enc)}") from None
     for bom, enc in _BOMS:
         if data.startswith(bom):
+            body, plain = data[len(bom):], enc.replace("-sig", "")
             try:
-                return data[len(bom):].decode(enc.replace("-sig", "")), enc
+                return body.decode(plain), enc
             except UnicodeDecodeError as exc:
-                raise DataError(f"byte 0x{data[exc.start]:02x} cannot be read as {enc} (the file starts with "
+                raise DataError(f"byte 0x{body[exc.start]:02x} cannot be read as {enc} (the file starts with "
                                 f"a {enc} byte-order mark)", file=file,
-                                path=f"line {_line_at(data, exc.start, enc)}") from None
+                                path=f"line {_line_at(body, exc.start, plain)}") from None
     if data[:2000:2].count(0) > 10 or data[1:2000:2].count(0) > 10:
         enc = "utf-16-be" if data[:2000:2].count(0) > data[1:2000:2].count(0) else "utf-16-le"
         try:
