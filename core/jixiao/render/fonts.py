@@ -43,14 +43,36 @@ class CJKFont:
     path: str
 
 
+# matplotlib's own fallbacks: "Last Resort" maps every code point to one placeholder per Unicode block
+# (a box that looks like a glyph to a coverage check), DejaVu has no Chinese at all.
+FALLBACK_FAMILIES = ("Last Resort", "DejaVu")
+
+
 def _covers(path: str) -> bool:
+    """True when the font really draws the probe text: each character has a glyph and, rendered, the
+    distinct characters give distinct bitmaps (a fallback font draws one placeholder for all)."""
     from matplotlib.ft2font import FT2Font
 
     try:
         font = FT2Font(path)
-    except (OSError, RuntimeError, ValueError):
+        if not all(font.get_char_index(ord(ch)) for ch in PROBE):
+            return False
+        shapes = set()
+        chars = sorted(set(PROBE))
+        for ch in chars:
+            font.clear()
+            font.set_size(24, 72)
+            font.set_text(ch)
+            font.draw_glyphs_to_bitmap()
+            image = font.get_image()
+            shapes.add(bytes(memoryview(image).tobytes()) if hasattr(image, "__array_interface__") else bytes(image))
+    except (OSError, RuntimeError, ValueError, TypeError):
         return False
-    return all(font.get_char_index(ord(ch)) for ch in PROBE)
+    return len(shapes) == len(chars)
+
+
+def _is_fallback(name: str) -> bool:
+    return name.startswith(FALLBACK_FAMILIES)
 
 
 def _missing(where: str) -> ConfigError:
@@ -82,15 +104,35 @@ def _find(font_dirs: str | None) -> CJKFont:
     else:
         entries = list(fm.ttflist)
         where = "system fonts"
+    found = _first_drawing(entries)
+    if found is None and font_dirs is None:
+        # matplotlib's font cache lists the fonts of the day it was built: a CJK font installed since is
+        # not in it. Look at the system's font folders themselves before saying there is none.
+        known = {e.fname for e in fm.ttflist}
+        for f in sorted(font_manager.findSystemFonts()):
+            if f not in known and Path(f).suffix.lower() in FONT_SUFFIXES:
+                try:
+                    fm.addfont(f)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        found = _first_drawing([e for e in fm.ttflist if e.fname not in known])
+    if found is None:
+        raise _missing(where)
+    return found
+
+
+def _first_drawing(entries: list) -> CJKFont | None:
     rank = {name: i for i, name in enumerate(PREFERRED)}
-    entries.sort(key=lambda e: (rank.get(e.name, len(PREFERRED)), e.weight != 400, e.name, e.fname))
+    entries = sorted(entries, key=lambda e: (rank.get(e.name, len(PREFERRED)), e.weight != 400, e.name, e.fname))
     checked: dict[str, bool] = {}
     for e in entries:
+        if _is_fallback(e.name):
+            continue
         if e.fname not in checked:
             checked[e.fname] = _covers(e.fname)
         if checked[e.fname]:
             return CJKFont(family=e.name, path=e.fname)
-    raise _missing(where)
+    return None
 
 
 def find_cjk_font() -> CJKFont:
