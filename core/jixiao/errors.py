@@ -197,7 +197,7 @@ def _report_hint(dist: str | None) -> str:
                 where = url.partition(",")[2].strip() or None
                 break
         where = where or md.get("Home-page") or None
-    except Exception:  # metadata is best effort; the distribution name is enough to find it
+    except (ImportError, OSError, ValueError, AttributeError):  # metadata is best effort; the distribution name is enough to find it
         where = None
     return (f"this is a bug in the plugin's distribution {dist}, not in your data: report it to "
             f"{where or 'the maintainers of ' + dist}; set JIXIAO_TRACEBACK=1 for the traceback")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +164,20 @@ def test_folder_given_as_config(tmp_path):
 def test_row_longer_than_header(tmp_path):
     d = seed(tmp_path, csv=CSV.replace("30.00,28.00", "30.00,28.00,5,6", 1))
     refused(d, 3, r"budget\.csv: line 2: 6 cell\(s\) where the header \(line 1\) has 4")
+
+
+NATIONAL = SEED_DIR.parent / "national-education-2023"
+PACK_TOML = Path(__file__).resolve().parents[2] / "plugins" / "jixiao_national" / "pack.toml"
+
+
+@pytest.mark.parametrize("places", ["1000000000", "9" * 4000, "-1", "1e9"])
+def test_absurd_value_places_in_a_pack_file(tmp_path, places):
+    d = tmp_path / "nat"
+    shutil.copytree(NATIONAL, d)
+    pack = PACK_TOML.read_text(encoding="utf-8")
+    assert "value_places = 4" in pack
+    (d / "pack.toml").write_text(pack.replace("value_places = 4", f"value_places = {places}", 1), encoding="utf-8")
+    cfg = (d / "evaluation.toml").read_text(encoding="utf-8")
+    (d / "evaluation.toml").write_text(re.sub(r'(?m)^pack = .*$', 'pack = "pack.toml"', cfg, count=1),
+                                       encoding="utf-8")
+    refused(d, 2, r"pack\.toml: \$\.rule_set\.rounding\.value_places: ")

@@ -84,8 +84,8 @@ def test_failing_run_keeps_old_file_and_leaves_no_temp(seed):
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
 def test_created_file_mode_honours_umask(seed, umask, mode):
     out = seed / "report.json"
-    code = ("import os,sys; os.umask(%d); sys.argv=['jixiao','evaluate',%r,'-o',%r]; "
-            "from jixiao.cli import main; main()" % (umask, str(seed / "evaluation.toml"), str(out)))
+    code = (f"import os,sys; os.umask({umask}); sys.argv=['jixiao','evaluate',{str(seed / 'evaluation.toml')!r},"
+            f"'-o',{str(out)!r}]; from jixiao.cli import main; main()")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert stat.S_IMODE(out.stat().st_mode) == mode

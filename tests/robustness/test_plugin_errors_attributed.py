@@ -34,11 +34,11 @@ CASES = [
                                     "https://example.org/jixiao-pack-x/issues"]),
     ("fake-crash-measure", False, 1, ["C21: indicator fake_boom (jixiao-pack-x 0.1.0) raised KeyError: 'rate_missing'",
                                       "report it to"]),
-    ("fake-crash-agg", True, 1, ["C: aggregator fake_boom_sum (jixiao-pack-x 0.1.0) raised RuntimeError: "
-                                 "aggregator exploded"]),
+    ("fake-crash-agg", True, 1, [("C: aggregator fake_boom_sum (jixiao-pack-x 0.1.0) raised RuntimeError: "
+                                  "aggregator exploded")]),
     ("fake-crash-data", True, 3, ["evaluation.toml: $.inputs.rate: the value is not a plausible rate"]),
-    ("fake-crash-overflow", True, 3, ["evaluation.toml: $.indicators.C21: method fake_overflow (jixiao-pack-x 0.1.0) "
-                                      "cannot compute with these numbers (Overflow)"]),
+    ("fake-crash-overflow", True, 3, [("evaluation.toml: $.indicators.C21: method fake_overflow (jixiao-pack-x 0.1.0) "
+                                       "cannot compute with these numbers (Overflow)")]),
     ("fake-sysexit", False, 2, ["pack 'fake-sysexit' from distribution jixiao-pack-x 0.1.0 failed to import",
                                 "SystemExit"]),
 ]

@@ -72,7 +72,7 @@ def input_files(cfg) -> list[Path]:
     def walk(v: object) -> None:
         if isinstance(v, Path):
             out.append(v)
-        elif hasattr(v, "path") and isinstance(getattr(v, "path"), Path):
+        elif hasattr(v, "path") and isinstance(v.path, Path):
             out.append(v.path)
         elif isinstance(v, dict):
             for x in v.values():
