@@ -124,6 +124,15 @@ CSV_CASES = {
     "UTF-8 BOM then a bad byte": (lambda: b"\xef\xbb\xbf" + _bytes(csv_text(_rows()[:2])) + b"\xc3(" , (), 3,
                                   ("p.csv", "line 3", "byte-order mark")),
     "unterminated quote": (lambda: _bytes(csv_text(_rows()[:2])) + b'"abc,\n', (), 3, ("p.csv", "line")),
+    "override for a code the pack lacks": (lambda: _bytes(csv_text([[*_rows()[0], "override.Z99"]]
+                                                                   + [[*r, "1"] for r in _rows()[1:]])), (), 2,
+                                           ("p.csv", "override.Z99")),
+    "misspelt rating prefix": (lambda: _bytes(csv_text([[*_rows()[0], "ratng.A11"]]
+                                                       + [[*r, "80%"] for r in _rows()[1:]])), (), 2,
+                               ("p.csv", "did you mean 'rating.A11'")),
+    "band for a code the pack lacks": (lambda: _bytes(csv_text([[*_rows()[0], "band.Z1"]]
+                                                               + [[*r, "达成"] for r in _rows()[1:]])), (), 2,
+                                       ("p.csv", "band.Z1")),
     "rating for a code the pack lacks": (lambda: _bytes(csv_text([[*_rows()[0], "rating.Z99"]]
                                                                  + [[*r, "80%"] for r in _rows()[1:]])), (), 2,
                                          ("p.csv", "rating.Z99")),
