@@ -417,6 +417,7 @@ def _extras(register: Any, pack: Pack, registry: Registry, surveys: Any = None) 
         out["review"] = {"findings": found}
     return {**out_s, **out}
 
+
 def _guarded(fn: Any, arg: Any, *, what: str, rec: Any, code: str | None, file: str | None) -> Any:
     """Call a plugin; an exception escaping it is attributed to the plugin and its distribution."""
     try:
