@@ -101,8 +101,8 @@ def test_parquet_in_every_format_out_agree(tmp_path):
     pq_rows = table.to_pylist()
     jl_rows = [json.loads(line) for line in outs[".jsonl"].read_text(encoding="utf-8").splitlines()]
     ws = openpyxl.load_workbook(outs[".xlsx"]).active
-    header = [c.value for c in ws[1]]
-    x_rows = [dict(zip(header, [c for c in row], strict=True)) for row in ws.iter_rows(min_row=2)]
+    header = [c.value for c in ws[2]]  # row 1: Chinese names, row 2: machine names
+    x_rows = [dict(zip(header, [c for c in row], strict=True)) for row in ws.iter_rows(min_row=3)]
     assert len(csv_rows) == len(pq_rows) == len(jl_rows) == len(x_rows) == 300
     for c, p, j, x in zip(csv_rows, pq_rows, jl_rows, x_rows, strict=True):
         assert c["project_id"] == p["project_id"] == j["project_id"] == x["project_id"].value
@@ -183,8 +183,8 @@ def test_control_characters_never_break_the_xlsx(tmp_path):
     r = run_cli("batch", PACK, write_rows(tmp_path / "p.csv", rows), "-o", tmp_path / "r.xlsx")
     assert r.code == 0, r
     ws = openpyxl.load_workbook(tmp_path / "r.xlsx").active
-    assert [ws.cell(row=i, column=1).value for i in (2, 3)] == ["badid", "'=1+1"]  # neutralised (OWASP)
-    assert ws.cell(row=3, column=1).data_type == "s"  # text, not a formula
+    assert [ws.cell(row=i, column=1).value for i in (3, 4)] == ["badid", "'=1+1"]  # neutralised (OWASP)
+    assert ws.cell(row=4, column=1).data_type == "s"  # text, not a formula
 
 
 def test_evaluation_config_as_template(tmp_path, seed_copy):

@@ -272,7 +272,7 @@ def test_csv_and_xlsx_cells_never_become_formulas(tmp_path, pid, written):
         assert [row["project_id"] for row in csv.DictReader(fh)] == [written]
     r = run_cli("batch", PACK, tmp_path / "p.csv", "-o", tmp_path / "r.xlsx", "--quiet")
     assert r.code == 0, r
-    assert openpyxl.load_workbook(tmp_path / "r.xlsx").active.cell(row=2, column=1).value == written
+    assert openpyxl.load_workbook(tmp_path / "r.xlsx").active.cell(row=3, column=1).value == written
 
 
 def test_csv_has_a_bom_by_default_and_not_with_utf8(tmp_path):

@@ -17,7 +17,10 @@ import numpy as np
 from ..errors import ConfigError
 from ..numbers import quantize
 
-__all__ = ["BatchOutcome", "load_pack_or_template", "run_batch"]
+__all__ = ["IDENTIFYING", "BatchOutcome", "load_pack_or_template", "run_batch"]
+
+IDENTIFYING = ("name", "项目名称", "department", "主管部门", "unit", "实施单位", "region", "地区")
+"""Identifying text columns accepted without --ignore-columns and carried to the results as they are."""
 
 
 @attrs.frozen(kw_only=True)
@@ -66,7 +69,7 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
               progress: Callable[[str, int], Callable[[int], None]] | None = None,
               encoding: str | None = None, ignore_columns: tuple[str, ...] = (),
               fill_from_template: bool = False, csv_encoding: str = "utf-8-sig",
-              lang: str = "en") -> BatchOutcome:
+              lang: str = "en", keep: tuple[str, ...] = (), group_by: str | None = None) -> BatchOutcome:
     """Evaluate every row of ``portfolio_path`` and write ``output``, the error file and the summary
     together at the end (all or none; every output checked before anything is read).
 
@@ -86,12 +89,14 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
     with deferred():
         return _run(pack_or_config, portfolio_path, output, errors_path=errors_path, summary_path=summary_path,
                     registry=registry, progress=progress, encoding=encoding, ignore_columns=ignore_columns,
-                    fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang)
+                    fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang,
+                    keep=keep, group_by=group_by)
 
 
 def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: str | None,
          summary_path: str | None, registry: Any, progress: Any, encoding: str | None,
-         ignore_columns: tuple[str, ...], fill_from_template: bool, csv_encoding: str, lang: str) -> BatchOutcome:
+         ignore_columns: tuple[str, ...], fill_from_template: bool, csv_encoding: str, lang: str,
+         keep: tuple[str, ...] = (), group_by: str | None = None) -> BatchOutcome:
     from ..plugins import Registry
     from ..validate import check_pack_semantics
     from .compile import compile_pack, layout_of, run_program
@@ -122,6 +127,8 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
     known = known_inputs(pack, registry)
     layout = layout_of(list(portfolio.columns), known)
     check_codes(layout, pack, str(portfolio_path))
+    kept = kept_columns(portfolio, layout, keep, group_by, str(portfolio_path))
+    layout = attrs.evolve(layout, ignored=tuple(c for c in layout.ignored if c not in kept))
     check_headers(layout, pack, known, str(portfolio_path), ignore_columns, suffix=Path(portfolio_path).suffix)
     rs = pack.rule_set
     sp, mode = rs.rounding.score_places, rs.rounding.mode
@@ -205,7 +212,8 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
         rank = np.empty(len(rows), dtype=np.int64)
         rank[order] = rank_sorted
 
-    columns = ["project_id", "row", "total", "grade", "rank", *codes]
+    columns = ["project_id", *kept, "row", "total", "grade", "rank", *codes]
+    kept_arrays = {c: _as_string(portfolio.columns[c]) for c in kept}
     score_cols = ["total", *codes]
     row_numbers = np.array([portfolio.row_number(int(i)) for i in rows], dtype=np.int64) \
         if portfolio._row_numbers is not None else rows.astype(np.int64) + 1 + portfolio.header_rows
@@ -220,6 +228,7 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
             pid = ids_arr.take(pa.array(sel))
             data: dict[str, Any] = {
                 "project_id": pid,
+                **{c: kept_arrays[c].take(pa.array(sel)) for c in kept},
                 "row": pa.array(row_numbers[start:start + CHUNK], pa.int64()),
                 "total": decimal_array(total[sel], sp, np.full(len(sel), has_total)),
                 "grade": pa.array(list(grade_col[start:start + CHUNK]) if grade_col is not None
@@ -236,7 +245,7 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
 
     write_tick = prog("write", len(rows))
     write_results(output, suffix, columns, chunks, [c for c in score_cols if c not in texts], sp, len(rows),
-                  write_tick, csv_encoding=csv_encoding)
+                  write_tick, csv_encoding=csv_encoding, headings=headings(columns, pack))
 
     errors.sort(key=lambda e: e.row)
     if lang == "zh":
@@ -248,11 +257,53 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
             pack=pack, n_rows=n, n_ok=len(rows), errors=len({e.row for e in errors}), fallback_rows=len(redo),
             total=total[rows] if has_total else None, grades=grades,
             leaves={c: leaves[c][rows] for c in codes if c not in texts}, ids=_Ids(ids_arr, rows),
-            scale=sp, grade_order=grade_order, ranked=order, ranks=rank, filled_from_template=filled)
+            scale=sp, grade_order=grade_order, ranked=order, ranks=rank, filled_from_template=filled,
+            group_by=group_by, groups=None if group_by is None else
+            [v if v is not None and v.strip() else BLANK_GROUP
+             for v in kept_arrays[group_by].take(pa.array(rows)).to_pylist()])
         write_summary(summary_path, summary)
     return BatchOutcome(projects=n, scored=len(rows), errors=errors, engine_rows=len(redo),
                         columnar=program.vectorised, reasons=program.reasons, ignored_columns=layout.ignored,
                         filled_from_template=filled)
+
+
+BLANK_GROUP = "（空）"
+"""The --group-by group of rows whose cell is blank."""
+
+HEADINGS = {"project_id": "项目编号", "row": "行号", "total": "总分", "grade": "等级", "rank": "名次",
+            "name": "项目名称", "department": "主管部门", "unit": "实施单位", "region": "地区"}
+
+
+def headings(columns: list[str], pack: Any) -> list[str]:
+    """Chinese column names for results.xlsx: indicators by name with the code in brackets."""
+    names = {leaf.code: leaf.name for leaf in pack.leaves()}
+    return [HEADINGS.get(c) or (f"{names[c]}（{c}）" if c in names else c) for c in columns]
+
+
+def _as_string(arr: Any) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return arr if pa.types.is_string(arr.type) else pc.cast(arr, pa.string())
+
+
+def kept_columns(portfolio: Any, layout: Any, keep: tuple[str, ...], group_by: str | None, file: str) -> list[str]:
+    """The text columns carried to the results, in the portfolio's column order: the identifying columns
+    present, the --keep columns and the --group-by column. One the portfolio lacks is refused (exit 2)."""
+    import difflib
+
+    have = list(portfolio.columns)
+    for option, wanted in (("--keep", keep), ("--group-by", (group_by,) if group_by else ())):
+        for c in wanted:
+            if c not in portfolio.columns:
+                close = difflib.get_close_matches(c, have, n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ConfigError(f"the portfolio has no column {c!r}{hint}", file=file, path=option)
+            if c not in layout.ignored and c not in IDENTIFYING:
+                raise ConfigError(f"column {c!r} is an input of the pack, not an identifying text column; "
+                                  "its value is in the scores already", file=file, path=option)
+    wanted = {*IDENTIFYING, *keep, *((group_by,) if group_by else ())}
+    return [c for c in have if c in wanted and c != "project_id"]
 
 
 class _Ids:

@@ -134,7 +134,7 @@ def decimal_array(v: np.ndarray, scale: int, valid: np.ndarray | None = None) ->
 
 def write_results(path: str, suffix: str, columns: list[str], chunks: Callable[[], Iterator[pa.Table]],
                   score_columns: list[str], scale: int, n: int, progress: Callable[[int], None],
-                  csv_encoding: str = "utf-8-sig") -> None:
+                  csv_encoding: str = "utf-8-sig", headings: list[str] | None = None) -> None:
     if suffix == ".xlsx" and n > XLSX_MAX_ROWS:
         raise ConfigError(f"an XLSX sheet holds at most {XLSX_MAX_ROWS:,} projects, the results have {n:,}; "
                           "write .parquet or .csv instead", path="-o")
@@ -180,7 +180,7 @@ def write_results(path: str, suffix: str, columns: list[str], chunks: Callable[[
                     fh.writelines(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) + "\n" for row in zip(*cols, strict=True))
                     progress(t.num_rows)
         else:
-            _write_xlsx(tmp, columns, chunks, score_columns, progress)
+            _write_xlsx(tmp, columns, chunks, score_columns, progress, headings or columns, n)
 
 
 _NUMERIC = r"^[-+]?[0-9]+(\.[0-9]+)?(%|‰)?$"
@@ -210,13 +210,39 @@ def _as_text(t: pa.Table, score_columns: list[str]) -> pa.Table:
     return pa.table(cols, names=t.column_names)
 
 
+def display_width(text: str) -> int:
+    """Columns a text takes on screen: CJK and full-width characters count two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
 def _write_xlsx(tmp: Path, columns: list[str], chunks: Callable[[], Iterator[pa.Table]],
-                score_columns: list[str], progress: Callable[[int], None]) -> None:
+                score_columns: list[str], progress: Callable[[int], None], headings: list[str], n: int) -> None:
+    """Row 1: the Chinese column names; row 2: the machine names (as in CSV/Parquet); data from row 3.
+    The two header rows are frozen, row 2 carries the autofilter, widths fit the headers and the first
+    rows' values (capped at 60)."""
+    import itertools
+
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("results")
+    it = chunks()
+    first = next(it, None)
+    widths = [max(display_width(h), display_width(c)) for h, c in zip(headings, columns, strict=True)]
+    if first is not None:
+        sample = first.slice(0, 1000)
+        for j, c in enumerate(columns):
+            vals = sample.column(c).to_pylist()
+            widths[j] = max([widths[j], *(display_width(str(v)) for v in vals if v is not None)])
+    for j, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = min(w + 2, 60)
+    ws.freeze_panes = "A3"
+    ws.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{n + 2}"
 
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -226,8 +252,16 @@ def _write_xlsx(tmp: Path, columns: list[str], chunks: Callable[[], Iterator[pa.
         c.data_type = "s"  # typed as text: a value starting with "=" stays text, never a formula
         return c
 
+    bold = Font(bold=True)
+
+    def head(v: str) -> WriteOnlyCell:
+        c = text(v)
+        c.font = bold
+        return c
+
+    ws.append([head(h) for h in headings])
     ws.append([text(c) for c in columns])
-    for t in chunks():
+    for t in itertools.chain([first] if first is not None else [], it):
         data = [t.column(c).to_pylist() for c in columns]
         for row in zip(*data, strict=True):
             cells = []
@@ -292,7 +326,8 @@ def _stats(v: np.ndarray, scale: int) -> dict[str, str | None]:
 def build_summary(*, pack: Any, n_rows: int, n_ok: int, errors: int, fallback_rows: int, total: np.ndarray | None,
                   grades: list[str] | None, leaves: dict[str, np.ndarray], ids: Any, scale: int,
                   grade_order: list[str], ranked: np.ndarray | None, ranks: np.ndarray | None = None,
-                  top: int = 10, filled_from_template: int = 0) -> dict[str, Any]:
+                  top: int = 10, filled_from_template: int = 0, group_by: str | None = None,
+                  groups: list[str] | None = None) -> dict[str, Any]:
     dist: dict[str, int] = {}
     if grades is not None:
         for g in grade_order:
@@ -309,10 +344,26 @@ def build_summary(*, pack: Any, n_rows: int, n_ok: int, errors: int, fallback_ro
         "filled_from_template": filled_from_template,
         "grades": dist,
         "total": _stats(total, scale) if total is not None else None,
-        "indicators": {code: {"standard_score": None if leaf.standard_score is None else str(leaf.standard_score),
+        "indicators": {code: {"name": leaf.name,
+                              "standard_score": None if leaf.standard_score is None else str(leaf.standard_score),
                               **_stats(leaves[code], scale)}
                        for leaf in pack.leaves() for code in [leaf.code] if code in leaves},
     }
+    if group_by is not None and groups is not None:
+        out["group_by"] = group_by
+        members: dict[str, list[int]] = {}
+        for k, g in enumerate(groups):
+            members.setdefault(g, []).append(k)
+        out["groups"] = {}
+        for g in sorted(members):
+            idx = np.array(members[g], dtype=np.int64)
+            counts = {b: 0 for b in grade_order} if grades is not None else {}
+            for k in members[g]:
+                if grades is not None:
+                    counts[grades[k]] = counts.get(grades[k], 0) + 1
+            st = _stats(total[idx], scale) if total is not None else None
+            out["groups"][g] = {"count": len(idx), "grades": counts,
+                                "total_mean": st["mean"] if st else None, "total_median": st["median"] if st else None}
     if ranked is not None and total is not None:
         def entry(k: int) -> dict[str, Any]:
             i = int(ranked[k])
@@ -337,8 +388,18 @@ def summary_markdown(s: dict[str, Any]) -> str:
     if s["total"]:
         rows["总分 total"] = {"standard_score": "", **s["total"]}
     for code, st in rows.items():
-        lines.append(f"| {code} | {st['standard_score'] or ''} | {st['mean'] or ''} | {st['median'] or ''} | "
+        label = f"{st['name']}（{code}）" if st.get("name") else code
+        lines.append(f"| {_md(label)} | {st['standard_score'] or ''} | {st['mean'] or ''} | {st['median'] or ''} | "
                      f"{st['min'] or ''} | {st['max'] or ''} |")
+    if s.get("groups") is not None:
+        grades = list(s["grades"])
+        lines += ["", f"## 分组汇总 By {_md(s['group_by'])}", "",
+                  "| 分组 group | 项目数 count | " + " | ".join(_md(g) for g in grades)
+                  + (" | " if grades else "") + "平均总分 mean | 总分中位数 median |",
+                  "|---|---:|" + "---:|" * len(grades) + "---:|---:|"]
+        for g, st in s["groups"].items():
+            lines.append(f"| {_md(g)} | {st['count']} | " + "".join(f"{st['grades'].get(x, 0)} | " for x in grades)
+                         + f"{st['total_mean'] or ''} | {st['total_median'] or ''} |")
     for key, title in (("top", "## 排名前列 Highest totals"), ("bottom", "## 排名末尾 Lowest totals")):
         if s.get(key):
             lines += ["", title, "", "| 名次 rank | 项目 project | 总分 total | 等级 grade |", "|---:|---|---:|---|"]

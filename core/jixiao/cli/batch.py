@@ -32,9 +32,14 @@ SHOWN_ERRORS = 20
               help="CSV outputs: UTF-8 with a BOM (opens right in Excel) or plain UTF-8.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
               help="Language of the batch's own messages in the error file and on stderr.")
+@click.option("--keep", default="", metavar="A,B",
+              help="Text columns carried from the portfolio to the results beside the identifying ones "
+                   "(name/项目名称, department/主管部门, unit/实施单位, region/地区, always carried).")
+@click.option("--group-by", "group_by", default=None, metavar="COLUMN",
+              help="The summary gains grade counts, count, mean and median total per value of COLUMN.")
 def command(pack_or_config: str, portfolio: str, output: str, errors_path: str | None, summary_path: str | None,
             quiet: bool, disable: tuple[str, ...], encoding: str | None, ignore_columns: str,
-            fill_from_template: bool, csv_encoding: str, lang: str) -> int:
+            fill_from_template: bool, csv_encoding: str, lang: str, keep: str, group_by: str | None) -> int:
     """Evaluate PORTFOLIO (CSV, XLSX or Parquet; one row per project) with a pack.
 
     PACK_OR_CONFIG is a registered pack name, a pack .toml, or an evaluation .toml used as a
@@ -55,7 +60,9 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
         outcome = run_batch(pack_or_config, portfolio, output, errors_path=errors_path, summary_path=summary_path,
                             registry=Registry(disabled=disable), progress=progress, encoding=encoding,
                             ignore_columns=tuple(c.strip() for c in ignore_columns.split(",") if c.strip()),
-                            fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang)
+                            fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang,
+                            keep=tuple(c.strip() for c in keep.split(",") if c.strip()),
+                            group_by=group_by.strip() if group_by else None)
     if outcome.ignored_columns and not quiet:
         click.echo("note: columns ignored (--ignore-columns): "
                    + ", ".join(outcome.ignored_columns), err=True)
