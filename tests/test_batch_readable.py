@@ -85,6 +85,7 @@ def test_group_by_summary_json_and_markdown(tmp_path):
     assert sum(pudong["grades"].values()) == 2 and pudong["grades"][results["p1"]["grade"]] >= 1
     assert s["groups"]["黄浦区"] == {"count": 1, "grades": {**{g: 0 for g in s["grades"]}, results["p2"]["grade"]: 1},
                                   "total_mean": "88.6400", "total_median": "88.64"}
+    assert [(e["project_id"], e["name"]) for e in s["bottom"]][-1] == ("p3", "投诉举报处理")  # lowest, named
     assert s["indicators"]["B11"]["name"] and s["indicators"]["B11"]["name"] != "B11"
     r = run_cli("batch", PACK, portfolio, "-o", tmp_path / "r2.csv", "--keep", "批次", "--group-by", "主管部门",
                 "--summary", tmp_path / "s.md", "--quiet")
@@ -92,6 +93,7 @@ def test_group_by_summary_json_and_markdown(tmp_path):
     md = (tmp_path / "s.md").read_text(encoding="utf-8")
     assert "## 分组汇总 By 主管部门" in md
     assert "| 区财政局 | 1 |" in md and "| 市市场监管局 | 2 |" in md
+    assert "| p3 投诉举报处理 |" in md
     assert f"| {s['indicators']['B11']['name']}（B11） |" in md  # indicators by name, code in brackets
 
 

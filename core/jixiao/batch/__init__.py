@@ -258,6 +258,8 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
             total=total[rows] if has_total else None, grades=grades,
             leaves={c: leaves[c][rows] for c in codes if c not in texts}, ids=_Ids(ids_arr, rows),
             scale=sp, grade_order=grade_order, ranked=order, ranks=rank, filled_from_template=filled,
+            names=next(([v or "" for v in kept_arrays[c].take(pa.array(rows)).to_pylist()]
+                        for c in ("项目名称", "name") if c in kept_arrays), None),
             group_by=group_by, groups=None if group_by is None else
             [v if v is not None and v.strip() else BLANK_GROUP
              for v in kept_arrays[group_by].take(pa.array(rows)).to_pylist()])

@@ -327,7 +327,7 @@ def build_summary(*, pack: Any, n_rows: int, n_ok: int, errors: int, fallback_ro
                   grades: list[str] | None, leaves: dict[str, np.ndarray], ids: Any, scale: int,
                   grade_order: list[str], ranked: np.ndarray | None, ranks: np.ndarray | None = None,
                   top: int = 10, filled_from_template: int = 0, group_by: str | None = None,
-                  groups: list[str] | None = None) -> dict[str, Any]:
+                  groups: list[str] | None = None, names: list[str] | None = None) -> dict[str, Any]:
     dist: dict[str, int] = {}
     if grades is not None:
         for g in grade_order:
@@ -367,8 +367,11 @@ def build_summary(*, pack: Any, n_rows: int, n_ok: int, errors: int, fallback_ro
     if ranked is not None and total is not None:
         def entry(k: int) -> dict[str, Any]:
             i = int(ranked[k])
-            return {"rank": int(ranks[i]) if ranks is not None else k + 1, "project_id": ids[i], "total": f"{_dec(total[i], scale):f}",
-                    "grade": grades[i] if grades else None}
+            e = {"rank": int(ranks[i]) if ranks is not None else k + 1, "project_id": ids[i],
+                 "total": f"{_dec(total[i], scale):f}", "grade": grades[i] if grades else None}
+            if names is not None:
+                e["name"] = names[i]
+            return e
         out["top"] = [entry(k) for k in range(min(top, len(ranked)))]
         out["bottom"] = [entry(k) for k in range(max(len(ranked) - top, 0), len(ranked))]
     return out
@@ -403,7 +406,8 @@ def summary_markdown(s: dict[str, Any]) -> str:
     for key, title in (("top", "## 排名前列 Highest totals"), ("bottom", "## 排名末尾 Lowest totals")):
         if s.get(key):
             lines += ["", title, "", "| 名次 rank | 项目 project | 总分 total | 等级 grade |", "|---:|---|---:|---|"]
-            lines += [f"| {e['rank']} | {_md(e['project_id'])} | {e['total']} | {e['grade'] or ''} |" for e in s[key]]
+            lines += [f"| {e['rank']} | {_md(e['project_id'] + (' ' + e['name'] if e.get('name') else ''))} | "
+                      f"{e['total']} | {e['grade'] or ''} |" for e in s[key]]
     return "\n".join(lines) + "\n"
 
 
