@@ -141,3 +141,24 @@ def test_gbk_csv_portfolio_keeps_its_names(tmp_path):
     r = run_cli("batch", PACK, tmp_path / "p.csv", "-o", tmp_path / "r.csv", "--keep", "批次", "--quiet")
     assert r.code == 0, r
     assert [g["项目名称"] for g in read_csv(tmp_path / "r.csv")][::2] == ["消费者权益保护宣传", "投诉举报处理"]
+
+
+def test_summary_workbook_with_charts_groups_and_named_indicators(tmp_path):
+    portfolio = write_rows(tmp_path / "p.csv", rows())
+    r = run_cli("batch", PACK, portfolio, "-o", tmp_path / "r.csv", "--keep", "批次", "--group-by", "主管部门",
+                "--summary", tmp_path / "s.xlsx", "--quiet")
+    assert r.code == 0, r
+    wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
+    assert wb.sheetnames == ["等级分布", "指标得分", "分组汇总"]
+    grades = wb["等级分布"]
+    assert [(c.value, n.value) for c, n in grades.iter_rows(min_row=2, max_col=2)] == \
+        [("优", 0), ("良", 3), ("合格", 0), ("不合格", 0)]
+    assert len(grades._charts) == 1
+    ind = wb["指标得分"]
+    b11 = next(row for row in ind.iter_rows(min_row=2, values_only=True) if row[1] == "B11")
+    assert b11[0].endswith("（B11）") and b11[0] != "（B11）" and b11[3] == 3.44
+    groups = wb["分组汇总"]
+    assert [c.value for c in groups[1]][:3] == ["分组 主管部门", "项目数 count", "优"]
+    got = {row[0]: row[1] for row in groups.iter_rows(min_row=2, values_only=True)}
+    assert got == {"区财政局": 1, "市市场监管局": 2}
+    assert groups.freeze_panes == "A2" and len(groups._charts) == 1

@@ -114,7 +114,7 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
 
     suffix = check_suffix(output, RESULT_SUFFIXES, "results", "-o")
     if summary_path:
-        check_suffix(summary_path, (".json", ".md"), "summary", "--summary")
+        check_suffix(summary_path, (".json", ".md", ".xlsx"), "summary", "--summary")
     if errors_path:
         check_suffix(errors_path, (".csv",), "error file", "--errors")
     registry = registry or Registry()

@@ -411,11 +411,82 @@ def summary_markdown(s: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def summary_workbook(s: dict[str, Any]) -> Any:
+    """The summary as a workbook: 等级分布 (grade counts with a bar chart), 指标得分 (indicators by name,
+    code in brackets), and with --group-by 分组汇总 (grade counts, mean and median total per group, with
+    a stacked bar chart). Text cells are typed as text (never formulas); numbers are exact decimals."""
+    import openpyxl
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = openpyxl.Workbook()
+
+    def sheet(ws: Any, header: list[str], rows: list[list[Any]]) -> None:
+        for r, values in enumerate([header, *rows], start=1):
+            for j, v in enumerate(values, start=1):
+                cell = ws.cell(row=r, column=j)
+                if isinstance(v, str):
+                    cell.value = ILLEGAL_CHARACTERS_RE.sub("", _safe(v))
+                    cell.data_type = "s"
+                else:
+                    cell.value = v
+                    if isinstance(v, Decimal):
+                        cell.number_format = "0." + "0" * max(-v.as_tuple().exponent, 1)
+                if r == 1:
+                    cell.font = Font(bold=True)
+        for j in range(1, len(header) + 1):
+            w = max(display_width(str(ws.cell(row=r, column=j).value or "")) for r in range(1, len(rows) + 2))
+            ws.column_dimensions[get_column_letter(j)].width = min(w + 2, 60)
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
+
+    def dec(v: str | None) -> Decimal | None:
+        return None if v is None or v == "" else Decimal(v)
+
+    ws = wb.active
+    ws.title = "等级分布"
+    sheet(ws, ["等级 grade", "项目数 projects"], [[g, c] for g, c in s["grades"].items()])
+    if s["grades"]:
+        chart = BarChart()
+        chart.title = "等级分布"
+        chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=len(s["grades"]) + 1), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(s["grades"]) + 1))
+        ws.add_chart(chart, "D2")
+    rows = [[f"{st['name']}（{code}）" if st.get("name") else code, code, dec(st["standard_score"]),
+             dec(st["mean"]), dec(st["median"]), dec(st["min"]), dec(st["max"])] for code, st in s["indicators"].items()]
+    if s["total"]:
+        rows.append(["总分", "total", None, *(dec(s["total"][k]) for k in ("mean", "median", "min", "max"))])
+    sheet(wb.create_sheet("指标得分"), ["指标 indicator", "代码 code", "标准分", "平均 mean", "中位数 median",
+                                       "最低 min", "最高 max"], rows)
+    if s.get("groups") is not None:
+        grades = list(s["grades"])
+        ws = wb.create_sheet("分组汇总")
+        sheet(ws, [f"分组 {s['group_by']}", "项目数 count", *grades, "平均总分 mean", "总分中位数 median"],
+              [[g, st["count"], *(st["grades"].get(x, 0) for x in grades), dec(st["total_mean"]),
+                dec(st["total_median"])] for g, st in s["groups"].items()])
+        if grades and s["groups"]:
+            chart = BarChart()
+            chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
+            chart.title = f"各{s['group_by']}等级分布"
+            n = len(s["groups"]) + 1
+            chart.add_data(Reference(ws, min_col=3, max_col=2 + len(grades), min_row=1, max_row=n),
+                           titles_from_data=True)
+            chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=n))
+            ws.add_chart(chart, f"{get_column_letter(len(grades) + 6)}2")
+    return wb
+
+
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
 def write_summary(path: str, summary: dict[str, Any]) -> None:
+    if Path(path).suffix.lower() == ".xlsx":
+        with atomic_target(path) as tmp:
+            summary_workbook(summary).save(tmp)
+        return
     if Path(path).suffix.lower() == ".json":
         data = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
     else:

@@ -18,7 +18,8 @@ SHOWN_ERRORS = 20
               help="Error file (.csv): one line per problem, with row and column. "
                    "Default when a row fails: RESULTS-stem.errors.csv beside the results.")
 @click.option("--summary", "summary_path", type=click.Path(dir_okay=False),
-              help="Summary (.json or .md): grade distribution, per-indicator mean and median, ranking.")
+              help="Summary (.json, .md or .xlsx with charts): grade distribution, per-indicator mean and "
+                   "median, ranking, and with --group-by the same per group.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no notes on stderr (errors still printed).")
 @click.option("--disable", multiple=True, metavar="NAME", help="Skip a plugin without importing it (repeatable).")
 @click.option("--encoding", default=None, metavar="ENC",
