@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -105,22 +104,10 @@ def _show(value, unit: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jixiao.docs_targets", description=__doc__.splitlines()[0])
-    parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT, help="default: docs/targets.md")
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file differs from the reader's tables")
-    args = parser.parse_args(argv)
-    text = generate()
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.is_file() else ""
-        if current != text:
-            print(f"{args.output} is out of date: run python -m jixiao.docs_targets", file=sys.stderr)
-            return 1
-        return 0
-    from .io import write_atomic
+    from .gendoc import main as gendoc_main
 
-    write_atomic(args.output, text.encode("utf-8"))
-    print(f"wrote {args.output}")
-    return 0
+    return gendoc_main(argv, module="jixiao.docs_targets", doc=__doc__ or "", default=DEFAULT_OUTPUT, source="the reader's tables",
+                       generate=generate)
 
 
 if __name__ == "__main__":
