@@ -124,7 +124,7 @@ def test_packs_check_runs_the_examples_of_the_plugins_a_pack_uses():
     assert r.code == 2, r
     row = next(x for x in r.json() if x["name"] == "fake-crash-user")
     assert row["status"] == "error"
-    assert row["error"].startswith("method 'fake_crash': example 1 crashes: ")
+    assert row["error"].startswith("method 'fake_crash' (jixiao-fake-badparam 1.0): example 1 crashes: ")
     assert "DivisionByZero" in row["error"]
 
 
@@ -132,8 +132,9 @@ def test_packs_check_all_refuses_a_plugin_whose_example_misspells_its_parameter(
     r = run_cli("packs", "--check", "--all", env=fake_env("badparam"))
     assert r.code == 2, r
     line = next(x for x in r.stdout.splitlines() if x.startswith("scoring method: fake_capped "))
-    assert ("ERROR: method 'fake_capped': example 1 is refused: pack.toml: $.indicators.X1.score.cpa: fake_capped: "
-            "unknown parameter 'cpa'; did you mean 'cap'? (parameters: cap)") in line
+    assert ("ERROR: method 'fake_capped' (jixiao-fake-badparam 1.0): example 1 is refused: "
+            "pack.toml: $.indicators.X1.score.cpa: fake_capped: unknown parameter 'cpa'; did you mean 'cap'? "
+            "(parameters: cap)") in line
     assert "scoring method: deduct_per_point  jixiao 0.1.0  OK" in r.stdout
 
 

@@ -52,6 +52,104 @@ def test_every_builtin_plugin_declares_its_parameters_and_runs_its_examples(kind
         assert plugin_problems(kind, rec, registry) == [], f"{kind} {name}"
 
 
+@pytest.mark.parametrize("kind", ["grading", "renderer"])
+def test_every_builtin_grading_scheme_and_renderer_runs_its_examples(kind, registry):
+    for name in _builtin_names(kind):
+        rec = registry._get(kind, name)
+        examples = reference.examples_of(kind, rec)
+        assert examples, f"{kind} {name} has no runnable example"
+        if kind == "grading":  # every band's lower edge and the score just below it
+            scheme = rec.scheme
+            totals = {ex.evaluation.split('"')[1].rstrip("%") for ex in examples}
+            edges = {f"{b.lower:.2f}".rstrip("0").rstrip(".") for b in scheme.bands if b.lower is not None}
+            assert edges <= totals, f"{name}: boundaries without an example: {edges - totals}"
+            assert {b.label for b in scheme.bands} == {ex.grade for ex in examples}
+        assert plugin_problems(kind, rec, registry) == [], f"{kind} {name}"
+
+
+def test_every_builtin_scale_marks_each_level(registry):
+    from jixiao.reference import scale_problems
+
+    scales = 0
+    for e in installed("pack"):
+        if reference._builtin(e.distribution):
+            pack = registry.pack(e.name)
+            scales += len(pack.scales)
+            assert scale_problems(pack, registry) == [], e.name
+    assert scales >= 5  # PEFA's two and PART's three
+
+
+def test_a_scale_example_counts_aliases_with_their_level(registry):
+    from jixiao.model import OrdinalScale
+    from jixiao.reference import run_example, scale_example
+
+    ex = scale_example(OrdinalScale(name="pefa-dimension", levels=("A", "B", "C", "D"), aliases={"D*": "D"},
+                                    non_scores=("NA", "NU")))
+    assert ex.expect == "A 1, B 1, C 1, D 2"
+    assert run_example(ex, registry) == "A 1, B 1, C 1, D 2"
+
+
+def test_a_wrong_grade_in_an_example_is_reported(registry):
+    import attrs
+
+    from jixiao.types import Example
+
+    rec = registry._get("grading", "shanghai-2014")
+    wrong = attrs.evolve(rec, examples=(Example.graded("shanghai-2014", "75", "合格"),))
+    [problem] = plugin_problems("grading", wrong, registry)
+    assert problem == ("grading scheme 'shanghai-2014' (jixiao 0.1.0): example 1 grades 75.00 as '良', "
+                       "its record expects '合格'")
+
+
+@pytest.mark.parametrize(("name", "output", "why"), [
+    ("json", b'{"a": 1', "not well-formed json: JSONDecodeError"),
+    ("json", b'{"trace": "3.45=5-(1-89.63%)*5*100*3%"}', "does not show the example's working"),
+    ("docx", b"PK\x03\x04 not a zip", "not well-formed docx"),
+    ("xlsx", b"<table></table>", "not well-formed xlsx"),
+    ("html", b"<html><body><div>3.44=5-(1-89.63%)*5*100*3%</body></html>", "</body> closes <div>"),
+    ("html", b"<p>3.44=5-(1-89.63%)*5*100*3%</p>", "no <html> element"),
+    ("markdown", b"\xff\xfe", "UnicodeDecodeError"),
+    ("table", "3.44=5-(1-89.63%)*5*100*3%", "returns str, expected bytes"),
+])
+def test_a_renderer_whose_output_is_not_well_formed_is_reported(registry, name, output, why):
+    import attrs
+
+    rec = attrs.evolve(registry.renderer(name), render=lambda result, lang="zh": output)
+    [problem] = plugin_problems("renderer", rec, registry)
+    assert problem.startswith(f"renderer '{name}' (jixiao 0.1.0): example 1 returns ") and why in problem
+
+
+def test_a_renderer_that_crashes_on_its_example_is_reported(registry):
+    import attrs
+
+    rec = attrs.evolve(registry.renderer("docx"), render=lambda result, lang="zh": 1 / 0)
+    assert plugin_problems("renderer", rec, registry) == [
+        "renderer 'docx' (jixiao 0.1.0): example 1 crashes when rendered: ZeroDivisionError: division by zero"]
+
+
+def test_packs_check_refuses_wrong_examples_of_every_kind_from_a_third_party_distribution():
+    r = run_cli("packs", "--check", "--all", "--json", env=fake_env("badexamples"))
+    assert r.code == 2, r
+    got = {(x["kind"], x["name"]): x for x in r.json() if x["distribution"] == "jixiao-fake-badexamples"}
+    assert {k: v["status"] for k, v in got.items()} == {
+        ("pack", "fake-badagg"): "error", ("grading", "fake-lenient"): "error",
+        ("aggregator", "fake_max"): "error", ("renderer", "fake_html"): "error"}
+    assert got[("pack", "fake-badagg")]["error"] == (
+        "$.indicators.A.aggregator.weigths: weighted_mean: unknown parameter 'weigths'; did you mean 'weights'? "
+        "(parameters: weights)")
+    assert got[("grading", "fake-lenient")]["error"] == (
+        "grading scheme 'fake-lenient' (jixiao-fake-badexamples 1.0): example 2 grades 85.00 as '优', "
+        "its record expects '良'")
+    assert got[("aggregator", "fake_max")]["error"] == (
+        "aggregator 'fake_max' (jixiao-fake-badexamples 1.0): example 1 is refused: pack.toml: "
+        "$.indicators.X.aggregator.cap: fake_max: cap must be a number, got 'high'")
+    assert got[("renderer", "fake_html")]["error"] == (
+        "renderer 'fake_html' (jixiao-fake-badexamples 1.0): example 1 returns a file that is not well-formed "
+        "html: ValueError: line 1: </div> closes <p> opened on line 1")
+    builtin = [x for x in r.json() if x["distribution"] == "jixiao"]
+    assert builtin and all(x["status"] == "ok" for x in builtin)  # only the broken plugins are refused
+
+
 def test_every_entry_renders_in_every_format(builtin):
     kinds = {e["kind"] for e in builtin}
     assert kinds == set(KIND_ORDER)

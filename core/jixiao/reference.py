@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .types import Example, ParamSpec, params_declared
+from .types import RENDER_EXAMPLE, Example, ParamSpec, params_declared
 
 KIND_ORDER = ("indicator", "method", "aggregator", "grading", "scale", "renderer")
 KIND_TITLES = {
@@ -55,9 +55,28 @@ def param_entry(p: ParamSpec) -> dict[str, Any]:
             "choices": _plain(list(p.choices)), "aliases": list(p.aliases)}
 
 
-def _examples(rec: Any) -> list[dict[str, str]]:
-    return [{"indicators": ex.indicators.strip("\n"), "evaluation": ex.evaluation.strip("\n"), "expect": ex.expect,
-             "code": ex.code} for ex in getattr(rec, "examples", ())]
+def examples_of(kind: str, rec: Any) -> tuple[Example, ...]:
+    """The examples a record is checked with: its own; a renderer without any gets
+    :data:`jixiao.types.RENDER_EXAMPLE`; an ordinal scale gets :func:`scale_example`."""
+    if kind == "scale":
+        return (scale_example(rec),)
+    own = tuple(getattr(rec, "examples", ()) or ())
+    if kind == "renderer" and not own:
+        return (RENDER_EXAMPLE,)
+    return own
+
+
+def _examples(rec: Any, examples: Iterable[Example] | None = None) -> list[dict[str, str]]:
+    out = []
+    for ex in getattr(rec, "examples", ()) if examples is None else examples:
+        e = {"indicators": ex.indicators.strip("\n"), "evaluation": ex.evaluation.strip("\n"), "expect": ex.expect,
+             "code": ex.code}
+        if ex.rule_set:
+            e["rule_set"] = ex.rule_set.strip("\n")
+        if ex.grade:
+            e["grade"] = ex.grade
+        out.append(e)
+    return out
 
 
 def record_entry(kind: str, rec: Any) -> dict[str, Any]:
@@ -93,6 +112,7 @@ def record_entry(kind: str, rec: Any) -> dict[str, Any]:
         entry["formula"] = "; ".join(_band_text(b) for b in scheme.bands)
         entry["params_declared"] = True
         entry["example"] = _grade_example(scheme)
+        entry["examples"] = _examples(rec)
     elif kind == "renderer":
         entry["description"] = rec.title
         entry["suffixes"] = list(rec.suffixes)
@@ -100,6 +120,7 @@ def record_entry(kind: str, rec: Any) -> dict[str, Any]:
         entry["params_declared"] = True
         entry["formula"] = "--format " + rec.name + (" or -o FILE" + "/".join(rec.suffixes) if rec.suffixes else "")
         entry["example"] = f"jixiao evaluate evaluation.toml --format {rec.name}"
+        entry["examples"] = [dict(e, format=rec.name) for e in _examples(rec, examples_of("renderer", rec))]
     return entry
 
 
@@ -131,7 +152,37 @@ def scale_entry(scale: Any, pack_name: str, prov: Any) -> dict[str, Any]:
             "distribution": prov.distribution if prov else None, "version": prov.version if prov else None,
             "plugin": pack_name, "description": f"ordinal marks of pack {pack_name}", "params": [],
             "params_declared": True, "formula": text + ("; " + "; ".join(extra) if extra else ""),
-            "example": f"[ratings.CODE] mark = \"{scale.levels[0]}\"", "examples": [], "pack": pack_name}
+            "example": f"[ratings.CODE] mark = \"{scale.levels[0]}\"", "examples": _examples(None, [scale_example(scale)]),
+            "pack": pack_name}
+
+
+def _toml_str(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def scale_example(scale: Any) -> Example:
+    """An ordinal scale's example: one leaf per level marks that level, one per alias marks the alias
+    (``D*``), and ``ordinal_counts`` over them must count each level once plus its aliases — so the
+    scale's levels, order and aliases are read as declared."""
+    levels = list(scale.levels)
+    aliases = [(a, t) for a, t in sorted(scale.aliases.items()) if t in levels]
+    marks = levels + [a for a, _ in aliases]
+    lines = [f"[scales.{_toml_str(scale.name)}]", "levels = [" + ", ".join(_toml_str(x) for x in levels) + "]"]
+    if scale.aliases:
+        lines.append("aliases = { " + ", ".join(f"{_toml_str(a)} = {_toml_str(t)}"
+                                                 for a, t in sorted(scale.aliases.items())) + " }")
+    if scale.non_scores:
+        lines.append("non_scores = [" + ", ".join(_toml_str(x) for x in scale.non_scores) + "]")
+    lines += ["", "[indicators.X]", 'name = "示例分组"',
+              f"aggregator = {{ name = \"ordinal_counts\", scale = {_toml_str(scale.name)} }}"]
+    evaluation = []
+    for i, mark in enumerate(marks, 1):
+        lines += ["", f"[indicators.X{i}]", 'parent = "X"', f'name = "等级{i}"', f"scale = {_toml_str(scale.name)}",
+                  'value = { indicator = "ordinal_rating" }', 'score = { method = "ordinal_mark" }']
+        evaluation += [f"[ratings.X{i}]", f"mark = {_toml_str(mark)}", 'reason = "示例"', ""]
+    counts = {lv: 1 + sum(1 for _, t in aliases if t == lv) for lv in levels}
+    return Example(indicators="\n".join(lines), evaluation="\n".join(evaluation).strip(), code="X",
+                   expect=", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 def entries(registry: Any = None, *, kinds: Iterable[str] = KIND_ORDER, builtin_only: bool = False) -> list[dict[str, Any]]:
@@ -181,31 +232,163 @@ def _builtin(dist: str | None) -> bool:
 # -- running examples ------------------------------------------------------------------------------
 
 
-def run_example(example: Example, registry: Any = None) -> str:
-    """Evaluate an :class:`Example` as a real pack file and evaluation config; return the working of
-    node ``example.code`` (``3.44=5-(1-89.63%)*5*100*3%``). Raises what the evaluation raises."""
+RULE_SET_DEFAULTS = {"grading": '"none"', "total_standard": '"none"', "total_aggregator": '"none"'}
+
+
+def evaluate_example(example: Example, registry: Any = None) -> Any:
+    """Evaluate an :class:`Example` as a real pack file and evaluation config (in a temporary
+    folder); return the :class:`jixiao.model.EvaluationResult`. Raises what the evaluation raises."""
+    import tomllib
+
     from .plugins import Registry
     from .session import evaluate_file
 
     registry = registry if registry is not None else Registry()
     name = f"plugin-example-{next(_counter)}"
+    given = tomllib.loads(example.rule_set) if example.rule_set.strip() else {}
+    rule_set = "\n".join([example.rule_set.strip()] * bool(given)
+                         + [f"{k} = {v}" for k, v in RULE_SET_DEFAULTS.items() if k not in given])
     with tempfile.TemporaryDirectory(prefix="jixiao-example-") as tmp:
         d = Path(tmp)
         (d / "pack.toml").write_text(
             "schema_version = 1\n\n[pack]\n"
             f"name = \"{name}\"\ntitle = \"example\"\napi = 1\n\n"
-            "[rule_set]\ngrading = \"none\"\ntotal_standard = \"none\"\ntotal_aggregator = \"none\"\n\n" + example.indicators.strip() + "\n",
+            f"[rule_set]\n{rule_set}\n\n" + example.indicators.strip() + "\n",
             encoding="utf-8")
         (d / "evaluation.toml").write_text(
             "schema_version = 1\npack = \"pack.toml\"\n\n[project]\nname = \"example\"\nperiod = \"2023年度\"\n\n"
             + example.evaluation.strip() + "\n", encoding="utf-8")
-        result = evaluate_file(d / "evaluation.toml", registry=registry)
+        return evaluate_file(d / "evaluation.toml", registry=registry)
+
+
+def working_of(result: Any, code: str) -> str:
+    """The working node ``code`` shows in an evaluation result."""
     from .model import _iter_results
 
     for node in _iter_results(result.tiers):
-        if node.code == example.code:
+        if node.code == code:
             return node.working
-    raise LookupError(f"the example has no indicator {example.code}")
+    raise LookupError(f"the example has no indicator {code}")
+
+
+def run_example(example: Example, registry: Any = None) -> str:
+    """Evaluate an :class:`Example` as a real pack file and evaluation config; return the working of
+    node ``example.code`` (``3.44=5-(1-89.63%)*5*100*3%``). Raises what the evaluation raises."""
+    return working_of(evaluate_example(example, registry), example.code)
+
+
+# -- well-formed output ------------------------------------------------------------------------------
+
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+def _html_text(text: str) -> str:
+    """The text of an HTML document whose every element is closed in order (raises ValueError)."""
+    from html.parser import HTMLParser
+
+    class Strict(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.stack: list[tuple[str, int]] = []
+            self.text: list[str] = []
+            self.seen_html = False
+
+        def handle_starttag(self, tag: str, attrs: Any) -> None:
+            self.seen_html = self.seen_html or tag == "html"
+            if tag not in _VOID:
+                self.stack.append((tag, self.getpos()[0]))
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in _VOID:
+                return
+            if not self.stack:
+                raise ValueError(f"line {self.getpos()[0]}: </{tag}> closes nothing")
+            top, line = self.stack.pop()
+            if top != tag:
+                raise ValueError(f"line {self.getpos()[0]}: </{tag}> closes <{top}> opened on line {line}")
+
+        def handle_data(self, data: str) -> None:
+            self.text.append(data)
+
+    p = Strict()
+    p.feed(text)
+    p.close()
+    if not p.seen_html:
+        raise ValueError("no <html> element")
+    if p.stack:
+        tag, line = p.stack[-1]
+        raise ValueError(f"<{tag}> opened on line {line} is never closed")
+    return "".join(p.text)
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def output_format(rec: Any) -> str:
+    """What a renderer's output is checked as: ``json``, ``docx``, ``xlsx``, ``html``, ``markdown``,
+    ``text`` or ``binary`` (from its suffixes, else its name)."""
+    names = [s.lower().lstrip(".") for s in rec.suffixes] + [rec.name.lower()]
+    for n in names:
+        for fmt, keys in (("json", ("json",)), ("docx", ("docx",)), ("xlsx", ("xlsx",)), ("html", ("html", "htm")),
+                          ("markdown", ("md", "markdown"))):
+            if n in keys:
+                return fmt
+    return "binary" if rec.binary else "text"
+
+
+def output_text(fmt: str, data: bytes) -> str | None:
+    """The text a rendered file shows, read as its format (raises when it is not well-formed);
+    None for an unknown binary format."""
+    import io
+
+    if fmt == "binary":
+        return None
+    if fmt == "docx":
+        import docx
+
+        d = docx.Document(io.BytesIO(data))
+        parts = [p.text for p in d.paragraphs]
+        for t in d.tables:
+            parts += [c.text for row in t.rows for c in row.cells]
+        return "\n".join(parts)
+    if fmt == "xlsx":
+        import openpyxl
+
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+        return "\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
+                         if c.value is not None)
+    text = data.decode("utf-8")
+    if fmt == "json":
+        return "\n".join(_strings(json.loads(text)))
+    if fmt == "html":
+        return _html_text(text)
+    if fmt == "markdown":
+        return re.sub(r"\\(.)", r"\1", text)  # md_escape's backslashes
+    return text
+
+
+def output_problem(rec: Any, data: Any, expect: str) -> str | None:
+    """Why a renderer's output for an example is not acceptable, or None."""
+    if not isinstance(data, (bytes, bytearray)):
+        return f"returns {type(data).__name__}, expected bytes"
+    if not data:
+        return "returns an empty file"
+    fmt = output_format(rec)
+    try:
+        text = output_text(fmt, bytes(data))
+    except Exception as exc:  # noqa: BLE001 - any reader failure means the file is not well-formed
+        return f"returns a file that is not well-formed {fmt}: {type(exc).__name__}: {exc}"
+    if text is not None and expect not in text:
+        return f"returns {fmt} that does not show the example's working {expect!r}"
+    return None
 
 
 def declaration_problems(kind: str, rec: Any) -> list[str]:
@@ -240,17 +423,26 @@ def plugin_problems(kind: str, rec: Any, registry: Any = None) -> list[str]:
     return declaration_problems(kind, rec) + example_problems(kind, rec, registry)
 
 
-def example_problems(kind: str, rec: Any, registry: Any = None) -> list[str]:
-    """Run every example of a record: a sentence for each that crashes or shows another working."""
+def _label(kind: str, rec: Any) -> str:
+    prov = getattr(rec, "provenance", None)
+    where = f" ({prov.distribution} {prov.version})" if prov is not None and prov.distribution else ""
+    return f"{'grading scheme' if kind == 'grading' else kind} {rec.name!r}{where}"
+
+
+def example_problems(kind: str, rec: Any, registry: Any = None, *, label: str | None = None) -> list[str]:
+    """Run every example of a record (:func:`examples_of`): a sentence for each that crashes, shows
+    another working, gives another grade or, for a renderer, renders a file that is not well-formed
+    or does not show the working. Each sentence names the plugin and its distribution."""
     from . import errors
     from .errors import JixiaoError
 
     bug = getattr(errors, "PluginBug", ())  # a plugin's exception, attributed by the engine
     problems = []
-    label = f"{kind} {rec.name!r}"
-    for i, ex in enumerate(getattr(rec, "examples", ()), 1):
+    label = label or _label(kind, rec)
+    for i, ex in enumerate(examples_of(kind, rec), 1):
         try:
-            got = run_example(ex, registry)
+            result = evaluate_example(ex, registry)
+            got = working_of(result, ex.code)
         except JixiaoError as exc:
             text = re.sub(r"\S*jixiao-example-[^/\\]+[/\\]", "", exc.format())  # the example's own files
             what = "crashes" if isinstance(exc, bug) else "is refused"
@@ -261,11 +453,35 @@ def example_problems(kind: str, rec: Any, registry: Any = None) -> list[str]:
             continue
         if got != ex.expect:
             problems.append(f"{label}: example {i} shows {got!r}, its record expects {ex.expect!r}")
+        if ex.grade:
+            grade = result.grade.label if result.grade is not None else None
+            if grade != ex.grade:
+                total = result.total if result.total is not None else "no total"
+                problems.append(f"{label}: example {i} grades {total} as {grade!r}, its record expects {ex.grade!r}")
+        if kind == "renderer":
+            try:
+                data = rec.render(result, lang="zh")
+            except Exception as exc:  # noqa: BLE001 - the renderer's bug, found before a report needs it
+                problems.append(f"{label}: example {i} crashes when rendered: {type(exc).__name__}: {exc}")
+                continue
+            why = output_problem(rec, data, ex.expect)
+            if why:
+                problems.append(f"{label}: example {i} {why}")
     return problems
 
 
+def scale_problems(pack: Any, registry: Any, prov: Any = None) -> list[str]:
+    """The examples of every ordinal scale a pack declares (:func:`scale_example`)."""
+    where = f" ({prov.distribution} {prov.version})" if prov is not None and prov.distribution else ""
+    out: list[str] = []
+    for sc in pack.scales:
+        out += example_problems("scale", sc, registry, label=f"scale {sc.name!r} of pack {pack.name!r}{where}")
+    return out
+
+
 def used_plugin_problems(pack: Any, registry: Any) -> list[str]:
-    """:func:`plugin_problems` of every indicator plugin, method and aggregator a pack names (once each)."""
+    """:func:`plugin_problems` of every indicator plugin, method and aggregator a pack names (once
+    each), of its grading scheme, and the examples of its ordinal scales."""
     from .model import Group, iter_nodes
 
     used: dict[tuple[str, str], None] = {}
@@ -275,10 +491,14 @@ def used_plugin_problems(pack: Any, registry: Any) -> list[str]:
         else:
             used[("indicator", node.source.name)] = None
             used[("method", node.method.name)] = None
+    if pack.rule_set.grading is not None and registry.has("grading", pack.rule_set.grading):
+        used[("grading", pack.rule_set.grading)] = None
     out: list[str] = []
     for kind, name in used:
         out += plugin_problems(kind, registry._get(kind, name), registry)
-    return out
+    from .plugins import pack_provenance
+
+    return out + scale_problems(pack, registry, pack_provenance(registry, pack.name))
 
 
 # -- rendering -------------------------------------------------------------------------------------
@@ -341,12 +561,27 @@ def render_table(items: list[dict[str, Any]], *, full: bool = False) -> str:
         if full:
             for ex in e.get("examples", []):
                 lines.append("  runnable example (pack file):")
-                lines += ["    " + x for x in ex["indicators"].splitlines()]
+                lines += ["    " + x for x in _pack_text(ex).splitlines()]
                 if ex["evaluation"]:
                     lines.append("  evaluation:")
                     lines += ["    " + x for x in ex["evaluation"].splitlines()]
-                lines.append(f"  → {ex['code']}: {ex['expect']}")
+                lines.append(f"  → {_outcome(ex)}")
     return "\n".join(lines) + "\n"
+
+
+def _pack_text(ex: dict[str, Any]) -> str:
+    return (f"[rule_set]\n{ex['rule_set']}\n\n" if ex.get("rule_set") else "") + ex["indicators"]
+
+
+def _outcome(ex: dict[str, Any], code: str = "") -> str:
+    """``X1: 3.44=…`` and what else the example checks (the grade; a renderer's well-formed file)."""
+    q = lambda t: f"{code}{t}{code}"  # noqa: E731
+    text = f"{q(ex['code'])}: {q(ex['expect'])}"
+    if ex.get("grade"):
+        text += f"; grade {q(ex['grade'])}"
+    if ex.get("format"):
+        text += f"; rendered with --format {q(ex['format'])}, a well-formed file showing that working"
+    return text
 
 
 def _md(text: str) -> str:
@@ -380,10 +615,10 @@ def render_markdown(items: list[dict[str, Any]], *, versions: bool = True, headi
         if e.get("example"):
             out += [f"Example: `{e['example']}`", ""]
         for ex in e.get("examples", []):
-            out += ["Pack file:", "", "```toml", ex["indicators"], "```", ""]
+            out += ["Pack file:", "", "```toml", _pack_text(ex), "```", ""]
             if ex["evaluation"]:
                 out += ["Evaluation config:", "", "```toml", ex["evaluation"], "```", ""]
-            out += [f"→ `{ex['code']}`: `{ex['expect']}`", ""]
+            out += ["→ " + _outcome(ex, code="`"), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

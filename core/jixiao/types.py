@@ -172,28 +172,60 @@ def normalize_params(specs: tuple[ParamSpec, ...] | None, given: Mapping[str, An
 
 @attrs.frozen(kw_only=True)
 class Example:
-    """A runnable example of a plugin, as a pack author writes it.
+    """A runnable example of a plugin of any kind, as a pack author writes it.
 
-    ``indicators`` is the body of a pack file's ``[indicators.*]`` tables (one leaf ``X1`` at least),
-    ``evaluation`` the evaluation's entries (``[inputs]``, ``[ratings.X1]``), and ``expect`` the working
-    that node ``code`` must show (``3.44=5-(1-89.63%)*5*100*3%``). ``jixiao packs --check`` and
-    ``jixiao plugins`` run it (:func:`jixiao.reference.run_example`).
+    ``indicators`` is the body of a pack file's ``[indicators.*]`` (and ``[scales.*]``) tables,
+    ``evaluation`` the evaluation's entries (``[inputs]``, ``[ratings.X1]``), ``rule_set`` lines of the
+    pack's ``[rule_set]`` table (default: no grading, no total), and ``expect`` the working that node
+    ``code`` must show (``3.44=5-(1-89.63%)*5*100*3%``). ``grade``, when given, is the grade the total
+    must get (a grading scheme's example). A renderer's example is also rendered by that renderer: the
+    output must be well-formed for its format and show ``expect``. ``jixiao packs --check`` and the
+    tests run every one (:func:`jixiao.reference.example_problems`).
     """
 
     indicators: str
     evaluation: str = ""
     expect: str
     code: str = "X1"
+    rule_set: str = ""
+    """Lines of ``[rule_set]`` (``grading = "shanghai-2014"``); keys not given are ``grading = "none"``,
+    ``total_standard = "none"``, ``total_aggregator = "none"``."""
+    grade: str = ""
+    """The grade label the total must get (empty: not checked)."""
 
     @classmethod
     def leaf(cls, *, value: str, score: str, expect: str, standard: str | int = 10, target: str | None = None,
-             evaluation: str = "", name: str = "示例指标") -> Example:
+             evaluation: str = "", name: str = "示例指标", rule_set: str = "", grade: str = "") -> Example:
         """One leaf ``X1``: ``value`` and ``score`` are TOML inline tables as a pack file writes them."""
         lines = ["[indicators.X1]", f"name = \"{name}\"", f"standard_score = {standard}"]
         if target is not None:
             lines.append(f"target = \"{target}\"")
         lines += [f"value = {value}", f"score = {score}"]
-        return cls(indicators="\n".join(lines), evaluation=evaluation, expect=expect)
+        return cls(indicators="\n".join(lines), evaluation=evaluation, expect=expect, rule_set=rule_set,
+                   grade=grade)
+
+    @classmethod
+    def graded(cls, scheme: str, total: str, grade: str) -> Example:
+        """A grading scheme's example: one leaf of 100 points scores ``total`` (a rate × 100, so
+        ``"89.99"`` scores 89.99), the total is graded by ``scheme`` and must get ``grade``."""
+        return cls.leaf(value='{ input = "rate", kind = "rate" }', score='{ method = "rate_times_standard" }',
+                        standard=100, evaluation=f'[inputs]\nrate = "{total}%"',
+                        expect=f"{_two_places(total)}=100*{_two_places(total)}%",
+                        rule_set=f'grading = "{scheme}"\ntotal_standard = 100\ntotal_aggregator = "sum"',
+                        grade=grade)
+
+
+def _two_places(text: str) -> str:
+    """``"90"`` → ``"90.00"`` (a score as the default rounding policy prints it)."""
+    from .numbers import fmt_fixed, to_decimal
+
+    return fmt_fixed(to_decimal(text), 2)
+
+
+RENDER_EXAMPLE = Example.leaf(value='{ input = "a", kind = "rate" }', score='{ method = "deduct_per_point" }',
+                              standard=5, target="≥100%", name="资金到位率", evaluation='[inputs]\na = "89.63%"',
+                              expect="3.44=5-(1-89.63%)*5*100*3%")
+"""The example every renderer without its own is checked with: one leaf, rendered, must show its working."""
 
 
 # ------------------------------------------------------------------------------------------
@@ -350,6 +382,9 @@ class GradingSchemeRecord:
 
     name: str
     scheme: Any
+    examples: tuple[Example, ...] = attrs.field(default=(), converter=_tuple)
+    """Totals and the grades they must get (:meth:`Example.graded`), boundaries included; run by
+    ``jixiao packs --check``."""
     provenance: Provenance | None = attrs.field(default=None, eq=False)
 
 
@@ -368,6 +403,9 @@ class Renderer:
     """File suffixes ``-o FILE`` maps to this format."""
     render: RenderFunction = attrs.field(eq=False)
     binary: bool = False
+    examples: tuple[Example, ...] = attrs.field(default=(), converter=_tuple)
+    """Evaluations this renderer renders in ``jixiao packs --check``: the output must be well-formed for
+    its format and show the example's working (:data:`RENDER_EXAMPLE` when none is given)."""
     provenance: Provenance | None = attrs.field(default=None, eq=False)
 
 

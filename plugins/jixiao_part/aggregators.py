@@ -19,7 +19,7 @@ from jixiao.errors import ConfigError
 from jixiao.model import Group, Indicator, LeafResult, NodeResult, Pack
 from jixiao.numbers import fmt_number, quantize
 from jixiao.ordinal import canonical, non_score
-from jixiao.types import AggregateInput, AggregateOutcome, Aggregator, ParamSpec
+from jixiao.types import AggregateInput, AggregateOutcome, Aggregator, Example, ParamSpec
 
 RND = "Results Not Demonstrated"
 
@@ -200,8 +200,54 @@ def check_rating(group: Group, pack: Pack) -> list[str]:
     return problems
 
 
+_SECTION_EXAMPLE = Example(
+    indicators="\n".join(
+        ['[scales.part-yes-no]', 'levels = ["Yes", "No"]', 'aliases = { "N/A" = "NA" }', 'non_scores = ["NA"]', '',
+         '[indicators.I]', 'name = "项目目的与设计"', 'standard_score = 100',
+         'aggregator = { name = "part_section", credits = { Yes = "1", No = "0" }, weights = { "1.1" = 2 } }']
+        + [line for i in range(1, 5) for line in (
+            '', f'[indicators."1.{i}"]', 'parent = "I"', f'name = "问题1.{i}"', 'scale = "part-yes-no"',
+            'value = { indicator = "ordinal_rating" }', 'score = { method = "ordinal_mark" }')]),
+    evaluation="\n".join(f'[ratings."1.{i}"]\nmark = "{m}"\nreason = "评估依据"\n'
+                         for i, m in enumerate(("Yes", "Yes", "No", "N/A"), 1)),
+    # question 1.1 weighs 2: (2×1 + 1 + 0) ÷ (2 + 1 + 1) = 75%; the N/A answer leaves the denominator
+    expect="(2*1+1+0)/4=75% (1.4 N/A)", code="I")
+
+
+def _rating_example(measures: str, expect: str) -> Example:
+    """Four published section scores weighted 20/10/20/50 and banded; ``measures`` = No overrides."""
+    lines = ['[scales.part-evidence]', 'levels = ["Yes", "No"]', '', '[indicators.PART]', 'name = "项目评级"',
+             'aggregator = { name = "part_rating", weights = { I = 20, II = 10, III = 20, IV = 50 }, '
+             'bands = [["Effective", 85], ["Moderately Effective", 70], ["Adequate", 50], ["Ineffective", 0]], '
+             'results_not_demonstrated = { codes = ["measures"], when = ["No"], label = "Results Not Demonstrated" } }']
+    evaluation = []
+    for code, rating in (("I", "80%"), ("II", "88%"), ("III", "100%"), ("IV", "40%")):
+        lines += ['', f'[indicators.{code}]', 'parent = "PART"', f'name = "分部{code}"', 'standard_score = 100',
+                  'value = { indicator = "qualitative_rating" }', 'score = { method = "rating_times_standard" }']
+        evaluation += [f'[ratings.{code}]', f'rating = "{rating}"', 'reason = "OMB 公布的分部得分"', '']
+    lines += ['', '[indicators.measures]', 'parent = "PART"', 'name = "有经认可的绩效指标"', 'scale = "part-evidence"',
+              'value = { indicator = "ordinal_rating" }', 'score = { method = "ordinal_mark" }']
+    evaluation += ['[ratings.measures]', f'mark = "{measures}"', 'reason = "评估依据"']
+    return Example(indicators="\n".join(lines), evaluation="\n".join(evaluation), expect=expect, code="PART")
+
+
+_WEIGHTED = "20%*80%+10%*88%+20%*100%+50%*40%=64.8 (50 ≤ 64.8 < 70)"
+EXAMPLES = {
+    "part_section": (_SECTION_EXAMPLE,),
+    "part_rating": (_rating_example("Yes", f"Adequate: {_WEIGHTED}"),
+                    _rating_example("No", "Results Not Demonstrated: measures = No (override; the weighted score "
+                                          f"{_WEIGHTED} would give Adequate)")),
+}
+
+
 @hookimpl
 def jixiao_aggregators():
+    import attrs
+
+    return [attrs.evolve(a, examples=EXAMPLES[a.name]) for a in _aggregators()]
+
+
+def _aggregators():
     return [
         Aggregator(name="part_section", title="PART section score: weighted share of question credit",
                    aggregate=part_section, check=check_section, numeric=False,

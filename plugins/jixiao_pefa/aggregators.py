@@ -15,7 +15,7 @@ from jixiao import hookimpl
 from jixiao.errors import ConfigError
 from jixiao.model import Group, Indicator, LeafResult, Pack
 from jixiao.ordinal import level, non_score
-from jixiao.types import AggregateInput, AggregateOutcome, Aggregator
+from jixiao.types import AggregateInput, AggregateOutcome, Aggregator, Example
 
 from .data import LETTERS, check_m2_table, m2_table, table_key
 
@@ -164,8 +164,46 @@ def check_single(group: Group, pack: Pack) -> list[str]:
     return _check(group, pack, "pefa_single", 1, 1)
 
 
+def dimensions_example(aggregator: str, marks: tuple[str, ...], expect: str, *, pillar: bool = False) -> Example:
+    """Indicator X over dimensions X1, X2… on the four-point scale, marked ``marks`` (``D*``, ``NA``
+    allowed), aggregated by ``aggregator``; ``pillar`` puts X under a pillar P that counts the marks."""
+    lines = ['[scales.pefa-dimension]', 'levels = ["A", "B", "C", "D"]', 'aliases = { "D*" = "D" }',
+             'non_scores = ["NA", "NU"]']
+    if pillar:
+        lines += ['', '[scales.pefa-indicator]', 'levels = ["A", "B+", "B", "C+", "C", "D+", "D"]',
+                  'non_scores = ["NA", "NU"]', '', '[indicators.P]', 'name = "示例支柱"',
+                  'aggregator = { name = "ordinal_counts", scale = "pefa-indicator", merge_modifiers = true }']
+    lines += ['', '[indicators.X]', 'name = "示例指标"'] + ['parent = "P"'] * pillar + [
+        f'aggregator = {{ name = "{aggregator}" }}']
+    evaluation = []
+    for i, mark in enumerate(marks, 1):
+        lines += ['', f'[indicators.X{i}]', 'parent = "X"', f'name = "维度{i}"', 'scale = "pefa-dimension"',
+                  'value = { indicator = "ordinal_rating" }', 'score = { method = "ordinal_mark" }']
+        evaluation += [f'[ratings.X{i}]', f'mark = "{mark}"', 'reason = "评估依据"', '']
+    return Example(indicators="\n".join(lines), evaluation="\n".join(evaluation).strip(), expect=expect,
+                   code="P" if pillar else "X")
+
+
+EXAMPLES = {
+    # M1: the lowest dimension, "+" when another scores higher; D* counts as D; NA drops out.
+    "pefa_m1": (dimensions_example("pefa_m1", ("B", "C", "A"), "C+=M1(B,C,A)"),
+                dimensions_example("pefa_m1", ("A", "D*", "NA"), "D+=M1(A,D*; X3 NA)")),
+    # M2: Table 1 row for the multiset of marks (A,B → B+; A,B,C,D → C+), one scored dimension is itself.
+    "pefa_m2": (dimensions_example("pefa_m2", ("A", "B"), "B+=M2(A,B) [Table 1: B A]"),
+                dimensions_example("pefa_m2", ("A", "B", "C", "D*"), "C+=M2(A,B,C,D*) [Table 1: D C B A]"),
+                dimensions_example("pefa_m2", ("B", "NA"), "B=M2(B; X2 NA): one scored dimension")),
+    "pefa_single": (dimensions_example("pefa_single", ("B",), "B=X1(B)"),),
+}
+
+
 @hookimpl
 def jixiao_aggregators() -> list[Any]:
+    import attrs
+
+    return [attrs.evolve(a, examples=EXAMPLES[a.name]) for a in _aggregators()]
+
+
+def _aggregators() -> list[Any]:
     return [
         Aggregator(name="pefa_m1", title="PEFA M1 weakest link (最弱环节法)", aggregate=pefa_m1, check=check_m1,
                    numeric=False, params=(),

@@ -36,4 +36,11 @@ def render_pefa(result, *, lang: str = "zh") -> bytes:
 
 @hookimpl
 def jixiao_renderers():
-    return [Renderer(name="pefa", title="PEFA summary of scores (Markdown)", render=render_pefa)]
+    import attrs
+
+    from .aggregators import dimensions_example
+
+    # A pillar over one M1 indicator: the report must render it and show each dimension's score (it
+    # prints scores, not workings, so the example's node is dimension X2, whose working is its mark).
+    example = attrs.evolve(dimensions_example("pefa_m1", ("B", "C", "A"), "C", pillar=True), code="X2")
+    return [Renderer(name="pefa", title="PEFA summary of scores (Markdown)", render=render_pefa, examples=(example,))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..hookspecs import hookimpl
 from ..model import GradeBand, GradingScheme
-from ..types import GradingSchemeRecord
+from ..types import Example, GradingSchemeRecord
 
 SHANGHAI_2014 = GradingScheme(
     name="shanghai-2014",
@@ -31,6 +31,17 @@ NATIONAL_2020 = GradingScheme(
 )
 
 
+EXAMPLES = {
+    # Each band's edges: a lower edge belongs to its band (90 is 优), a score just below it does not.
+    "shanghai-2014": (("100", "优"), ("90", "优"), ("89.99", "良"), ("75", "良"), ("74.99", "合格"),
+                      ("60", "合格"), ("59.99", "不合格"), ("0", "不合格")),
+    "national-2020": (("100", "优"), ("90", "优"), ("89.99", "良"), ("80", "良"), ("79.99", "中"),
+                      ("60", "中"), ("59.99", "差"), ("0", "差")),
+}
+
+
 @hookimpl
 def jixiao_grading_schemes():
-    return [GradingSchemeRecord(name=s.name, scheme=s) for s in (SHANGHAI_2014, NATIONAL_2020)]
+    return [GradingSchemeRecord(name=s.name, scheme=s,
+                                examples=tuple(Example.graded(s.name, t, g) for t, g in EXAMPLES[s.name]))
+            for s in (SHANGHAI_2014, NATIONAL_2020)]

@@ -16,7 +16,7 @@ from ..evidence import markdown_lines as evidence_markdown_lines
 from ..evidence import text_lines as evidence_text_lines
 from ..hookspecs import hookimpl
 from ..labels import label
-from ..types import Renderer
+from ..types import RENDER_EXAMPLE, Renderer
 
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -215,7 +215,10 @@ def render_markdown(result, *, lang: str = "zh", doc: dict[str, Any] | None = No
 @hookimpl
 def jixiao_renderers():
     return [
-        Renderer(name="table", title="终端摘要 terminal summary", suffixes=(".txt",), render=render_table),
-        Renderer(name="json", title="JSON document", suffixes=(".json",), render=render_json),
-        Renderer(name="markdown", title="Markdown report", suffixes=(".md", ".markdown"), render=render_markdown),
+        Renderer(name="table", title="终端摘要 terminal summary", suffixes=(".txt",), render=render_table,
+                 examples=(RENDER_EXAMPLE,)),
+        Renderer(name="json", title="JSON document", suffixes=(".json",), render=render_json,
+                 examples=(RENDER_EXAMPLE,)),
+        Renderer(name="markdown", title="Markdown report", suffixes=(".md", ".markdown"), render=render_markdown,
+                 examples=(RENDER_EXAMPLE,)),
     ]
