@@ -283,3 +283,11 @@ def test_every_parameter_used_in_docs_examples_and_plugins_is_in_the_reference(r
     md = REFERENCE_MD.read_text(encoding="utf-8")
     missing = [u for u in sorted(uses) if f"`{u[2]}`" not in _section(md, u[1])]
     assert missing == []
+
+
+def test_the_scaffolded_pack_readme_points_to_the_reference(tmp_path):
+    r = run_cli("new-pack", "road-works", "--dir", tmp_path)
+    assert r.code == 0, r
+    readme = (tmp_path / "jixiao-pack-road-works" / "README.md").read_text(encoding="utf-8")
+    assert "`docs/plugins-reference.md`" in readme and "`jixiao plugins deduct_per_point`" in readme
+    assert "jixiao plugins --format markdown > plugins-reference.md" in readme
