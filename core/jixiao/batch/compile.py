@@ -18,6 +18,7 @@ import attrs
 import numpy as np
 
 from ..builtin.methods import benchmark_of, lower_is_better
+from ..errors import JixiaoError
 from ..model import CARRY_UNROUNDED, Group, Indicator, Pack, RuleSet, Target
 from ..numbers import HUNDRED, ONE, ZERO, to_decimal
 from .fixed import Fixed, Frame, to_scaled
@@ -151,8 +152,11 @@ class VecMeasure:
 
     def table(self, param: str, columns: tuple[str, ...]) -> list[tuple[np.ndarray, dict[str, Fixed]]]:
         """The wide-form table ``param`` names: per table row (present mask, column → values)."""
+        return self.table_named(self._name(param), columns)
+
+    def table_named(self, name: str | None, columns: tuple[str, ...]) -> list[tuple[np.ndarray, dict[str, Fixed]]]:
+        """The wide-form table input ``name``: per table row (present mask, column → values)."""
         frame = self.frame
-        name = self._name(param)
         layout_rows = self.layout.tables.get(name or "", {})
         out = []
         any_row = np.zeros(frame.n, dtype=bool)
@@ -335,26 +339,36 @@ def v_input_value(vm: VecMeasure) -> VecValue:
 
 
 def v_formula(vm: VecMeasure) -> VecValue:
-    """formula: + − × of scalar inputs and numbers, optionally one division on top, as column operations.
+    """formula: every operator of the language as column operations, exactly.
 
-    Division-free parts are exact in int64 (the engine computes them exactly in 34 digits too); the
-    one top-level quotient is left to the value rounding, like every other rate. Shapes outside this
-    (functions, comparisons, table columns, a division inside) are refused when the pack is compiled
-    (``formula_shape``) and then evaluated by the engine.
+    + − ×, ``min``/``max``/``sum`` (of inputs, numbers and table columns), comparisons and ``if`` are
+    exact in int64 (the engine computes them exactly in 34 digits too). A division is columnar where
+    its quotient is what is rounded: on top (``a/b``), times a division-free factor (``a/b*100``),
+    negated, or as a branch of a top-level ``if`` (``if(b=0,0,a/b)``); the engine's 34-digit quotient
+    rounds to the same digits (see :meth:`Frame.ratio`). Other shapes (a quotient inside a sum, a
+    comparison or a function) are refused when the pack is compiled (``formula_shape``) and then
+    evaluated by the engine.
     """
-    from ..formula import Binary, Name, Num, Paren, Unary
+    from ..formula import Binary, Call, Column, Compare, Name, Num, Paren, Unary
 
     f = vm.frame
     tree = _formula_tree(vm.params)
     assert tree is not None  # compile_pack only plans formulas whose shape is supported
     kinds = {spec.name: spec.kind for spec in vm.pack.inputs} if vm.pack is not None else {}
-    cache: dict[str, Fixed] = {}
+    names: dict[str, Fixed] = {}
+    tables: dict[str, list[tuple[np.ndarray, dict[str, Fixed]]]] = {}
+    used = _formula_columns(tree)
 
     def name(n: str) -> Fixed:
-        if n not in cache:
+        if n not in names:
             kind = kinds.get(n, "number")
-            cache[n] = vm.scalar(n, kind=kind if kind in ("count", "rate", "amount") else "number")
-        return cache[n]
+            names[n] = vm.scalar(n, kind=kind if kind in ("count", "rate", "amount") else "number")
+        return names[n]
+
+    def column(node: Any) -> list[tuple[np.ndarray, Fixed]]:
+        if node.table not in tables:
+            tables[node.table] = vm.table_named(node.table, used[node.table])
+        return [(present, vals[node.column]) for present, vals in tables[node.table]]
 
     def poly(node: Any) -> Fixed:
         if isinstance(node, Num):
@@ -366,6 +380,11 @@ def v_formula(vm: VecMeasure) -> VecValue:
         if isinstance(node, Unary):
             x = poly(node.operand)
             return f.neg(x) if node.op == "-" else x
+        if isinstance(node, Call) and node.func == "if":
+            cond = test(node.args[0])
+            return f.where(cond, poly(node.args[1]), poly(node.args[2]))
+        if isinstance(node, Call):
+            return call(node)
         assert isinstance(node, Binary)
         a, b = poly(node.left), poly(node.right)
         if node.op == "+":
@@ -374,17 +393,76 @@ def v_formula(vm: VecMeasure) -> VecValue:
             return f.sub(a, b)
         return f.mul(a, b)
 
+    def call(node: Any) -> Fixed:
+        parts: list[tuple[np.ndarray | None, Fixed]] = []
+        for arg in node.args:
+            if isinstance(arg, Column):
+                parts += column(arg)
+            else:
+                parts.append((None, poly(arg)))
+        if node.func == "sum":
+            return f.sum([x for _, x in parts])
+        cols = f.align(*[x for _, x in parts])
+        pick = np.minimum if node.func == "min" else np.maximum
+        out: np.ndarray | None = None
+        seen = np.zeros(f.n, dtype=bool)
+        for (present, _), x in zip(parts, cols, strict=True):
+            has = np.ones(f.n, dtype=bool) if present is None else present
+            out = x.v.copy() if out is None else np.where(has & seen, pick(out, x.v), np.where(has, x.v, out))
+            seen |= has
+        f.mark(~seen)  # min/max of an empty column: the engine names it
+        assert out is not None
+        return Fixed(out, cols[0].scale)
+
+    def test(node: Any) -> np.ndarray:
+        node = _strip(node)
+        assert isinstance(node, Compare)
+        a, b = f.align(poly(node.left), poly(node.right))
+        return {"<": a.v < b.v, "<=": a.v <= b.v, ">": a.v > b.v, ">=": a.v >= b.v, "=": a.v == b.v,
+                "!=": a.v != b.v}[node.op]
+
+    def ratio(node: Any) -> tuple[Fixed, Fixed | None]:
+        """(numerator, denominator) of a quotient-shaped node; (value, None) for a division-free one."""
+        node = _strip(node)
+        if _formula_kind(node) == "poly":
+            return poly(node), None
+        if isinstance(node, Binary) and node.op == "/":
+            return poly(node.left), poly(node.right)
+        if isinstance(node, Unary):
+            num, den = settled(*ratio(node.operand))
+            return (f.neg(num) if node.op == "-" else num), den
+        if isinstance(node, Binary):  # a quotient times a division-free factor
+            q, p = (node.left, node.right) if _formula_kind(_strip(node.left)) == "ratio" else (node.right, node.left)
+            num, den = settled(*ratio(q))
+            return f.mul(num, poly(p)), den
+        assert isinstance(node, Call) and node.func == "if"
+        cond = test(node.args[0])
+        (n1, d1), (n2, d2) = ratio(node.args[1]), ratio(node.args[2])
+        one = f.full(1)
+        return f.where(cond, n1, n2), f.where(cond, d1 or one, d2 or one)
+
+    def settled(num: Fixed, den: Fixed | None) -> tuple[Fixed, Fixed]:
+        """A quotient about to be transformed, with 0 ÷ 0 already replaced by the rule set's value
+        (1 or 0, as the engine's division returns it); n ÷ 0 and 0 ÷ 0 under ``error`` stay for the engine."""
+        assert den is not None
+        policy = vm.rule_set.zero_division
+        if policy not in ("met", "zero"):
+            return num, den
+        num, den = f.align(num, den)
+        zero = (den.v == 0) & (num.v == 0)
+        if max(num.scale, den.scale) > 18:
+            f.mark(zero)
+            return num, den
+        value = 10**num.scale if policy == "met" else 0
+        return Fixed(np.where(zero, value, num.v), num.scale), Fixed(np.where(zero, 10**den.scale, den.v), den.scale)
+
     kind = vm.params.get("kind", "rate")
-    top = _strip(tree)
-    if isinstance(top, Binary) and top.op == "/":
-        num, den = poly(top.left), poly(top.right)
-        if kind in ("rate", "count", "amount"):
-            f.mark(num.v < 0)  # a negative quotient (den < 0 rows already fall back): the engine refuses it
-        return VecValue(kind=kind, ratio=(num, den))
-    value = poly(top)
+    num, den = ratio(tree)
     if kind in ("rate", "count", "amount"):
-        f.mark(value.v < 0)
-    return VecValue(kind=kind, value=value)
+        f.mark(num.v < 0)  # a negative value (den < 0 rows fall back in any case): the engine refuses it
+    if den is None:
+        return VecValue(kind=kind, value=num)
+    return VecValue(kind=kind, ratio=(num, den))
 
 
 def _strip(node: Any) -> Any:
@@ -393,6 +471,63 @@ def _strip(node: Any) -> Any:
     while isinstance(node, Paren):
         node = node.inner
     return node
+
+
+def _formula_columns(tree: Any) -> dict[str, tuple[str, ...]]:
+    """table → the columns a formula reads from it (in order of appearance)."""
+    from ..formula import Column
+
+    out: dict[str, dict[str, None]] = {}
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Column):
+            out.setdefault(node.table, {})[node.column] = None
+        for child in attrs.astuple(node, recurse=False):
+            if hasattr(child, "start"):
+                stack.append(child)
+            elif isinstance(child, tuple):
+                stack.extend(c for c in child if hasattr(c, "start"))
+    return {t: tuple(cols) for t, cols in out.items()}
+
+
+def _formula_kind(node: Any) -> str | None:
+    """What a formula node is to the columnar form: ``poly`` (exact, division-free), ``ratio`` (a
+    quotient rounded once), ``cond`` (a comparison of polys), ``column`` (a table column, an argument
+    of sum/min/max) — or None when it has no columnar form."""
+    from ..formula import Binary, Call, Column, Compare, Name, Num, Paren, Unary
+
+    if isinstance(node, (Num, Name)):
+        return "poly"
+    if isinstance(node, Column):
+        return "column"
+    if isinstance(node, Paren):
+        inner = _formula_kind(node.inner)
+        return inner if inner != "column" else None
+    if isinstance(node, Unary):
+        k = _formula_kind(node.operand)
+        return k if k in ("poly", "ratio") else None
+    if isinstance(node, Compare):
+        return "cond" if _formula_kind(node.left) == _formula_kind(node.right) == "poly" else None
+    if isinstance(node, Binary):
+        a, b = _formula_kind(node.left), _formula_kind(node.right)
+        if node.op in "+-":
+            return "poly" if a == b == "poly" else None
+        if node.op == "*":
+            if a == b == "poly":
+                return "poly"
+            return "ratio" if {a, b} == {"poly", "ratio"} else None
+        return "ratio" if a == b == "poly" else None
+    if isinstance(node, Call):
+        kinds = [_formula_kind(a) for a in node.args]
+        if node.func == "if":
+            if len(kinds) != 3 or _formula_kind(_strip(node.args[0])) != "cond":
+                return None
+            if kinds[1] == kinds[2] == "poly":
+                return "poly"
+            return "ratio" if {kinds[1], kinds[2]} <= {"poly", "ratio"} else None
+        return "poly" if kinds and all(k in ("poly", "column") for k in kinds) else None
+    return None
 
 
 def _formula_tree(params: Mapping[str, Any]) -> Any:
@@ -410,29 +545,18 @@ def _formula_tree(params: Mapping[str, Any]) -> Any:
 
 def formula_shape(params: Mapping[str, Any], rule_set: RuleSet) -> str | None:
     """Why a formula has no columnar form (None when it has one)."""
-    from ..formula import Binary, Name, Num, Paren, Unary
-
     tree = _formula_tree(params)
     if tree is None:
         return "the formula does not compile (the engine reports it)"
-
-    def poly(node: Any) -> bool:
-        if isinstance(node, (Num, Name)):
-            return True
-        if isinstance(node, Paren):
-            return poly(node.inner)
-        if isinstance(node, Unary):
-            return poly(node.operand)
-        return isinstance(node, Binary) and node.op in "+-*" and poly(node.left) and poly(node.right)
-
-    top = _strip(tree)
-    if isinstance(top, Binary) and top.op == "/":
-        if not (poly(top.left) and poly(top.right)):
-            return "only + − × of inputs and numbers, with at most one division on top, are columnar"
+    kind = _formula_kind(_strip(tree))
+    if kind == "poly":
+        return None
+    if kind == "ratio":
         if params.get("kind", "rate") not in ("rate", "rating") or rule_set.rounding.value_places is None:
             return "a quotient that is not a rate rounded to value_places is not a finite decimal"
         return None
-    return None if poly(top) else "only + − × of inputs and numbers, with at most one division on top, are columnar"
+    return ("a quotient inside a sum, a comparison or a function is not a finite decimal: only a quotient "
+            "on top, times a factor or as a branch of if is columnar")
 
 
 BUILTIN_INDICATORS: dict[str, tuple[str, Callable[[VecMeasure], VecValue]]] = {
@@ -499,9 +623,13 @@ def _comparator(vs: VecScore) -> str:
 
 def m_threshold(vs: VecScore) -> Fixed:
     """threshold (达标法; also registered as full_if_met): std when met, else ``partial`` (points or a share)."""
-    f, b = vs.frame, _benchmark(vs)
-    c = f.cmp_const(vs.value, b)
-    met = {">=": c >= 0, ">": c > 0, "<=": c <= 0, "<": c < 0, "=": c == 0}[_comparator(vs)]
+    f, t = vs.frame, vs.target
+    if t is not None and t.comparator == "between" and "benchmark" not in vs.params and t.upper is not None:
+        # A range target (90%-95%): full marks inside it, both ends included.
+        met = (f.cmp_const(vs.value, t.value) >= 0) & (f.cmp_const(vs.value, t.upper) <= 0)
+    else:
+        c = f.cmp_const(vs.value, _benchmark(vs))
+        met = {">=": c >= 0, ">": c > 0, "<=": c <= 0, "<": c < 0, "=": c == 0}[_comparator(vs)]
     raw = vs.params.get("partial", 0)
     if isinstance(raw, str) and raw.strip().endswith("%"):
         partial = vs.standard_score * to_decimal(raw)
@@ -780,11 +908,16 @@ def run_program(program: Program, portfolio: Portfolio, layout: Layout, defaults
         leaf = plan.leaf
         vm = VecMeasure(indicator=leaf, params=leaf.source.params, rule_set=rs, portfolio=portfolio,
                         layout=layout, frame=frame, defaults=defaults, pack=pack)
-        vv = plan.measure(vm)
-        value = _round_value(vv, rs, frame)
         std = leaf.standard_score if leaf.standard_score is not None else ZERO
-        raw = plan.score(VecScore(value=value, value_kind=vv.kind, standard_score=std, target=leaf.target,
-                                  params=leaf.method.params, rule_set=rs, frame=frame, inputs=vv.inputs))
+        try:
+            vv = plan.measure(vm)
+            value = _round_value(vv, rs, frame)
+            raw = plan.score(VecScore(value=value, value_kind=vv.kind, standard_score=std, target=leaf.target,
+                                      params=leaf.method.params, rule_set=rs, frame=frame, inputs=vv.inputs))
+        except JixiaoError:
+            # A rule the leaf's parameters make impossible (no benchmark, …): the engine reports it per row.
+            frame.mark(np.ones(frame.n, dtype=bool))
+            raw = frame.full(0)
         clamped = frame.clamp(raw, ZERO, std)
         rounded = frame.quantize(clamped, sp, mode)
         entering[leaf.code] = clamped if rounding.leaves == CARRY_UNROUNDED else rounded

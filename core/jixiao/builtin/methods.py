@@ -470,6 +470,43 @@ def banded(si: ScoreInput) -> ScoreOutcome:
     return ScoreOutcome(score=score, expression=expr, benchmark=best.lower, gap=gap, reason=reason)
 
 
+def banded_columnar(vs: Any) -> Any:
+    """banded over all rows (the batch engine's form): each row takes the points (or share of std) of
+    the band its value lies in. Bands the pack defines badly, or a value in no band: the rows go to
+    :func:`banded`, which reports them in its own words."""
+    import numpy as np
+
+    f = vs.frame
+    bands, probs = _parse_bands(vs.params.get("bands"))
+    probs += _band_order_problems(bands)
+    if probs:
+        f.mark(np.ones(f.n, dtype=bool))
+        return f.full(0)
+    out = f.full(0)
+    hit = np.zeros(f.n, dtype=bool)
+    for b in bands:
+        inside = ~hit & _band_mask(f, vs.value, b)
+        score = b.points if b.points is not None else CONTEXT.multiply(vs.standard_score, b.fraction or ZERO)
+        out = f.where(inside, f.full(score), out)
+        hit |= inside
+    f.mark(~hit)
+    return out
+
+
+def _band_mask(f: Any, v: Any, b: Band) -> Any:
+    """Rows of the fixed-point column ``v`` inside band ``b`` (exact comparisons)."""
+    import numpy as np
+
+    ok = np.ones(f.n, dtype=bool)
+    if b.lower is not None:
+        c = f.cmp_const(v, b.lower)
+        ok &= (c >= 0) if b.lower_inclusive else (c > 0)
+    if b.upper is not None:
+        c = f.cmp_const(v, b.upper)
+        ok &= (c <= 0) if b.upper_inclusive else (c < 0)
+    return ok
+
+
 def _describe_band(si: ScoreInput, b: Band, v: Decimal | None = None) -> str:
     mid = "x" if v is None else value_text(si, v)
     lo = "" if b.lower is None else f"{_bound_text(si, b.lower)}{'≤' if b.lower_inclusive else '<'}"
@@ -508,6 +545,23 @@ def qualitative_levels(si: ScoreInput) -> ScoreOutcome:
     gap = max(levels) - v
     return ScoreOutcome(score=CONTEXT.multiply(std, v), expression=f"{fmt_number(std)}*{fmt_percent_short(v)}",
                         benchmark=max(levels), gap=gap, reason="rating" if gap > 0 else "")
+
+
+def qualitative_levels_columnar(vs: Any) -> Any:
+    """qualitative_levels over all rows: std × rating; a rating off the levels (unless allow_between)
+    goes to :func:`qualitative_levels`, which names it."""
+    import numpy as np
+
+    f = vs.frame
+    if check_levels(vs.params):
+        f.mark(np.ones(f.n, dtype=bool))
+        return f.full(0)
+    if not vs.params.get("allow_between", False):
+        on = np.zeros(f.n, dtype=bool)
+        for x in _levels(vs.params):
+            on |= f.cmp_const(vs.value, x) == 0
+        f.mark(~on)
+    return f.mul_const(vs.value, vs.standard_score)
 
 
 def check_levels(params: Mapping[str, Any]) -> list[str]:
@@ -609,6 +663,19 @@ def per_item_deduction(si: ScoreInput) -> ScoreOutcome:
     pts = to_decimal(si.params.get("points", 1))
     return ScoreOutcome(score=std - CONTEXT.multiply(v, pts), expression=f"{fmt_number(std)}-{fmt_number(v)}*"
                         f"{fmt_number(pts)}", benchmark=ZERO, gap=v, reason="incidents" if v > 0 else "")
+
+
+def per_item_deduction_columnar(vs: Any) -> Any:
+    """per_item_deduction over all rows: std − items × points (the core floors it at 0); a negative
+    number of items goes to :func:`per_item_deduction`, which refuses it."""
+    import numpy as np
+
+    f = vs.frame
+    if check_per_item(vs.params):
+        f.mark(np.ones(f.n, dtype=bool))
+        return f.full(0)
+    f.mark(f.cmp_const(vs.value, 0) < 0)
+    return f.sub(f.full(vs.standard_score), f.mul_const(vs.value, to_decimal(vs.params["points"])))
 
 
 def check_per_item(params: Mapping[str, Any]) -> list[str]:
@@ -728,6 +795,7 @@ def _methods():
             example="9.60=10*96.04%; 10.00=min(10,10*103.22%)"),
         ScoringMethod(
             name="banded", title="区间法 banded", score=banded, check_params=check_banded,
+            vectorized=banded_columnar,
             formula="score = the points (or share of std) of the band the value lies in",
             params=(ParamSpec(name="bands", type="list", required=True,
                               doc="array of { lower, upper, lower_inclusive = true, upper_inclusive = false, "
@@ -736,7 +804,7 @@ def _methods():
             example="4.00=4（85%≤89.63%<90%）; 3.00=5*60%（80%≤82%<85%）"),
         ScoringMethod(
             name="qualitative_levels", title="定性分档 qualitative levels (5 levels: 100/80/60/40/20%)",
-            score=qualitative_levels, check_params=check_levels,
+            score=qualitative_levels, vectorized=qualitative_levels_columnar, check_params=check_levels,
             formula="score = std × rating, the rating one of the levels",
             params=(ParamSpec(name="levels", type="list", default=["100%", "80%", "60%", "40%", "20%"],
                               doc="the allowed ratings"),
@@ -754,6 +822,7 @@ def _methods():
             example="[ratings.C1] rating = \"85%\", band = \"达成\" → 8.50=10*85%（达成）"),
         ScoringMethod(
             name="per_item_deduction", title="扣分法 per-item deduction", score=per_item_deduction,
+            vectorized=per_item_deduction_columnar,
             check_params=check_per_item,
             formula="score = max(0, std − items × points)",
             params=(ParamSpec(name="points", type="number", required=True,
