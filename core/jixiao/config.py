@@ -246,7 +246,16 @@ def load_config(path: str | Path) -> EvaluationConfig:
         err("expected a table of notes keyed by indicator code", "$.notes")
     else:
         for code, text in notes_raw.items():
-            if not isinstance(text, str):
+            if isinstance(text, dict):  # [notes.CODE] text = "…", evidence = ["E01"] (checked by the register)
+                for key in text:
+                    if key not in ("text", "evidence"):
+                        errors.append(unknown_key(key, ("text", "evidence"), file=file, where=f"$.notes.{code}.{key}"))
+                body = text.get("text")
+                if not isinstance(body, str):
+                    err("a note table needs text = \"…\" (and evidence = [\"E01\"])", f"$.notes.{code}.text")
+                else:
+                    notes[code] = body
+            elif not isinstance(text, str):
                 err(f"expected a string, got {_type_name(text)}", f"$.notes.{code}")
             else:
                 notes[code] = text

@@ -252,9 +252,12 @@ def _add_extras(doc: dict[str, Any], extras: Any) -> None:
     extras = dict(extras or {})
     citations = extras.pop("citations", {})
     stats = extras.pop("survey_stats", {})
+    panel = extras.pop("panel_leaves", {})
     for ind in doc["indicators"]:
         if ind["code"] in citations:
             ind["evidence"] = list(citations[ind["code"]])
+        if ind["code"] in panel:  # scored by the expert panel: each expert's score and reason
+            ind["panel"] = panel[ind["code"]]
         if ind["code"] in stats:  # a value read from raw responses: its n and margin of error
             ind["survey"] = stats[ind["code"]]
             ind["value_display"] += " " + stats[ind["code"]]["display"]

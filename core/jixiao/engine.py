@@ -235,12 +235,24 @@ def required_inputs(pack: Pack, registry: Registry) -> list[tuple[Indicator, Inp
     return out
 
 
-def check_inputs(pack: Pack, config: EvaluationConfig, registry: Registry) -> list[JixiaoError]:
-    """Every missing input and rating, found before anything is computed (all at once)."""
+def check_inputs(pack: Pack, config: EvaluationConfig, registry: Registry,
+                 panel_codes: Sequence[str] = ()) -> list[JixiaoError]:
+    """Every missing input and rating, found before anything is computed (all at once).
+
+    ``panel_codes`` are the leaves an expert panel scores: they need no rating, and may not have one.
+    """
     errors: list[JixiaoError] = []
     seen: set[str] = set()
     for leaf, req in required_inputs(pack, registry):
         if req.kind == "rating":
+            if leaf.code in panel_codes:
+                if leaf.code in config.ratings:
+                    errors.append(ConfigError(
+                        f"{leaf.code} ({leaf.name}) is scored by the expert panel ([experts]) and rated here too; "
+                        f"keep one: remove [ratings.{toml_key(leaf.code)}] or the experts' scores for {leaf.code} "
+                        f"(to replace the panel's result, use [overrides.{toml_key(leaf.code)}] with a reason)",
+                        file=config.file, path=f"$.ratings.{leaf.code}"))
+                continue
             if leaf.code not in config.ratings and leaf.code not in config.overrides:
                 scale = pack.scale(leaf.scale) if leaf.scale else None
                 entry = (f"mark = \"…\" (one of {', '.join(scale.levels + scale.non_scores)})" if scale
@@ -280,15 +292,24 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     from .survey import apply_surveys
 
     config, surveys = apply_surveys(config)  # raw questionnaires become the inputs their tallies would be
-    raise_all(check_inputs(pack, config, registry))
-    from .evidence import register_of
+    from .panel import load_panel
 
-    register = register_of(config)  # a missing or changed evidence file, an unknown citation: before any work
+    panel = load_panel(config, panel_standards(pack, registry), score_places=rule_set.rounding.score_places,
+                       score_rounding=rule_set.rounding.mode)
+    raise_all(check_inputs(pack, config, registry, tuple(panel.combined) if panel else ()))
+    from .evidence import register_of, with_citations
+
+    # a missing or changed evidence file, an unknown citation: before any work
+    register = register_of(config, pack_requires=rule_set.require_citations)
+    if panel is not None:
+        register = with_citations(register, panel.citations())
 
     errors: list[JixiaoError] = []
     tables: dict[str, Any] = {}
 
-    def score_leaf(leaf: Indicator) -> LeafResult:
+    def measure_and_score(leaf: Indicator, standard: Decimal) -> tuple[Any, ...]:
+        """The leaf's plugin measures, its method scores: (measurement, value, outcome, score, unrounded,
+        working, status)."""
         plugin = registry.indicator(leaf.source.name)
         ctx = Measure(indicator=leaf, params=leaf.source.params, rule_set=rule_set, config=config, pack=pack,
                       plugin=plugin.name)
@@ -298,22 +319,32 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             tables[leaf.code] = m
         value = round_value(m, rule_set)
         method = registry.method(leaf.method.name)
-        standard = leaf.standard_score if leaf.standard_score is not None else ZERO
         si = ScoreInput(value=value, value_kind=m.kind, standard_score=standard, target=leaf.target,
                         params=leaf.method.params, rule_set=rule_set, measurement=m, indicator=leaf,
                         file=config.file)
         outcome = _guarded(method.score, si, what=f"method {method.name}", rec=method, code=leaf.code,
                            file=config.file)
         if method.ordinal or not isinstance(outcome.score, Decimal):
-            score: Any = outcome.score
-            unrounded: Any = outcome.score
             working = f"{outcome.score}={outcome.expression}" if outcome.expression else str(outcome.score)
             from .ordinal import status_of
 
             status = status_of(pack.scale(leaf.scale) if leaf.scale else None, outcome.score)
-        else:
+            return m, value, outcome, outcome.score, outcome.score, working, status
+        score, unrounded, working = finish_score(outcome, standard, rule_set)
+        return m, value, outcome, score, unrounded, working, "scored"
+
+    def score_leaf(leaf: Indicator) -> LeafResult:
+        standard = leaf.standard_score if leaf.standard_score is not None else ZERO
+        combined = panel.combined.get(leaf.code) if panel is not None else None
+        if combined is not None:  # the expert panel's combined score is the leaf's score
+            m, outcome = panel_outcome(panel, combined, standard)
+            value: Any = m.value
             score, unrounded, working = finish_score(outcome, standard, rule_set)
+            if panel.places != rule_set.rounding.score_places:  # the panel's own rounding, then the rule set's
+                working = f"{working.split('=', 1)[0]}={combined.working}"
             status = "scored"
+        else:
+            m, value, outcome, score, unrounded, working, status = measure_and_score(leaf, standard)
         computed = None
         override = config.overrides.get(leaf.code)
         if override is not None:
@@ -324,7 +355,10 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             computed = score
             places = rule_set.rounding.score_places
             score = unrounded = override.score
-            working = f"{fmt_fixed(override.score, places)}（评价人调整 override；计算得分 computed {working}）"
+            if combined is not None:  # the override applies; the panel's result is still shown
+                working = f"{fmt_fixed(override.score, places)}（评价组调整：{override.reason}；专家组评分 {working}）"
+            else:
+                working = f"{fmt_fixed(override.score, places)}（评价人调整 override；计算得分 computed {working}）"
         note = config.notes.get(leaf.code, "")
         return LeafResult(indicator=leaf, measurement=m, value=value, score=score, score_unrounded=unrounded,
                           working=working, outcome=outcome, computed_score=computed, override=override,
@@ -392,29 +426,63 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     return EvaluationResult(pack=pack, project=config.project, tiers=tiers, total=total,
                             total_unrounded=total_unrounded, total_standard=total_standard, grade=grade,
                             grading_scheme=scheme, run=run, tables=tables,
-                            extras=_extras(register, pack, registry, surveys) | stated_extras(config))
+                            extras=_extras(register, pack, registry, surveys, panel, config) | stated_extras(config))
 
 
-def _extras(register: Any, pack: Pack, registry: Registry, surveys: Any = None) -> dict[str, Any]:
-    """The evidence register, the surveys and their review findings, for the JSON document (empty when unused)."""
+def panel_standards(pack: Pack, registry: Registry) -> dict[str, Decimal]:
+    """The leaves an expert panel may score: qualitative (rated) leaves with a standard score in points."""
+    return {leaf.code: leaf.standard_score for leaf, req in required_inputs(pack, registry)
+            if req.kind == "rating" and leaf.scale is None and leaf.standard_score is not None}
+
+
+def panel_outcome(panel: Any, c: Any, standard: Decimal) -> tuple[Measurement, ScoreOutcome]:
+    """The measurement and score outcome of a leaf the expert panel scores."""
+    expr = c.working.split("=", 1)[1]
+    value = CONTEXT.divide(c.score, standard) if standard else None
+    reasons = "；".join(f"{s.expert} {_plain(s.score)}" + (f"（{s.reason}）" if s.reason else "") for s in c.scores)
+    m = Measurement(value=value, kind="rating", expression=f"专家组评分（{panel.method_text()}）",
+                    note=f"专家组评分（{panel.method_text()}）：{reasons}",
+                    inputs={s.expert: s.score for s in c.scores})
+    return m, ScoreOutcome(score=c.score, expression=expr)
+
+
+def _extras(register: Any, pack: Pack, registry: Registry, surveys: Any = None, panel: Any = None,
+            config: Any = None) -> dict[str, Any]:
+    """The evidence register, the surveys, the panel and their review findings, for the JSON document
+    (empty when unused)."""
     from .evidence import document_sections, findings
 
     out_s: dict[str, Any] = {}
+    if panel is not None:
+        from .panel import discrepancies, document_section, leaf_section
+
+        overrides = config.overrides if config is not None else {}
+        out_s["panel"] = document_section(panel)
+        out_s["panel_leaves"] = {code: leaf_section(panel, c, override=overrides.get(code),
+                                                    places=pack.rule_set.rounding.score_places)
+                                 for code, c in panel.combined.items()}
+        found_p = discrepancies(panel)
+        if found_p:
+            out_s["review"] = {"discrepancies": found_p}
     if surveys:
         from .survey import document_sections as survey_sections
 
         section, per_leaf, found_s = survey_sections(surveys, pack)
-        out_s = {"surveys": section, "survey_stats": per_leaf}
+        out_s.update({"surveys": section, "survey_stats": per_leaf})
         if found_s:
-            out_s["review"] = {"findings": found_s}
-    if not register.entries and not register.citations:
-        return out_s
+            out_s.setdefault("review", {})["findings"] = found_s
     qualitative = [(leaf.code, leaf.name) for leaf, req in required_inputs(pack, registry) if req.kind == "rating"]
+    required = [leaf.code for leaf in pack.leaves() if leaf.require_citations]
+    if not register.entries and not register.citations and not register.require_citations and not required:
+        return out_s
     out: dict[str, Any] = {"evidence": document_sections(register),
                            "citations": {k: list(v) for k, v in register.citations.items()}}
-    found = findings(register, qualitative) + out_s.pop("review", {}).get("findings", [])
+    review = out_s.pop("review", {})
+    found = findings(register, qualitative, required=required) + review.pop("findings", [])
     if found:
-        out["review"] = {"findings": found}
+        review["findings"] = found
+    if review:
+        out["review"] = review
     return {**out_s, **out}
 
 

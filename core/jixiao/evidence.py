@@ -22,7 +22,11 @@ from .errors import ConfigError, DataError, JixiaoError, raise_all
 KINDS = ("文件", "合同", "凭证", "现场照片", "访谈记录", "问卷", "其他")
 ENTRY_KEYS = ("title", "kind", "file", "page", "location", "sha256")
 SECTION_KEYS = ("require_citations",)
-CITING_SECTIONS = ("ratings", "overrides")
+CITING_SECTIONS = ("ratings", "overrides", "notes", "indicators")
+"""Config sections whose ``[SECTION.CODE]`` tables may cite evidence (a note as ``{ text, evidence }``; a leaf
+the config defines, for its stated figures)."""
+STATED = "stated"
+"""The citations of the ``[stated]`` block (the unit's self-evaluation figures), kept under this key."""
 
 
 @attrs.frozen(kw_only=True)
@@ -44,8 +48,11 @@ class Entry:
 class Register:
     entries: Mapping[str, Entry]
     citations: Mapping[str, tuple[str, ...]]
-    """Leaf code → the ids its rating, override or expert scores cite, in order, without repeats."""
+    """Leaf code → the ids its rating, override, note, stated figures or expert scores cite, in order,
+    without repeats."""
     require_citations: bool = False
+    stated: tuple[str, ...] = ()
+    """The ids the ``[stated]`` block cites (the self-evaluation form the stated total and grade come from)."""
 
 
 def _sha256(path: Path) -> tuple[str, int]:
@@ -174,28 +181,54 @@ def load_register(raw: Mapping[str, Any], *, base: Path, file: str,
             ids = cited_ids(value, where, file, entries, errors)
             lst = citations.setdefault(code, [])
             lst += [i for i in ids if i not in lst]
+    stated: list[str] = []
+    block = raw.get(STATED)
+    if isinstance(block, dict) and "evidence" in block:
+        stated = cited_ids(block["evidence"], "$.stated.evidence", file, entries, errors)
     raise_all(errors)
     return Register(entries=entries, citations={k: tuple(v) for k, v in citations.items()},
-                    require_citations=require)
+                    require_citations=require, stated=tuple(stated))
 
 
-def register_of(config: Any) -> Register:
-    return load_register(config.raw, base=config.base, file=config.file)
+def with_citations(register: Register, items: Mapping[str, list[tuple[str | None, str, Any]]]) -> Register:
+    """The register with citations made outside the config (expert scores in a panel file: each item is
+    (file, row or key path, evidence value)); an unknown id is an error at its row."""
+    if not items:
+        return register
+    errors: list[JixiaoError] = []
+    citations = {k: list(v) for k, v in register.citations.items()}
+    for code, cites in items.items():
+        for file, where, value in cites:
+            ids = cited_ids(value, where, file or "", register.entries, errors)
+            lst = citations.setdefault(code, [])
+            lst += [i for i in ids if i not in lst]
+    raise_all(errors)
+    return attrs.evolve(register, citations={k: tuple(v) for k, v in citations.items()})
 
 
-def findings(register: Register, qualitative: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
-    """Review findings: qualitative leaves (code, name) that cite nothing, when citations are required."""
-    if not register.require_citations:
-        return []
+def register_of(config: Any, *, pack_requires: bool = False) -> Register:
+    reg = load_register(config.raw, base=config.base, file=config.file)
+    return attrs.evolve(reg, require_citations=True) if pack_requires and not reg.require_citations else reg
+
+
+def findings(register: Register, qualitative: Iterable[tuple[str, str]], *,
+             required: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Review findings: qualitative leaves (code, name) that cite nothing, when citations are required
+    (by the config's or the pack's ``require_citations``, or per leaf in ``required``)."""
+    required = set(required)
     return [{"code": code, "kind": "missing_citation",
              "message": f"{code} {name}：定性指标未引用证据（require_citations = true）"}
-            for code, name in qualitative if not register.citations.get(code)]
+            for code, name in qualitative
+            if (register.require_citations or code in required) and not register.citations.get(code)]
 
 
 def document_sections(register: Register) -> dict[str, Any]:
     """The JSON document's ``evidence`` section: every entry in the register's order."""
-    return {"entries": [e.to_dict() for e in register.entries.values()],
-            "require_citations": register.require_citations}
+    out: dict[str, Any] = {"entries": [e.to_dict() for e in register.entries.values()],
+                           "require_citations": register.require_citations}
+    if register.stated:
+        out["stated"] = list(register.stated)
+    return out
 
 
 def appendix_rows(doc: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
@@ -249,6 +282,8 @@ def cited_by(doc: Mapping[str, Any]) -> dict[str, list[str]]:
     for ind in doc.get("indicators", []):
         for eid in ind.get("evidence") or []:
             out.setdefault(eid, []).append(ind["code"])
+    for eid in (doc.get("evidence") or {}).get("stated") or []:
+        out.setdefault(eid, []).append("自评表 [stated]")
     return out
 
 
@@ -257,7 +292,7 @@ def xlsx_sheet(wb: Any, doc: Mapping[str, Any], sheet_cls: Any) -> None:
     rows = appendix_rows(doc)
     if not rows:
         return
-    sheet = sheet_cls(wb.create_sheet("证据清单"))
+    sheet = sheet_cls(wb.create_sheet(SHEET))
     refs = cited_by(doc)
     e = {x["id"]: x for x in doc["evidence"]["entries"]}
     sheet.header(1, ["编号", "名称", "类别", "位置", "sha256", "大小（字节）", "引用指标"])
@@ -268,3 +303,38 @@ def xlsx_sheet(wb: Any, doc: Mapping[str, Any], sheet_cls: Any) -> None:
         sheet.text(r, 6, "—" if size is None else str(size))
         sheet.text(r, 7, "、".join(refs.get(row[0], [])) or "—")
     sheet.widths([8, 36, 10, 30, 66, 12, 24])
+
+
+SHEET = "证据清单"
+PANEL_SHEET = "专家评分"
+
+
+def xlsx_cross_references(sheet: Any, doc: Mapping[str, Any], col: int) -> None:
+    """The workpaper's indicator sheet: a 证据 column beside each score, linked to the evidence sheet's row,
+    and a 专家评分 column linked to the leaf's rows on the expert sheet."""
+    rows = {r[0]: i for i, r in enumerate(appendix_rows(doc), start=2)}
+    sheet.text(1, col, "证据", bold=True)
+    sheet.text(1, col + 1, "专家评分", bold=True)
+    panel_rows = panel_first_rows(doc)
+    for r, ind in enumerate(doc["indicators"], start=2):
+        ids = ind.get("evidence") or []
+        if ids:
+            cell = sheet.text(r, col, "、".join(ids))
+            if ids[0] in rows:
+                cell.hyperlink = f"#'{SHEET}'!A{rows[ids[0]]}"
+        if ind["code"] in panel_rows:
+            p = ind["panel"]
+            cell = sheet.text(r, col + 1, f"{p['working']}（{'评价组调整' if p['applies'] == 'override' else '专家组'}）")
+            cell.hyperlink = f"#'{PANEL_SHEET}'!A{panel_rows[ind['code']]}"
+
+
+def panel_first_rows(doc: Mapping[str, Any]) -> dict[str, int]:
+    """Leaf code → its first row on the 专家评分 sheet (one row per expert and leaf, header in row 1)."""
+    out: dict[str, int] = {}
+    r = 2
+    for ind in doc.get("indicators", []):
+        p = ind.get("panel")
+        if p:
+            out[ind["code"]] = r
+            r += len(p["experts"])
+    return out

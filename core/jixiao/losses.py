@@ -15,6 +15,8 @@ def _reason(ind: dict[str, Any]) -> tuple[str, str]:
         return (f"评价人调整得分（计算得分 {ov['computed_score']}）：{ov['reason']}",
                 f"evaluator override (computed {ov['computed_score']}): {ov['reason']}")
     kind = ind.get("value_kind")
+    if ind.get("panel"):  # scored by the expert panel
+        return (f"专家组评分 {ind['panel']['working']}", f"expert panel score {ind['panel']['working']}")
     if kind == "rating":
         return (f"评价人按{ind['value_display']}评定", f"rated {ind['value_display']} by the evaluator")
     reason = ind.get("loss_reason")
@@ -41,6 +43,8 @@ def _kind(ind: dict[str, Any]) -> str:
     """Why points went: an override, a qualitative rating, or the method's own reason."""
     if ind.get("override"):
         return "override"
+    if ind.get("panel"):
+        return "panel"
     if ind.get("value_kind") == "rating":
         return "rating"
     return ind.get("loss_reason") or ind.get("value_kind") or ""

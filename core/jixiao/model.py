@@ -127,6 +127,8 @@ class RuleSet:
     """What the first-level standard scores must add up to; ``None``: no numeric total."""
     total_aggregator: str | None = "sum"
     """How the first-level nodes combine into the total; ``None`` for packs without a total."""
+    require_citations: bool = False
+    """Every qualitative leaf must cite evidence; one that cites none is a review finding."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -200,6 +202,8 @@ class Indicator:
     """Name of an ordinal scale (PEFA A–D); ``None`` for numeric scoring."""
     notes: str = ""
     """Pack documentation for this indicator (e.g. how a score below target is read)."""
+    require_citations: bool = False
+    """This leaf's judgement must cite evidence (a review finding when it cites none)."""
 
     @property
     def is_leaf(self) -> bool:

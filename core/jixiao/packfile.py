@@ -35,7 +35,7 @@ PACK_SCHEMA_VERSION = 1
 _COMPARATORS = {"≥": ">=", ">=": ">=", "≤": "<=", "<=": "<=", "=": "=", ">": ">", "<": "<", None: ">="}
 
 _GROUP_ONLY = {"aggregator", "open", "default_value", "default_score"}
-_LEAF_ONLY = {"target", "value", "score", "scale", "notes"}
+_LEAF_ONLY = {"target", "value", "score", "scale", "notes", "require_citations"}
 LEAF_KEYS = frozenset(allowed_keys("indicators", "*")) | _LEAF_ONLY
 """Keys of a leaf: the pack's, plus what a config's own leaves carry (``actual``, ``stated_score`` …),
 taken from the JSON Schema."""
@@ -233,7 +233,7 @@ def build_tree(entries: Mapping[str, Any], *, file: str | None, errors: list[Jix
         return Indicator(**common, standard_score=std, target=target,
                          source=source or PluginRef(name="input_value", params={"input": f"{code}.actual"}),
                          method=method or PluginRef(name="__group_default__"), scale=spec.get("scale"),
-                         notes=spec.get("notes", ""))
+                         notes=spec.get("notes", ""), require_citations=spec.get("require_citations") is True)
 
     return tuple(make(c) for c in children.get(None, []))
 
@@ -332,9 +332,15 @@ def parse_pack(data: Mapping[str, Any], *, file: str | None = None, base: Path |
     total_agg = rs_raw.get("total_aggregator", "sum")
     if total_agg is False or total_agg == "none":
         total_agg = None
+    require_citations = rs_raw.get("require_citations", False)
+    if not isinstance(require_citations, bool):
+        errors.append(ConfigError(f"expected true or false, got {_type(require_citations)}", file=file,
+                                  path="$.rule_set.require_citations"))
+        require_citations = False
     rule_set = RuleSet(name=str(rs_raw.get("name", meta.get("name", "custom"))), title=str(rs_raw.get("title", "")),
                        grading=grading, grading_scheme=scheme, rounding=rounding, zero_division=zero_division,
-                       total_standard=total_standard, total_aggregator=total_agg)
+                       total_standard=total_standard, total_aggregator=total_agg,
+                       require_citations=require_citations)
 
     inputs = []
     in_raw = data.get("inputs", {})
@@ -482,6 +488,8 @@ def pack_to_data(pack: Pack) -> dict[str, Any]:
                             "leaves": rs.rounding.leaves}
     if rs.rounding.value_places is not None:
         rule_set["rounding"]["value_places"] = rs.rounding.value_places
+    if rs.require_citations:
+        rule_set["require_citations"] = True
     if rs.grading_scheme is not None:
         sch = rs.grading_scheme
         rule_set["grading_scheme"] = {"name": sch.name, "title": sch.title, "minimum": _num(sch.minimum),
@@ -542,6 +550,8 @@ def pack_to_data(pack: Pack) -> dict[str, Any]:
                     d["scale"] = n.scale
                 if n.notes:
                     d["notes"] = n.notes
+                if n.require_citations:
+                    d["require_citations"] = True
                 indicators[n.code] = d
 
     walk(pack.tree, None)

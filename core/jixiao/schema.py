@@ -67,7 +67,7 @@ CONFIG_LEAF_EXTRAS: dict[str, dict[str, Any]] = {
     "stated_score": {**NUMBER_OR_TEXT, "description": "the unit's own score (自评得分), checked against ours"},
     "stated_actual": {**NUMBER_OR_TEXT, "description": "the actual value the unit stated"},
     "deviation_reason": {"type": "string", "description": "偏差原因"},
-    "evidence": {"description": "evidence ids or files supporting the leaf"},
+    "evidence": {**EVIDENCE_IDS, "description": "evidence ids supporting the leaf and its stated figures"},
 }
 """Per-leaf keys an evaluation config may add to its own ``[indicators.CODE]`` tables."""
 
@@ -85,6 +85,9 @@ def _node(*, config: bool) -> dict[str, Any]:
         "scale": {"type": "string"},
         "notes": {"type": "string"},
     }
+    if not config:
+        props["require_citations"] = {"type": "boolean",
+                                      "description": "this leaf's judgement must cite evidence (review finding)"}
     if config:
         props["actual"] = {**NUMBER_OR_TEXT, "description": "the actual value (实际完成值), e.g. 1180 or \"97.5%\""}
         props.update(CONFIG_LEAF_EXTRAS)
@@ -124,6 +127,8 @@ def pack_schema() -> dict[str, Any]:
                 "zero_division": {"enum": ["met", "zero", "error"]},
                 "total_standard": {"anyOf": [NUMBER, {"const": "none"}]},
                 "total_aggregator": {"type": "string"},
+                "require_citations": {"type": "boolean",
+                                      "description": "every qualitative leaf must cite evidence (review finding)"},
                 "rounding": {"type": "object", "additionalProperties": False, "properties": {
                     "value_places": {"type": "integer", "minimum": 0, "maximum": 12},
                     "score_places": {"type": "integer", "minimum": 0, "maximum": 12},
@@ -186,7 +191,11 @@ def config_schema() -> dict[str, Any]:
             "overrides": {"type": "object", "additionalProperties": {
                 "type": "object", "additionalProperties": False, "required": ["score", "reason"], "properties": {
                     "score": NUMBER, "reason": {"type": "string", "minLength": 1}, "evidence": EVIDENCE_IDS}}},
-            "notes": {"type": "object", "additionalProperties": {"type": "string"}},
+            "notes": {"type": "object", "additionalProperties": {"anyOf": [
+                {"type": "string"},
+                {"type": "object", "additionalProperties": False, "required": ["text"], "properties": {
+                    "text": {"type": "string"}, "evidence": EVIDENCE_IDS}}],
+                "description": "a note, or a table { text = \"…\", evidence = [\"E01\"] }"}},
             "indicators": {"type": "object", "additionalProperties": _node(config=True)},
             **{name: {"type": "object", "description": text} for name, text in EXTENSION_SECTIONS.items()},
         },

@@ -33,7 +33,7 @@ KINDS = {
     "override": "a score entered by the evaluator in place of the rule's (listed for review)",
 }
 STATED_KEYS = frozenset({"total", "grade", "budget_rate", "budget_score", "budget_points", "budget_variant",
-                         "goal_expected", "goal_actual", "source", "funds", "cells"})
+                         "goal_expected", "goal_actual", "source", "funds", "cells", "evidence"})
 LEAF_KEYS = ("stated_score", "stated_actual", "deviation_reason")
 CENT = Decimal("0.01")
 

@@ -222,8 +222,14 @@ def _leaves(sheet: Sheet, doc: dict[str, Any], lang: str, score_fmt: str) -> Non
             sheet.text(r, col["override"], f"{ov['score']} ({L('computed')} {ov['computed_score']}): {ov['reason']}",
                        wrap=True)
         sheet.text(r, col["note"], ind.get("note"), wrap=True)
+    widths = [8, 16, 18, 26, 30, 12, 10, 18, 10, 10, 20, 16, 30, 9, 9, 9, 9, 24, 60]
+    if any(ind.get("evidence") for ind in doc["indicators"]) or any(ind.get("panel") for ind in doc["indicators"]):
+        from ..evidence import xlsx_cross_references
+
+        xlsx_cross_references(sheet, doc, len(LEAF_COLUMNS) + 1)
+        widths += [18, 24]
     sheet.ws.freeze_panes = "B2"
-    sheet.widths([8, 16, 18, 26, 30, 12, 10, 18, 10, 10, 20, 16, 30, 9, 9, 9, 9, 24, 60])
+    sheet.widths(widths)
 
 
 def _losses(sheet: Sheet, doc: dict[str, Any], lang: str, score_fmt: str) -> None:
@@ -286,6 +292,9 @@ def render_xlsx(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) 
     from ..evidence import xlsx_sheet
 
     xlsx_sheet(wb, doc, Sheet)
+    from ..panel import xlsx_sheet as panel_sheet
+
+    panel_sheet(wb, doc, Sheet)
     for code, table in doc["tables"].items():
         # Sheet names come from indicator codes (pack data), never from free text; 31 chars max.
         safe = "".join("_" if ch in "[]:*?/\\'" else ch for ch in code)
