@@ -164,3 +164,46 @@ score = { method = "proportional" }
     assert a2["survey"]["value"] == "50.0%" and doc["surveys"]["m"]["multiple_choice"] is True
     assert doc["surveys"]["m"]["excluded"] == {"答题时间过短": 1}
     assert Decimal(a2["value"]) == Decimal("0.5")
+
+
+SATISFIED_VALUE = '''[indicators.C25.value]
+input = "satisfaction_rate"
+kind = "rate"
+'''
+
+
+def _satisfied_variant(cli, example, satisfied):
+    """The survey example under a pack file whose C25 reads a plain rate input, filled by `satisfied`."""
+    pack = example.parent / "pack.toml"
+    assert cli("show", "shanghai-consumer-protection-2018", "--format", "toml", "-o", pack).code == 0
+    text = pack.read_text(encoding="utf-8")
+    text = re.sub(r"\[indicators\.C25\.value\]\n(?:[^\[][^\n]*\n|\n)+?(?=\[indicators\.C25\.score\])",
+                  SATISFIED_VALUE + "\n", text)
+    pack.write_text(text, encoding="utf-8")
+    cfg = example.read_text(encoding="utf-8").replace('pack = "shanghai-consumer-protection-2018"',
+                                                       'pack = "pack.toml"')
+    cfg = cfg.replace('input = "satisfaction_survey"', f'input = "satisfaction_rate"\nsatisfied = {satisfied}')
+    example.write_text(cfg, encoding="utf-8")
+    return cli("evaluate", example, "-f", "json")
+
+
+def test_satisfied_set_gives_the_rate_the_tallies_give(cli, example):
+    r = _satisfied_variant(cli, example, '["很满意", "基本满意"]')
+    assert r.code == 0, r
+    doc = r.json()
+    tally = {i["code"]: i for i in cli("evaluate", SEED, "-f", "json").json()["indicators"]}
+    c25 = next(i for i in doc["indicators"] if i["code"] == "C25")
+    assert c25["source"] == {"name": "input_value", "input": "satisfaction_rate", "kind": "rate"}
+    assert c25["score"] == tally["C25"]["score"] == "7.60"
+    assert c25["trace"] == tally["C25"]["trace"] == "7.60=8-(85%-83.33%)*8*100*3%"
+    assert doc["total"] == "88.64"
+    # the margin is the satisfied share's Wilson interval, as for the tally
+    assert c25["value_display"] == "83.33% (n = 120, ±6.6)"
+    assert c25["survey"]["low"] == "75.7%" and c25["survey"]["high"] == "88.9%"
+
+
+def test_satisfied_option_not_in_the_export_refused(cli, example):
+    r = _satisfied_variant(cli, example, '["很满意", "比较满意"]')
+    assert r.code == 2, r
+    assert "$.surveys.satisfaction.satisfied[1]" in r.stderr and "'比较满意'" in r.stderr
+    assert "很满意, 基本满意, 不满意" in r.stderr or "基本满意" in r.stderr

@@ -202,7 +202,117 @@ def config_schema() -> dict[str, Any]:
     }
 
 
-SCHEMAS = {"evaluation.schema.json": config_schema, "pack.schema.json": pack_schema}
+def document_schema() -> dict[str, Any]:
+    """The JSON document ``jixiao evaluate -f json`` writes (docs/json-document.md).
+
+    Stable: keys are only added, so every object allows more keys than it lists; the sections a config
+    adds (evidence, surveys, panel, review) are described in detail and are optional, so documents
+    written before they existed still validate.
+    """
+    text = {"type": "string"}
+    opt_text = {"type": ["string", "null"]}
+    decimal = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "a decimal string"}
+    opt_decimal = {"anyOf": [decimal, {"type": "null"}]}
+    score = {"type": ["string", "null"], "description": "a decimal string, an ordinal mark, or null"}
+    percent = {"type": "string", "pattern": r"^-?\d+(\.\d+)?%$"}
+    ids = {"type": "array", "items": text, "description": "evidence ids ([evidence.ID])"}
+
+    def obj(props: dict[str, Any], required: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+        return {"type": "object", "required": list(required or props), "properties": props, **extra}
+
+    node = {"type": "object", "required": ["code", "name", "level", "standard_score", "score", "children"],
+            "properties": {"code": text, "name": text, "name_en": opt_text, "level": {"type": "integer", "minimum": 1},
+                           "standard_score": score, "score": score,
+                           "score_rate": {"anyOf": [percent, {"type": "null"}]}, "aggregator": text,
+                           "children": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}
+    entry = obj({"id": text, "title": text, "kind": {"enum": ["文件", "合同", "凭证", "现场照片", "访谈记录", "问卷", "其他"]},
+                 "file": opt_text, "location": opt_text,
+                 "sha256": {"anyOf": [{"type": "string", "pattern": "^[0-9a-f]{64}$"}, {"type": "null"}]},
+                 "size": {"type": ["integer", "null"], "minimum": 0}})
+    interval = {"n": {"type": "integer", "minimum": 0}, "value": text, "margin": opt_decimal}
+    leaf_survey = obj({
+        "survey": text, "n": {"type": "integer", "minimum": 0}, "statistic": {"enum": ["proportion", "mean"]},
+        "value": text, "low": opt_text, "high": opt_text, "margin": opt_decimal,
+        "method": {"enum": ["wilson", "t"]}, "display": text,
+        "subgroups": {"anyOf": [{"type": "null"}, obj({"column": text, "groups": {
+            "type": "object", "additionalProperties": obj(interval, ("n", "value"))}})]},
+        "population": {"type": ["integer", "null"]}, "required_margin": opt_decimal,
+        "margin_met": {"type": ["boolean", "null"]}}, ("survey", "n", "statistic", "value", "margin", "display"))
+    expert = obj({"expert": text, "score": decimal, "reason": text, "evidence": ids,
+                  "ref": {"type": "string", "description": "the score's row or key path in its file"}},
+                 ("expert", "score", "reason"))
+    leaf_panel = obj({"method": {"enum": ["mean", "median", "trimmed_mean"]}, "score": decimal, "working": text,
+                      "spread": decimal, "finding": opt_text,
+                      "applies": {"enum": ["panel", "override"], "description": "which result the leaf's score is"},
+                      "experts": {"type": "array", "minItems": 1, "items": expert}},
+                     ("method", "score", "working", "applies", "experts"))
+    indicator = {"type": "object",
+                 "required": ["code", "name", "standard_score", "score", "path", "value", "value_kind",
+                              "value_display", "trace", "points_lost", "status", "override"],
+                 "properties": {
+                     "code": text, "name": text, "name_en": opt_text, "standard_score": score, "score": score,
+                     "score_rate": {"anyOf": [percent, {"type": "null"}]}, "path": {"type": "array", "items": text},
+                     "value": opt_text, "value_kind": text, "value_display": text, "value_expression": opt_text,
+                     "trace": opt_text, "points_lost": opt_decimal, "note": opt_text, "status": text,
+                     "override": {"anyOf": [{"type": "null"}, obj({"score": score, "reason": text,
+                                                                   "computed_score": score}, ("score", "reason"))]},
+                     "evidence": ids, "survey": leaf_survey, "panel": leaf_panel}}
+    finding = obj({"code": opt_text, "kind": text, "message": text}, ("kind", "message"))
+    discrepancy = obj({"code": opt_text, "kind": text, "stated": {}, "computed": {}, "message": text,
+                       "cell": opt_text}, ("kind", "message"))
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "$id": BASE_URL + "document.schema.json",
+        "title": "jixiao JSON document",
+        "description": "One evaluation's result as `jixiao evaluate --format json` writes it (docs/json-document.md). "
+                       "Keys are only ever added: every object may carry more keys than listed.",
+        "type": "object",
+        "required": ["schema_version", "pack", "rule_set", "project", "total", "total_standard", "grade", "tiers",
+                     "indicators", "tables", "run"],
+        "$defs": {"node": node},
+        "properties": {
+            "schema_version": {"const": 1},
+            "pack": obj({"name": text, "title": text, "title_en": opt_text, "version": opt_text,
+                         "distribution": opt_text}, ("name", "title")),
+            "rule_set": obj({"name": text, "title": opt_text, "grading": opt_text, "rounding": obj({
+                "value_places": {"type": ["integer", "null"]}, "score_places": {"type": "integer"},
+                "mode": {"enum": ["half_up", "half_even"]}, "leaves": text}, ("score_places", "mode")),
+                "zero_division": text}, ("name", "rounding")),
+            "project": {"type": "object"},
+            "total": score, "total_standard": score, "score_rate": {"anyOf": [percent, {"type": "null"}]},
+            "grade": opt_text, "grade_en": opt_text,
+            "tiers": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+            "indicators": {"type": "array", "items": indicator},
+            "tables": {"type": "object"},
+            "losses": obj({"total_lost": opt_decimal, "ranked": {"type": "array"}}, ("ranked",)),
+            "run": obj({"core_version": text, "pack": text, "pack_version": opt_text,
+                        "plugins": {"type": "array", "items": text}, "config": text, "config_sha256": text},
+                       ("core_version", "pack", "config_sha256")),
+            "evidence": obj({"entries": {"type": "array", "items": entry}, "require_citations": {"type": "boolean"},
+                             "stated": {**ids, "description": "what the [stated] block cites"}},
+                            ("entries", "require_citations")),
+            "surveys": {"type": "object", "additionalProperties": obj({
+                "file": text, "input": text, "question_no": text, "question": text,
+                "multiple_choice": {"type": "boolean"}, "rows": {"type": "integer", "minimum": 0},
+                "valid": {"type": "integer", "minimum": 0},
+                "excluded": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+                "population": {"type": ["integer", "null"]}}, ("file", "input", "question", "rows", "valid",
+                                                                "excluded"))},
+            "panel": obj({"method": {"enum": ["mean", "median", "trimmed_mean"]}, "method_text": text,
+                          "trim": {"type": ["integer", "null"]}, "places": {"type": "integer"},
+                          "rounding": {"enum": ["half_up", "half_even"]}, "spread_share": opt_decimal,
+                          "members": {"type": "array", "items": text}, "source": opt_text,
+                          "codes": {"type": "array", "items": text}},
+                         ("method", "places", "rounding", "members", "codes")),
+            "review": {"type": "object", "properties": {
+                "findings": {"type": "array", "items": finding},
+                "discrepancies": {"type": "array", "items": discrepancy}}},
+        },
+    }
+
+
+SCHEMAS = {"evaluation.schema.json": config_schema, "pack.schema.json": pack_schema,
+           "document.schema.json": document_schema}
 
 
 def schema_text(name: str) -> str:

@@ -52,6 +52,16 @@ class Survey:
     margin: Decimal | None
     subgroup: str | None
     points: Mapping[str, Decimal] | None
+    satisfied: tuple[str, ...] | None = None
+    """Option texts counting as satisfied: the input becomes the rate of valid responses choosing one."""
+
+    def satisfied_count(self, idx: list[int] | None = None) -> int:
+        """Valid responses (respondents) choosing an option of the satisfied set."""
+        sat = set(self.satisfied or ())
+        answers = self.answers if idx is None else [self.answers[i] for i in idx]
+        if self.multi:
+            return sum(1 for a in answers if a & sat)
+        return sum(1 for a in answers if a in sat)
 
     def tally(self) -> dict[str, Any]:
         counts: dict[str, int] = {o: 0 for o in self.options}
@@ -275,14 +285,22 @@ def load_survey(name: str, spec: Any, *, base: Path, file: str) -> Survey:
         if len(data_errors) >= 20:
             break
     raise_all(data_errors)
+    satisfied = None
     if "satisfied" in spec:
         sat = spec["satisfied"]
-        if not isinstance(sat, list) or not all(isinstance(x, str) for x in sat):
+        if not isinstance(sat, list) or not sat or not all(isinstance(x, str) for x in sat):
             raise ConfigError("expected satisfied = [\"非常满意\", \"满意\"]", file=file, path=f"{where}.satisfied")
+        seen = list(option_order)
+        for i, opt in enumerate(sat):
+            if opt not in seen:  # a typo would silently lower the rate
+                raise ConfigError(f"no valid response chose {opt!r}; the answers are {', '.join(seen) or 'none'}",
+                                  file=file, path=f"{where}.satisfied[{i}]",
+                                  hint="write the option text exactly as the export has it")
+        satisfied = tuple(dict.fromkeys(sat))
     return Survey(name=name, input=spec["input"], file=spec["file"], question_no=qn, question=qtext, multi=multi,
                   answers=tuple(answers), options=tuple(option_order), groups=tuple(groups),
                   excluded={k: v for k, v in excluded.items()}, total_rows=total, population=spec.get("population"),
-                  margin=margin, subgroup=spec.get("subgroup"), points=points_map)
+                  margin=margin, subgroup=spec.get("subgroup"), points=points_map, satisfied=satisfied)
 
 
 def load_surveys(config: Any) -> dict[str, Survey]:
@@ -314,6 +332,13 @@ def apply_surveys(config: Any) -> tuple[Any, dict[str, Survey]]:
     for s in surveys.values():
         if s.points is not None:
             inputs[s.input] = f"{fmt_fixed(mean_of(s)[0], 2)}"
+        elif s.satisfied is not None:  # a rate: satisfied responses ÷ valid responses, exact
+            if not s.answers:
+                raise DataError(f"survey {s.name}: no valid responses", file=config.file, path=f"$.surveys.{s.name}")
+            # 12 decimals of a percent: far finer than any rule set's value precision, and no k/n of a
+            # real survey lies that close to a rounding boundary
+            pct = quantize(CONTEXT.divide(Decimal(s.satisfied_count() * 100), Decimal(len(s.answers))), 12)
+            inputs[s.input] = f"{pct.normalize():f}%"
         else:
             inputs[s.input] = s.tally()
     return attrs.evolve(config, inputs=inputs), surveys
@@ -378,8 +403,8 @@ def leaf_stats(s: Survey, chosen: list[str] | None) -> dict[str, Any]:
         out["display"] = f"(n = {n}, ±{out['margin']})" if half is not None else f"(n = {n})"
         half_share = None if half is None else half / 100
     else:
-        chosen_set = set(chosen or [])
-        k = _chosen_count(s, chosen_set)
+        chosen_set = set(s.satisfied if s.satisfied is not None else (chosen or []))
+        k = s.satisfied_count() if s.satisfied is not None else _chosen_count(s, chosen_set)
         if n == 0:
             raise DataError(f"survey {s.name}: no valid responses", path=f"$.surveys.{s.name}")
         lo, hi, half = wilson(min(k, n), n, s.population)
@@ -393,7 +418,7 @@ def leaf_stats(s: Survey, chosen: list[str] | None) -> dict[str, Any]:
             subs = {}
             for g in dict.fromkeys(s.groups):
                 idx = [i for i, x in enumerate(s.groups) if x == g]
-                kg = _chosen_count(s, chosen_set, idx)
+                kg = s.satisfied_count(idx) if s.satisfied is not None else _chosen_count(s, chosen_set, idx)
                 _, _, hg = wilson(min(kg, len(idx)), len(idx), None)
                 subs[g or "（空）"] = {"n": len(idx), "value": fmt_fixed(quantize(Decimal(kg) / len(idx) * 100, 1), 1)
                                       + "%", "margin": fmt_fixed(quantize(hg * 100, 1), 1)}

@@ -1,4 +1,5 @@
-"""``jixiao schema``: print or write the JSON Schemas of the evaluation config and the pack file."""
+"""``jixiao schema``: print or write the JSON Schemas of the evaluation config, the pack file and the JSON
+document."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ import click
 
 
 @click.command("schema")
-@click.argument("name", required=False, type=click.Choice(["evaluation", "pack"]))
-@click.option("--write", "write_dir", type=click.Path(file_okay=False), help="Write both schemas into this folder.")
+@click.argument("name", required=False, type=click.Choice(["evaluation", "pack", "document"]))
+@click.option("--write", "write_dir", type=click.Path(file_okay=False), help="Write every schema into this folder.")
 def command(name: str | None, write_dir: str | None) -> None:
-    """Print a schema (evaluation or pack), or write both with --write DIR."""
+    """Print a schema (evaluation, pack or document: the JSON result), or write all with --write DIR."""
     from ..io import write_atomic
     from ..schema import SCHEMAS, schema_text
 
