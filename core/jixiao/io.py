@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from typing import Any
+
 from attrs import frozen as attrs_frozen
 
 
@@ -210,3 +212,109 @@ def check_xlsx_limits(path: str | Path, *, max_bytes: int | None = None) -> None
         if total > limit:
             raise DataError(f"the workbook would inflate to more than {limit:,} bytes (part {info.filename} "
                             f"declares {info.file_size:,}); refused before reading", file=str(path))
+
+
+# ------------------------------------------------------------------------------------------------
+# The columnar fast path for big CSV tables (batch portfolios)
+# ------------------------------------------------------------------------------------------------
+
+
+def utf8_bytes(path: str | Path, data: bytes, encoding: str | None = None) -> tuple[bytes, str] | None:
+    """(UTF-8 bytes without a BOM, encoding the file was in) for the columnar reader, or None when the bytes
+    need the detection of :func:`decode_table_text` (not valid UTF-8: GBK/GB18030, or bad bytes).
+
+    A forced ``encoding``, a UTF-16/32 byte-order mark or UTF-16 zero bytes transcode here (a bad byte is
+    the located :class:`DataError` of :func:`decode_table_text`); plain UTF-8 is passed on as it is and
+    checked by Arrow while it reads.
+    """
+    utf16 = data[:2000:2].count(0) > 10 or data[1:2000:2].count(0) > 10
+    bom = next((enc for b, enc in _BOMS if data.startswith(b)), None)
+    if encoding is not None or utf16 or (bom is not None and bom != "utf-8-sig"):
+        text, enc = decode_table_text(path, data, encoding)
+        if enc in ("utf-8", "utf-8-sig"):
+            return (data[3:] if data.startswith(b"\xef\xbb\xbf") else data), enc
+        return text.encode("utf-8"), enc
+    if bom == "utf-8-sig":
+        return data[3:], "utf-8-sig"
+    return data, "utf-8"
+
+
+def read_csv_arrow(path: str | Path, *, encoding: str | None = None, what: str = "table") -> Any | None:
+    """A clean CSV file as an Arrow table of text columns (blank cells null), read by Arrow's own
+    multi-threaded parser; records are then exactly the file lines 2, 3, … (the caller numbers them).
+
+    Returns None for anything unusual — bytes that are not UTF-8 until detected, a NUL, a header that is
+    not one plain line, a duplicate or unnamed column, blank lines, a value running over several lines,
+    a ragged row, a bad quote — so that :func:`read_csv_rows` reads it (an odd but valid file) or
+    refuses it with its located message. Only the problem files pay for the Python text path.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError:
+        return None  # read_csv_rows gives the message
+    got = utf8_bytes(p, data, encoding)
+    if got is None:
+        return None
+    data, enc = got
+    table = _arrow_csv_table(data)
+    if table is None and enc == "utf-8":
+        # Not UTF-8 (or not clean): the detection decides; GBK/GB18030 is read again transcoded.
+        text, enc = decode_table_text(p, data, None)
+        if enc in ("utf-8", "utf-8-sig"):
+            return None
+        data = text.encode("utf-8")
+        del text
+        table = _arrow_csv_table(data)
+    del data
+    if table is None:
+        return None
+    cols = []
+    for col in table.columns:
+        blank = pc.utf8_is_space(col)
+        if pc.any(blank).as_py():
+            col = pc.if_else(blank.fill_null(False), pa.scalar(None, pa.string()), col)
+        cols.append(col)
+    return pa.table(cols, names=table.column_names), enc
+
+
+def _arrow_csv_table(data: bytes) -> Any | None:
+    import csv
+    import io as _io
+
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    if b"\x00" in data or data.count(b'"') % 2:
+        return None  # a NUL, or an unbalanced quote (pairs: "…" and "" inside): the text path locates it
+    nl = data.find(b"\n")
+    first = data if nl < 0 else data[:nl]
+    if not first.strip() or first.count(b'"') % 2:
+        return None  # a blank first line, or a quoted header name running over lines
+    try:
+        line = first.decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        return None
+    header = [h.strip() for h in next(csv.reader(_io.StringIO(line)), [])]
+    if not header or "" in header or len(set(header)) != len(header):
+        return None
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return None  # lone carriage returns: line numbers as the Python reader counts them
+    names = [f"c{j}" for j in range(len(header))]
+    try:
+        table = pcsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
+            convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in names}, check_utf8=True,
+                                                strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                                null_values=[""]))
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    if table.num_rows + 1 != lines:
+        return None  # blank lines or values over several lines: the Python reader numbers the lines
+    return table.rename_columns(header)

@@ -162,7 +162,7 @@ def write_results(path: str, suffix: str, columns: list[str], chunks: Callable[[
                     fh.write(b"\xef\xbb\xbf")
                 writer = None
                 for t in chunks():
-                    t = _neutralised(_as_text(t, score_columns))
+                    t = _neutralised(_as_text(t, score_columns), skip=score_columns)
                     if writer is None:
                         writer = pcsv.CSVWriter(fh, t.schema, write_options=pcsv.WriteOptions(quoting_style="needed"))
                     writer.write_table(t)
@@ -186,16 +186,20 @@ def write_results(path: str, suffix: str, columns: list[str], chunks: Callable[[
 _NUMERIC = r"^[-+]?[0-9]+(\.[0-9]+)?(%|‰)?$"
 
 
-def _neutralised(t: pa.Table) -> pa.Table:
+def _neutralised(t: pa.Table, skip: Sequence[str] = ()) -> pa.Table:
     """Text cells a spreadsheet would run as a formula (= + - @ TAB CR first) get a leading apostrophe;
-    numbers such as -3.5 stay numbers (OWASP CSV injection guidance)."""
+    numbers such as -3.5 stay numbers (OWASP CSV injection guidance). Column-wise by Arrow compute;
+    ``skip`` names columns written from exact decimals (never text a spreadsheet could run)."""
     import pyarrow.compute as pc
 
     cols = []
     for c in t.column_names:
         col = t.column(c)
-        if pa.types.is_string(col.type):
+        if pa.types.is_string(col.type) and c not in skip:
             risky = pc.match_substring_regex(col, r"^[=+\-@\t\r]")
+            if not pc.any(risky).as_py():
+                cols.append(col)
+                continue
             numeric = pc.match_substring_regex(col, _NUMERIC)
             flag = pc.and_(risky, pc.invert(numeric)).fill_null(False)
             col = pc.if_else(flag, pc.binary_join_element_wise("'", col, ""), col)
