@@ -48,10 +48,13 @@ def test_weighted_mean_of_percentages_is_exact():
     assert agg.check(group, pack) == []
 
 
-def test_weighted_mean_defaults_to_equal_weights_and_the_node_standard():
-    children = [leaf("a", Decimal(5), 10), leaf("b", Decimal(10), 10)]
+def test_weighted_mean_defaults_to_the_childrens_standard_scores_and_the_node_standard():
+    # a: 5 of 10 (50%), b: 30 of 30 (100%). Weighted by standard scores: (10·50% + 30·100%) / 40 = 87.5%
+    # of the node's 20 = 17.5 (equal weights would give 75% → 15).
+    children = [leaf("a", Decimal(5), 10), leaf("b", Decimal(30), 30)]
     _, out, _, _ = run_aggregator("weighted_mean", children, group_std=Decimal(20))
-    assert out.score == Decimal(15)
+    assert out.score == Decimal("17.5")
+    assert out.working == "(10*50.00%+30*100.00%)/40*20"
 
 
 def test_weighted_mean_checks_its_weights():

@@ -268,6 +268,23 @@ def load_config(path: str | Path) -> EvaluationConfig:
         if isinstance(entry, dict) and "actual" in entry:
             inputs[f"{code}.actual"] = entry["actual"]
 
+    if "rounding" in data:  # checked here, with everything else; applied over the pack's in session.resolve_pack
+        from .model import RoundingPolicy
+        from .rounding import read_rounding
+
+        read_rounding(data["rounding"], base=RoundingPolicy(), file=file, where="$.rounding", errors=errors)
+    weights_raw = data.get("weights")
+    if weights_raw is not None and not isinstance(weights_raw, dict):
+        err(f"expected a table of code = standard score, got {_type_name(weights_raw)}", "$.weights")
+    elif weights_raw:
+        for code, w in weights_raw.items():
+            if isinstance(w, bool) or not isinstance(w, (int, Decimal)):
+                err(f"expected the new standard score of {code} (a number), got {_type_name(w)}", f"$.weights.{code}")
+            elif isinstance(w, Decimal) and not w.is_finite():
+                err(f"expected a finite number, got {w}", f"$.weights.{code}")
+            elif w <= 0:
+                err(f"a weight must be above 0, got {w}", f"$.weights.{code}")
+
     if pack_path is not None:
         missing = _missing_file(pack_path, "pack file")
         if missing:

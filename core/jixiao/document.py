@@ -18,6 +18,15 @@ from .numbers import fmt_fixed, fmt_number, fmt_percent, quantize
 DOCUMENT_VERSION = 1
 
 
+def _level(v: Any, rounding: Any, which: str, *, entered: bool = False) -> str | None:
+    """A score (or a standard score, ``entered``) printed at its level's places and mode."""
+    if v is None:
+        return None
+    if isinstance(v, Decimal):
+        return rounding.figure(v, which, entered=entered)
+    return str(v)
+
+
 def _score(v: Any, places: int, mode: str) -> str | None:
     if v is None:
         return None
@@ -96,6 +105,11 @@ def build_document(result: EvaluationResult) -> dict[str, Any]:
     """The result as plain JSON-able data, in the tree's order (deterministic)."""
     rs = result.pack.rule_set
     places, mode, vp = rs.rounding.score_places, rs.rounding.mode, rs.rounding.value_places
+    rounding = rs.rounding
+
+    def leaf_score(leaf: LeafResult) -> str | None:
+        # An override is printed as entered; a computed score as its level rounds it.
+        return _level(leaf.score, rounding, "leaf", entered=leaf.override is not None)
 
     def leaf_base(leaf: LeafResult) -> dict[str, Any]:
         ind = leaf.indicator
@@ -103,8 +117,8 @@ def build_document(result: EvaluationResult) -> dict[str, Any]:
             "code": ind.code,
             "name": ind.name,
             "name_en": ind.name_en,
-            "standard_score": _score(ind.standard_score, places, mode),
-            "score": _score(leaf.score, places, mode),
+            "standard_score": _level(ind.standard_score, rounding, "leaf", entered=True),
+            "score": leaf_score(leaf),
             "score_rate": score_rate(leaf.score, ind.standard_score),
         }
 
@@ -120,8 +134,8 @@ def build_document(result: EvaluationResult) -> dict[str, Any]:
             "name": g.name,
             "name_en": g.name_en,
             "level": level,
-            "standard_score": _score(item.standard_score, places, mode),
-            "score": _score(item.score, places, mode),
+            "standard_score": _level(item.standard_score, rounding, "tier", entered=True),
+            "score": _level(item.score, rounding, "tier"),
             "score_rate": score_rate(item.score, item.standard_score),
             "aggregator": g.aggregator.name,
         }
@@ -151,7 +165,9 @@ def build_document(result: EvaluationResult) -> dict[str, Any]:
         d = leaf_base(leaf)
         lost = None
         if isinstance(leaf.score, Decimal) and ind.standard_score is not None:
-            lost = _score(ind.standard_score - leaf.score, places, mode)
+            # What the printed score lost: standard − the score as shown (9 shown of 10 lost 1, not 0.09).
+            shown = leaf.score if leaf.override is not None else rounding.shown(leaf.score, "leaf")
+            lost = _level(ind.standard_score - shown, rounding, "leaf", entered=True)
         d.update({
             "path": paths.get(ind.code, []),
             "description": ind.description,
@@ -171,9 +187,9 @@ def build_document(result: EvaluationResult) -> dict[str, Any]:
             "note": leaf.note or m.note,
             "status": leaf.status,
             "override": None if leaf.override is None else {
-                "score": _score(leaf.override.score, places, mode),
+                "score": _level(leaf.override.score, rounding, "leaf", entered=True),
                 "reason": leaf.override.reason,
-                "computed_score": _score(leaf.computed_score, places, mode),
+                "computed_score": _level(leaf.computed_score, rounding, "leaf"),
             },
         })
         indicators.append(d)
@@ -216,12 +232,16 @@ def build_document(result: EvaluationResult) -> dict[str, Any]:
                 "score_places": places,
                 "mode": mode,
                 "leaves": rs.rounding.leaves,
+                **rounding.explicit,
             },
             "zero_division": rs.zero_division,
         },
         "project": _plain(dict(result.project)),
-        "total": _score(result.total, places, mode),
-        "total_standard": _score(result.total_standard, places, mode),
+        "total": _level(result.total, rounding, "total"),
+        # Packs that round their levels alike print no total working (their documents stay as they were).
+        **({"total_trace": result.total_working}
+           if result.total_working and (rounding.explicit or rounding.mode in ("down", "up")) else {}),
+        "total_standard": _level(result.total_standard, rounding, "total", entered=True),
         "score_rate": score_rate(result.total, result.total_standard),
         "grade": grade.label if grade else None,
         "grade_en": grade.label_en if grade else None,

@@ -17,6 +17,7 @@ from .config import CsvRef, EvaluationConfig, Rating
 from .errors import ConfigError, DataError, JixiaoError, raise_all
 from .model import (
     CARRY_UNROUNDED,
+    ROUND_THEN_SUM,
     EvaluationResult,
     GradingScheme,
     Group,
@@ -29,7 +30,7 @@ from .model import (
     RunInfo,
     ScoreOutcome,
 )
-from .numbers import CONTEXT, NUMBER_ERRORS, ZERO, fmt_fixed, quantize, to_decimal
+from .numbers import CONTEXT, NUMBER_ERRORS, ZERO, fmt_fixed, quantize, rounding_mark, to_decimal
 from .plugins import Registry
 from .types import AggregateInput, InputRequirement, ScoreInput
 
@@ -183,9 +184,11 @@ def read_table(value: Any, *, columns: tuple[str, ...], labels: tuple[str, ...],
 def finish_score(outcome: ScoreOutcome, standard: Decimal, rule_set: RuleSet) -> tuple[Decimal, Decimal, str]:
     """Clamp a method's raw score to [0, standard], round per the rule set, and write the working.
 
-    Returns (score that enters aggregation, unrounded clamped score, working string).
+    Returns (score that enters aggregation, unrounded clamped score, working string). A leaf rounded
+    down or up (``leaf_mode``) and changed by it shows the mark: ``9=⌊10*99.1%⌋``.
     """
-    places = rule_set.rounding.score_places
+    rounding = rule_set.rounding
+    places, mode = rounding.level("leaf")
     raw = to_decimal(outcome.score)
     expr = outcome.expression
     std_txt = _plain(standard)
@@ -195,8 +198,10 @@ def finish_score(outcome: ScoreOutcome, standard: Decimal, rule_set: RuleSet) ->
         clamped, expr = standard, f"min({std_txt},{expr})"
     else:
         clamped = raw
-    rounded = quantize(clamped, places, rule_set.rounding.mode)
-    entering = clamped if rule_set.rounding.leaves == CARRY_UNROUNDED else rounded
+    rounded = quantize(clamped, places, mode)
+    entering = clamped if rounding.leaves == CARRY_UNROUNDED else rounded
+    if rounded != clamped:
+        expr = rounding_mark(expr, mode)
     return entering, clamped, f"{fmt_fixed(rounded, places)}={expr}"
 
 
@@ -353,12 +358,12 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                     f"override score {override.score} for {leaf.code} lies outside 0–{_plain(standard)}",
                     file=config.file, path=f"$.overrides.{leaf.code}.score")
             computed = score
-            places = rule_set.rounding.score_places
             score = unrounded = override.score
+            shown = rule_set.rounding.figure(override.score, "leaf", entered=True)
             if combined is not None:  # the override applies; the panel's result is still shown
-                working = f"{fmt_fixed(override.score, places)}（评价组调整：{override.reason}；专家组评分 {working}）"
+                working = f"{shown}（评价组调整：{override.reason}；专家组评分 {working}）"
             else:
-                working = f"{fmt_fixed(override.score, places)}（评价人调整 override；计算得分 computed {working}）"
+                working = f"{shown}（评价人调整 override；计算得分 computed {working}）"
         note = config.notes.get(leaf.code, "")
         return LeafResult(indicator=leaf, measurement=m, value=value, score=score, score_unrounded=unrounded,
                           working=working, outcome=outcome, computed_score=computed, override=override,
@@ -385,13 +390,23 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         if std is None and agg.numeric:
             stds = [c.standard_score for c in children]
             std = sum(stds, ZERO) if all(s is not None for s in stds) else None
-        return NodeResult(group=group, children=children, score=out.score, score_unrounded=out.score,
-                          working=out.working, standard_score=std, counts=out.counts)
+        score, working = out.score, out.working
+        if isinstance(score, Decimal):
+            # A tier rounded down or up shows the mark; under tiers = "round_then_sum" the rounded
+            # figure is what enters the parent.
+            shown = rule_set.rounding.shown(score, "tier")
+            if shown != score:
+                working = rounding_mark(working, rule_set.rounding.level("tier")[1])
+                if rule_set.rounding.tiers == ROUND_THEN_SUM:
+                    score = shown
+        return NodeResult(group=group, children=children, score=score, score_unrounded=out.score,
+                          working=working, standard_score=std, counts=out.counts)
 
     tiers = [walk(n) for n in pack.tree]
     raise_all(errors)
 
     total = total_unrounded = None
+    total_working = ""
     total_standard = rule_set.total_standard
     if rule_set.total_aggregator is not None:
         agg = registry.aggregator(rule_set.total_aggregator)
@@ -400,7 +415,8 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                        what=f"aggregator {agg.name}", rec=agg, code=None, file=config.file)
         if isinstance(out.score, Decimal):
             total_unrounded = out.score
-            total = quantize(out.score, rule_set.rounding.score_places, rule_set.rounding.mode)
+            total = rule_set.rounding.shown(out.score, "total")
+            total_working = total_trace(total, out, rule_set)
     scheme: GradingScheme | None = None
     grade = None
     if rule_set.grading_scheme is not None:
@@ -425,8 +441,19 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     )
     return EvaluationResult(pack=pack, project=config.project, tiers=tiers, total=total,
                             total_unrounded=total_unrounded, total_standard=total_standard, grade=grade,
-                            grading_scheme=scheme, run=run, tables=tables,
+                            grading_scheme=scheme, run=run, tables=tables, total_working=total_working,
                             extras=_extras(register, pack, registry, surveys, panel, config) | stated_extras(config))
+
+
+def total_trace(total: Decimal, out: Any, rule_set: RuleSet) -> str:
+    """The total's working: ``94=10.00+35.50+28.41+20.00（各项未取整得分合计）`` when items enter unrounded."""
+    rounding = rule_set.rounding
+    places, mode = rounding.level("total")
+    expr = out.working if total == out.score else rounding_mark(out.working, mode)
+    text = f"{fmt_fixed(total, places)}={expr}"
+    if rounding.leaves == CARRY_UNROUNDED:
+        text += "（各项未取整得分合计 sum of unrounded item scores）"
+    return text
 
 
 def panel_standards(pack: Pack, registry: Registry) -> dict[str, Decimal]:

@@ -35,6 +35,25 @@ def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 ROUND_THEN_SUM = "round_then_sum"
 CARRY_UNROUNDED = "carry_unrounded"
+ROUNDING_MODE_NAMES = ("half_up", "half_even", "down", "up")
+"""``half_up`` 四舍五入, ``half_even`` 银行家舍入, ``down`` 舍去 (toward zero), ``up`` 进一 (away from zero)."""
+MAX_PLACES = 12
+"""The most decimals any rounding point may keep (a bound, so a typo like 200 is refused)."""
+LEVEL_KEYS = ("leaf_places", "leaf_mode", "tier_places", "tier_mode", "total_places", "total_mode")
+
+
+def _places_ok(inst: Any, attribute: Any, value: Any) -> None:
+    if value is None and attribute.name != "score_places":
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PLACES:
+        raise ValueError(f"{attribute.name} must be a whole number from 0 to {MAX_PLACES}, got {value!r}")
+
+
+def _mode_ok(inst: Any, attribute: Any, value: Any) -> None:
+    if value is None and attribute.name != "mode":
+        return
+    if value not in ROUNDING_MODE_NAMES:
+        raise ValueError(f"{attribute.name} must be one of {', '.join(ROUNDING_MODE_NAMES)}, got {value!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -43,19 +62,68 @@ class RoundingPolicy:
 
     The seed (Shanghai 2014) rounds each rate to two decimals of a percent *before* scoring
     (``value_places=4`` as a fraction), each leaf score to two decimals, and adds rounded leaves.
+    Leaves, tiers (inner nodes) and the total may each have their own places and mode
+    (``leaf_places``/``leaf_mode``, …); unset, they follow ``score_places`` and ``mode``. A form that
+    truncates its items to whole points and rounds the total of the unrounded items once is
+    ``leaf_places = 0, leaf_mode = "down", leaves = "carry_unrounded", total_places = 0``.
     """
 
-    value_places: int | None = 4
+    value_places: int | None = attrs.field(default=4, validator=_places_ok)
     """Decimals of a rate (as a fraction) that enter the scoring formula; ``None``: unrounded."""
-    score_places: int = 2
-    """Decimals of every printed score, and of leaf scores under ``round_then_sum``."""
-    mode: str = attrs.field(default="half_up", validator=attrs.validators.in_(("half_up", "half_even")))
-    """``half_up`` (四舍五入) unless a rule set says otherwise."""
+    score_places: int = attrs.field(default=2, validator=_places_ok)
+    """Decimals of every printed score (unless a level says otherwise), and of unrounded figures in workings."""
+    mode: str = attrs.field(default="half_up", validator=_mode_ok)
+    """``half_up`` (四舍五入) unless a rule set says otherwise; also the mode of ``value_places``."""
     leaves: str = attrs.field(
         default=ROUND_THEN_SUM, validator=attrs.validators.in_((ROUND_THEN_SUM, CARRY_UNROUNDED))
     )
     """``round_then_sum``: round each leaf, add rounded leaves; ``carry_unrounded``: add unrounded
     leaf scores and round only what is displayed and the total."""
+    tiers: str = attrs.field(
+        default=CARRY_UNROUNDED, validator=attrs.validators.in_((ROUND_THEN_SUM, CARRY_UNROUNDED))
+    )
+    """How an inner node enters its parent: ``carry_unrounded`` (the default: as its aggregator computed
+    it; a sum of rounded leaves is exact anyway) or ``round_then_sum`` (rounded to ``tier_places``)."""
+    leaf_places: int | None = attrs.field(default=None, validator=_places_ok)
+    leaf_mode: str | None = attrs.field(default=None, validator=_mode_ok)
+    tier_places: int | None = attrs.field(default=None, validator=_places_ok)
+    tier_mode: str | None = attrs.field(default=None, validator=_mode_ok)
+    total_places: int | None = attrs.field(default=None, validator=_places_ok)
+    total_mode: str | None = attrs.field(default=None, validator=_mode_ok)
+
+    def level(self, which: str) -> tuple[int, str]:
+        """(places, mode) of ``leaf``, ``tier`` or ``total`` scores."""
+        places = getattr(self, f"{which}_places")
+        mode = getattr(self, f"{which}_mode")
+        return (self.score_places if places is None else places), (self.mode if mode is None else mode)
+
+    @property
+    def explicit(self) -> dict[str, Any]:
+        """The level settings and ``tiers`` given explicitly (what the JSON document adds to its
+        ``rule_set.rounding``; empty for every pack written before they existed)."""
+        out: dict[str, Any] = {k: getattr(self, k) for k in LEVEL_KEYS if getattr(self, k) is not None}
+        if self.tiers != CARRY_UNROUNDED:
+            out["tiers"] = self.tiers
+        return out
+
+    def shown(self, value: Decimal, which: str) -> Decimal:
+        """A ``leaf``, ``tier`` or ``total`` score as printed: rounded at that level's places and mode."""
+        from .numbers import quantize
+
+        places, mode = self.level(which)
+        return quantize(value, places, mode)
+
+    def figure(self, value: Decimal, which: str, *, entered: bool = False) -> str:
+        """The printed figure of a score at a level; ``entered`` (an override, a carried unrounded
+        figure in a working) keeps digits the level would round away, up to ``score_places``."""
+        from .numbers import fmt_fixed, quantize
+
+        places, _ = self.level(which)
+        if not entered:
+            return fmt_fixed(self.shown(value, which), places)
+        if places >= self.score_places or quantize(value, places) == value:
+            return fmt_fixed(value, places)
+        return fmt_fixed(value, self.score_places)
 
 
 @attrs.frozen(kw_only=True)
@@ -456,6 +524,9 @@ class EvaluationResult:
     run: RunInfo
     tables: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
     """Input tables for the report (the budget table), keyed by input name."""
+    total_working: str = ""
+    """How the total was reached (``94=…`` from the tiers as they entered it); in the JSON document as
+    ``total_trace`` when the rule set rounds levels on their own."""
     extras: Mapping[str, Any] = attrs.field(factory=dict)
     """Sections other modules add to the JSON document (``evidence``, ``review``, ``surveys``, ``panel``)."""
 

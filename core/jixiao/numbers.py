@@ -7,7 +7,7 @@ spreadsheet floats go through ``Decimal(str(x))``.
 from __future__ import annotations
 
 import decimal
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -17,7 +17,25 @@ NUMBER_ERRORS = (TypeError, ValueError, ArithmeticError)
 """What :func:`to_decimal` raises for text that is not a number (decimal.InvalidOperation is an
 ArithmeticError)."""
 
-ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
+ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
+"""``down`` truncates toward zero (舍去), ``up`` rounds away from zero (进一); scores are never negative."""
+ROUNDING_MARKS = {"down": ("⌊", "⌋"), "up": ("⌈", "⌉")}
+"""How a working shows a directed rounding: ``9=⌊10*99.1%⌋`` (truncated to the digits shown),
+``10=⌈10*91%⌉``; half-up and half-even rounding is implicit in the digits shown, as evaluators write it."""
+
+
+def rounding_mark(expression: str, mode: str) -> str:
+    """``expression`` wrapped in the mark of a directed rounding (unchanged for half-up / half-even)."""
+    if mode not in ROUNDING_MARKS:
+        return expression
+    left, right = ROUNDING_MARKS[mode]
+    return f"{left}{expression}{right}"
+
+
+def fmt_exact(value: Decimal, places: int) -> str:
+    """``value`` with ``places`` decimals, or more when it has more (an entered 7.5 at 0 places stays 7.5)."""
+    q = quantize(value, places)
+    return f"{q:f}" if q == value else f"{value.normalize():f}"
 
 # Enough digits that no intermediate result is rounded before a documented rounding point.
 CONTEXT = decimal.Context(prec=34, rounding=ROUND_HALF_UP)

@@ -303,12 +303,10 @@ def parse_pack(data: Mapping[str, Any], *, file: str | None = None, base: Path |
     if not isinstance(rs_raw, dict):
         errors.append(ConfigError(f"expected a table, got {_type(rs_raw)}", file=file, path="$.rule_set"))
         rs_raw = {}
-    rounding_raw = rs_raw.get("rounding", {})
-    rounding = RoundingPolicy()
-    try:
-        rounding = RoundingPolicy(**rounding_raw)
-    except (TypeError, ValueError) as exc:
-        errors.append(ConfigError(f"invalid rounding policy: {exc}", file=file, path="$.rule_set.rounding"))
+    from .rounding import read_rounding
+
+    rounding = read_rounding(rs_raw.get("rounding"), base=RoundingPolicy(), file=file, where="$.rule_set.rounding",
+                             errors=errors)
     scheme = None
     if "grading_scheme" in rs_raw:
         try:
@@ -488,6 +486,7 @@ def pack_to_data(pack: Pack) -> dict[str, Any]:
                             "leaves": rs.rounding.leaves}
     if rs.rounding.value_places is not None:
         rule_set["rounding"]["value_places"] = rs.rounding.value_places
+    rule_set["rounding"].update(rs.rounding.explicit)
     if rs.require_citations:
         rule_set["require_citations"] = True
     if rs.grading_scheme is not None:

@@ -11,6 +11,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from .rounding import ROUNDING_SCHEMA
+
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASE_URL = "https://jixiao.readthedocs.io/schemas/"
 
@@ -47,6 +49,11 @@ SCORE = {"type": "object", "required": ["method"], "properties": {"method": {"ty
 AGGREGATOR = {"anyOf": [{"type": "string"}, {"type": "object", "required": ["name"],
                                               "properties": {"name": {"type": "string"}}, **PLUGIN_PARAMS}]}
 
+
+WEIGHTS_SCHEMA: dict[str, Any] = {
+    "type": "object", "additionalProperties": {**NUMBER, "exclusiveMinimum": 0},
+    "description": "new standard scores of the template's nodes by code (the national form's B = 40, C = 30, "
+                   "D = 20); the leaves beneath are scaled to match (docs/forms.md, Weights)"}
 
 EVIDENCE_IDS = {"type": "array", "items": {"type": "string"}, "description": "ids of [evidence.ID] entries cited"}
 EXTENSION_SECTIONS: dict[str, str] = {
@@ -129,11 +136,7 @@ def pack_schema() -> dict[str, Any]:
                 "total_aggregator": {"type": "string"},
                 "require_citations": {"type": "boolean",
                                       "description": "every qualitative leaf must cite evidence (review finding)"},
-                "rounding": {"type": "object", "additionalProperties": False, "properties": {
-                    "value_places": {"type": "integer", "minimum": 0, "maximum": 12},
-                    "score_places": {"type": "integer", "minimum": 0, "maximum": 12},
-                    "mode": {"enum": ["half_up", "half_even"]},
-                    "leaves": {"enum": ["round_then_sum", "carry_unrounded"]}}},
+                "rounding": ROUNDING_SCHEMA,
                 "grading_scheme": {"type": "object", "additionalProperties": False, "required": ["bands"],
                                    "properties": {"name": {"type": "string"}, "title": {"type": "string"},
                                                   "title_en": {"type": "string"}, "minimum": NUMBER,
@@ -198,6 +201,9 @@ def config_schema() -> dict[str, Any]:
                 "description": "a note, or a table { text = \"…\", evidence = [\"E01\"] }"}},
             "indicators": {"type": "object", "additionalProperties": _node(config=True)},
             **{name: {"type": "object", "description": text} for name, text in EXTENSION_SECTIONS.items()},
+            "rounding": {**ROUNDING_SCHEMA, "description": "the evaluation's rounding: keys of the pack's "
+                                                           "[rule_set.rounding], each overriding the pack's"},
+            "weights": WEIGHTS_SCHEMA,
         },
     }
 

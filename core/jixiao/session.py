@@ -30,7 +30,16 @@ def resolve_pack(config: EvaluationConfig, registry: Registry) -> tuple[Pack, Pr
             exc.path = exc.path or ("$.pack.name" if isinstance(config.raw.get("pack"), dict) else "$.pack")
             raise
         pack, prov = rec.pack, rec.provenance
-    return merge_config_indicators(pack, config), prov
+    return apply_config_rules(merge_config_indicators(pack, config), config), prov
+
+
+def apply_config_rules(pack: Pack, config: EvaluationConfig) -> Pack:
+    """The evaluation's own ``[weights]`` (the template's adjustable standard scores) and ``[rounding]``
+    (keys over the pack's ``[rule_set.rounding]``), applied to the pack it runs on."""
+    from .rounding import apply_config_rounding
+    from .weights import apply_weights
+
+    return apply_config_rounding(apply_weights(pack, config), config)
 
 
 def merge_config_indicators(pack: Pack, config: EvaluationConfig) -> Pack:

@@ -10,12 +10,11 @@ from typing import Any
 
 from ..hookspecs import hookimpl
 from ..model import Group, LeafResult, Pack
-from ..numbers import CONTEXT, ZERO, fmt_fixed, fmt_number, fmt_percent, to_decimal
+from ..numbers import CONTEXT, ZERO, fmt_number, fmt_percent, to_decimal
 from ..types import AggregateInput, AggregateOutcome, Aggregator, Example, ParamSpec
 
 
 def sum_children(ai: AggregateInput) -> AggregateOutcome:
-    scores = [c.score for c in ai.children if not (isinstance(c, LeafResult) and c.status in ("NA", "NU"))]
     bad = [c.code for c in ai.children if c.score is not None and not isinstance(c.score, Decimal)]
     if bad:
         from ..errors import ConfigError
@@ -23,11 +22,16 @@ def sum_children(ai: AggregateInput) -> AggregateOutcome:
         where = ai.group.code if ai.group else "the total"
         raise ConfigError(f"{where}: the sum aggregator needs numeric scores, but {', '.join(bad)} are ordinal; "
                           "name an ordinal aggregator for this node")
-    numbers = [s for s in scores if isinstance(s, Decimal)]
-    total = sum(numbers, ZERO)
-    places = ai.rule_set.rounding.score_places
-    working = "+".join(fmt_fixed(s, places) for s in numbers)
-    return AggregateOutcome(score=total, working=working)
+    counted = [c for c in ai.children if isinstance(c.score, Decimal)
+               and not (isinstance(c, LeafResult) and c.status in ("NA", "NU"))]
+    total = sum((c.score for c in counted), ZERO)
+    return AggregateOutcome(score=total, working="+".join(entering_figure(c, ai.rule_set) for c in counted))
+
+
+def entering_figure(child: Any, rule_set: Any) -> str:
+    """A child's score as it enters its parent, written for a working: a rounded leaf or tier at its
+    level's places; an unrounded one (``carry_unrounded``) or an override at ``score_places``."""
+    return rule_set.rounding.figure(child.score, "leaf" if isinstance(child, LeafResult) else "tier", entered=True)
 
 
 # -- weighted mean of percentages ----------------------------------------------------------------
@@ -58,15 +62,19 @@ def fraction_to_decimal(f: Fraction) -> Decimal:
     return CONTEXT.divide(Decimal(f.numerator), Decimal(f.denominator))
 
 
-def _weights(params: Mapping[str, Any], codes: list[str]) -> dict[str, Fraction]:
+def _weights(params: Mapping[str, Any], children: list[Any]) -> dict[str, Fraction]:
+    """The ``weights`` table, or by default each child's standard score: a child of 20 points counts
+    twice as much as one of 10, as it does in a sum."""
     raw = params.get("weights")
     if raw is None:
-        return {c: Fraction(1) for c in codes}
-    return {c: Fraction(to_decimal(raw.get(c, 0))) for c in codes}
+        return {c.code: Fraction(c.standard_score or 0) for c in children}
+    return {c.code: Fraction(to_decimal(raw.get(c.code, 0))) for c in children}
 
 
 def weighted_mean(ai: AggregateInput) -> AggregateOutcome:
     """Σ weight × (score ÷ standard) ÷ Σ weight, times the node's standard score (100 when it has none).
+
+    Without ``weights`` each child weighs its standard score (so the mean is Σ score ÷ Σ standard).
 
     Computed in exact fractions: a share of 2/3 stays 2/3 until the result is shown.
     """
@@ -74,8 +82,7 @@ def weighted_mean(ai: AggregateInput) -> AggregateOutcome:
 
     where = ai.group.code if ai.group else "the total"
     children = [c for c in ai.children if not (isinstance(c, LeafResult) and c.status in ("NA", "NU"))]
-    codes = [c.code for c in children]
-    weights = _weights(ai.params, codes)
+    weights = _weights(ai.params, children)
     num = Fraction(0)
     parts: list[str] = []
     for c in children:
@@ -190,7 +197,9 @@ def _aggregators():
                    description="score = Σ children's scores (NA/NU children left out)", example="B: 8.50=3.44+5.06"),
         Aggregator(name="weighted_mean", title="加权平均 weighted mean of children's percentages",
                    aggregate=weighted_mean, check=check_weighted_mean, numeric=False,
-                   params=(ParamSpec(name="weights", type="table", doc="child code → weight (default equal weights)"),),
+                   params=(ParamSpec(name="weights", type="table",
+                                     doc="child code → weight; every child needs one (default: each child's "
+                                         "standard score, so the mean is Σ score ÷ Σ standard)"),),
                    description="score = Σ weight × (score ÷ standard) ÷ Σ weight × the node's standard (100 if none)",
                    example="(2*90.00%+1*60.00%)/3*100"),
         Aggregator(name="ordinal_counts", title="等级计数 count of ordinal marks (no numeric score)",
