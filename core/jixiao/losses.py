@@ -77,7 +77,8 @@ def analyse_losses(doc: dict[str, Any]) -> dict[str, Any]:
         }))
     items.sort(key=lambda t: (t[0], t[1]))
     ranked = [t[2] for t in items]
-    places = doc["rule_set"]["rounding"]["score_places"]
+    rounding = doc["rule_set"]["rounding"]
+    places = rounding.get("leaf_places", rounding["score_places"])  # the sum of the leaves' printed losses
     problems_zh, problems_en = [], []
     for it in ranked:
         note = it["note"].strip()
@@ -86,7 +87,7 @@ def analyse_losses(doc: dict[str, Any]) -> dict[str, Any]:
         problems_en.append(f"{it['code']} {it.get('name_en') or it['name']}: lost {it['points_lost']} "
                            f"point(s); {it['reason_en']}.")
     return {
-        "total_lost": f"{quantize(total, places):f}",
+        "total_lost": f"{quantize(total, places):f}" if quantize(total, places) == total else f"{total:f}",
         "ranked": ranked,
         "problems_zh": problems_zh,
         "problems_en": problems_en,

@@ -131,7 +131,9 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
     layout = attrs.evolve(layout, ignored=tuple(c for c in layout.ignored if c not in kept))
     check_headers(layout, pack, known, str(portfolio_path), ignore_columns, suffix=Path(portfolio_path).suffix)
     rs = pack.rule_set
-    sp, mode = rs.rounding.score_places, rs.rounding.mode
+    from .compile import output_places
+
+    sp = output_places(rs)  # every score column's precision; each value rounded at its own level
 
     program = compile_pack(pack, registry)
     col = run_program(program, portfolio, layout, template)
@@ -179,7 +181,8 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
         if res is not None:
             for lr in res.leaves():
                 if isinstance(lr.score, Decimal):
-                    leaves[lr.code][i] = int(quantize(lr.score, sp, mode).scaleb(sp))
+                    shown = lr.score if lr.override is not None else rs.rounding.shown(lr.score, "leaf")
+                    leaves[lr.code][i] = int(quantize(shown, sp).scaleb(sp))
                 else:
                     texts.setdefault(lr.code, {})[i] = "" if lr.score is None else str(lr.score)
             if res.total is not None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..builtin.methods import benchmark_of, lower_is_better
 from ..errors import JixiaoError
-from ..model import CARRY_UNROUNDED, Group, Indicator, Pack, RuleSet, Target
+from ..model import CARRY_UNROUNDED, ROUND_THEN_SUM, Group, Indicator, Pack, RuleSet, Target
 from ..numbers import HUNDRED, ONE, ZERO, to_decimal
 from .fixed import Fixed, Frame, to_scaled
 from .portfolio import PER_CODE, SURVEY_ANSWER, SURVEY_FIELD, TABLE_COLUMN, Portfolio
@@ -655,7 +655,7 @@ def m_proportional(vs: VecScore) -> Fixed:
 
     f, std, b = vs.frame, vs.standard_score, _benchmark(vs)
     rs = vs.rule_set
-    sp, mode = rs.rounding.score_places, rs.rounding.mode
+    sp, mode = rs.rounding.level("leaf")
     v = vs.value
     lower = _lower(vs)
     c = f.cmp_const(v, b)
@@ -692,12 +692,19 @@ def m_proportional(vs: VecScore) -> Fixed:
     sel = todo & exact_ok
     q, r = np.divmod(np.where(sel, num_v, 0), den_v)
     rest = den_v - r
-    tie = sel & (r == rest)
+    # Where the engine's two 34-digit steps may land on either side of the exact result: a midpoint for
+    # the half modes, a multiple of 10^-sp itself for down / up.
+    tie = sel & ((r == 0) if mode in ("down", "up") else (r == rest))
     if not lower and _strip25(bi) == 1 and bi <= 10**6:
         # v ÷ b is then a finite decimal of at most 34 digits (b = 2^i·5^j ≤ 10^6): the engine's quotient
         # and product are exact, a midpoint stays a midpoint, and the integer rounding above is its rounding.
         tie = np.zeros(n, dtype=bool)
-    up = (r > rest) | ((r == rest) & (q % 2 == 1)) if mode == "half_even" else r >= rest
+    if mode == "down":
+        up = np.zeros(n, dtype=bool)
+    elif mode == "up":
+        up = r > 0
+    else:
+        up = (r > rest) | ((r == rest) & (q % 2 == 1)) if mode == "half_even" else r >= rest
     out = np.where(sel, q + up, out)
     # Midpoints and rows beyond the int64 bound: the engine's Decimal steps, row by row.
     slow = np.flatnonzero(tie | (todo & ~exact_ok))
@@ -879,7 +886,7 @@ def compile_pack(pack: Pack, registry: Any) -> Program:
 
 @attrs.frozen(kw_only=True)
 class Columnar:
-    """The columnar results: leaf scores and the total at ``score_places``, and the rows to redo."""
+    """The columnar results: leaf scores and the total at :func:`output_places`, and the rows to redo."""
 
     leaves: Mapping[str, np.ndarray]
     total: np.ndarray | None
@@ -890,7 +897,8 @@ def run_program(program: Program, portfolio: Portfolio, layout: Layout, defaults
     pack = program.pack
     rs = pack.rule_set
     rounding = rs.rounding
-    sp, mode = rounding.score_places, rounding.mode
+    lp, lmode = rounding.level("leaf")
+    out_places = output_places(rs)
     frame = Frame(portfolio.n)
     if not program.vectorised:
         frame.mark(np.ones(frame.n, dtype=bool))
@@ -919,19 +927,28 @@ def run_program(program: Program, portfolio: Portfolio, layout: Layout, defaults
             frame.mark(np.ones(frame.n, dtype=bool))
             raw = frame.full(0)
         clamped = frame.clamp(raw, ZERO, std)
-        rounded = frame.quantize(clamped, sp, mode)
+        rounded = frame.quantize(clamped, lp, lmode)
         entering[leaf.code] = clamped if rounding.leaves == CARRY_UNROUNDED else rounded
-        shown[leaf.code] = rounded.v
+        shown[leaf.code] = frame.rescale(rounded, out_places).v
 
     def walk(node: Any) -> Fixed:
         if isinstance(node, Indicator):
             return entering[node.code]
-        return frame.sum([walk(c) for c in node.children])
+        s = frame.sum([walk(c) for c in node.children])
+        return frame.quantize(s, *rounding.level("tier")) if rounding.tiers == ROUND_THEN_SUM else s
 
     total = None
     if rs.total_aggregator is not None:
-        total = frame.quantize(frame.sum([walk(n) for n in pack.tree]), sp, mode).v
+        total = frame.rescale(frame.quantize(frame.sum([walk(n) for n in pack.tree]), *rounding.level("total")),
+                              out_places).v
     return Columnar(leaves=shown, total=total, fallback=frame.fallback)
+
+
+def output_places(rs: RuleSet) -> int:
+    """The one precision of batch score columns: ``score_places``, or finer when the leaf or total level
+    keeps more decimals (each value is its level's rounded figure, so 9 truncated prints 9.00)."""
+    r = rs.rounding
+    return max(r.score_places, r.level("leaf")[0], r.level("total")[0])
 
 
 def _round_value(vv: VecValue, rs: RuleSet, frame: Frame) -> Fixed:

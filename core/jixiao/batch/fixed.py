@@ -189,7 +189,8 @@ class Frame:
     # -- rounding ---------------------------------------------------------------------------
 
     def quantize(self, a: Fixed, places: int, mode: str = "half_up") -> Fixed:
-        """Round to ``places`` decimals: half-up (away from zero at .5, as Decimal ROUND_HALF_UP) or half-even."""
+        """Round to ``places`` decimals: half-up (away from zero at .5, as Decimal ROUND_HALF_UP), half-even,
+        down (toward zero) or up (away from zero)."""
         if places >= a.scale:
             return self.rescale(a, places)
         div = 10 ** (a.scale - places)
@@ -225,8 +226,13 @@ class Frame:
 
 
 def _round_div(n: np.ndarray, d: np.ndarray, mode: str) -> np.ndarray:
-    """round(n / d) for n ≥ 0, d > 0, ties half-up or half-even, without overflow."""
+    """round(n / d) for n ≥ 0, d > 0 (ties half-up or half-even; ``down`` cuts, ``up`` takes any remainder
+    up; callers apply the sign, so these are toward / away from zero as Decimal's modes), without overflow."""
     q, r = np.divmod(n, d)
+    if mode == "down":
+        return q
+    if mode == "up":
+        return q + (r > 0)
     rest = d - r  # 2r ≥ d ⇔ r ≥ d − r, which cannot overflow
     if mode == "half_even":
         up = (r > rest) | ((r == rest) & (q % 2 == 1))
