@@ -484,8 +484,7 @@ def pack_to_data(pack: Pack) -> dict[str, Any]:
     rule_set["total_aggregator"] = rs.total_aggregator if rs.total_aggregator is not None else "none"
     rule_set["rounding"] = {"score_places": rs.rounding.score_places, "mode": rs.rounding.mode,
                             "leaves": rs.rounding.leaves}
-    if rs.rounding.value_places is not None:
-        rule_set["rounding"]["value_places"] = rs.rounding.value_places
+    rule_set["rounding"]["value_places"] = "none" if rs.rounding.value_places is None else rs.rounding.value_places
     rule_set["rounding"].update(rs.rounding.explicit)
     if rs.require_citations:
         rule_set["require_citations"] = True

@@ -27,6 +27,8 @@ ROUNDING_SCHEMA: dict[str, Any] = {
     "description": "where scores are rounded and how (docs/configuration.md, Rounding)",
     "properties": {
         **{k: {"type": "integer", "minimum": 0, "maximum": MAX_PLACES} for k in PLACES_KEYS},
+        "value_places": {"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_PLACES}, {"const": "none"}],
+                         "description": "decimals of a rate (as a fraction) entering scoring; \"none\": unrounded"},
         **{k: {"enum": list(ROUNDING_MODE_NAMES)} for k in MODE_KEYS},
         **{k: {"enum": [ROUND_THEN_SUM, CARRY_UNROUNDED]} for k in SUM_KEYS},
     },
