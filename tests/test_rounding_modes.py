@@ -196,6 +196,9 @@ def test_form_items_truncated_total_of_unrounded_items_rounded_once(tmp_path, wh
     assert doc["total_trace"] == "94=19.91+74.00（各项未取整得分合计 sum of unrounded item scores）"
     assert {i["code"]: i["points_lost"] for i in doc["indicators"]}["X1"] == "1"  # 10 − 9 as printed
     assert doc["losses"]["total_lost"] == "7"
+    from jixiao.schema import document_schema, validator
+
+    assert [e.message for e in validator(document_schema()).iter_errors(json.loads(json.dumps(doc)))] == []
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -11,6 +11,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from .model import ROUNDING_MODE_NAMES as ROUNDING_MODES
 from .rounding import ROUNDING_SCHEMA
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -282,10 +283,16 @@ def document_schema() -> dict[str, Any]:
                          "distribution": opt_text}, ("name", "title")),
             "rule_set": obj({"name": text, "title": opt_text, "grading": opt_text, "rounding": obj({
                 "value_places": {"type": ["integer", "null"]}, "score_places": {"type": "integer"},
-                "mode": {"enum": ["half_up", "half_even"]}, "leaves": text}, ("score_places", "mode")),
+                "mode": {"enum": list(ROUNDING_MODES)}, "leaves": text, "tiers": text,
+                **{k: {"type": "integer"} for k in ("leaf_places", "tier_places", "total_places")},
+                **{k: {"enum": list(ROUNDING_MODES)} for k in ("leaf_mode", "tier_mode", "total_mode")}},
+                ("score_places", "mode")),
                 "zero_division": text}, ("name", "rounding")),
             "project": {"type": "object"},
-            "total": score, "total_standard": score, "score_rate": {"anyOf": [percent, {"type": "null"}]},
+            "total": score, "total_standard": score,
+            "total_trace": {"type": "string", "description": "how the total was reached, when the rule set "
+                                                             "rounds levels on their own"},
+            "score_rate": {"anyOf": [percent, {"type": "null"}]},
             "grade": opt_text, "grade_en": opt_text,
             "tiers": {"type": "array", "items": {"$ref": "#/$defs/node"}},
             "indicators": {"type": "array", "items": indicator},
