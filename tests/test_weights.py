@@ -145,3 +145,33 @@ def test_weighted_mean_defaults_to_standard_scores(tmp_path, weights, total):
                                      encoding="utf-8")
     res = jixiao.evaluate_file(tmp_path / "e.toml")
     assert build_document(res)["total"] == total
+
+
+def test_imported_form_with_the_units_own_split_is_scored_on_it(tmp_path):
+    """A form printing 产出 40 / 效益 30 / 满意度 20 (90 with 预算执行 10): import-form writes [weights] and
+    evaluate scores it on that split, with no weights discrepancy."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "forms"))
+    from builders import ROWS, write_xlsx
+
+    rows = list(ROWS)
+    rows[0] = ("产出指标", "数量指标", "补助学生人数", "≥1200人", "1100人", 10, "9.17", "部分学生转学，人数减少")
+    rows[-1] = ("满意度指标", "服务对象满意度指标", "学生及家长满意度", "≥90%", "92%", 20, 20, "")
+    write_xlsx(tmp_path / "form.xlsx", rows=rows, total="89")
+    r = run_cli("import-form", tmp_path / "form.xlsx", "-o", tmp_path / "evaluation.toml")
+    assert r.code == 0, r
+    text = (tmp_path / "evaluation.toml").read_text(encoding="utf-8")
+    assert "[weights]\nB = 40\nC = 30\nD = 20\n" in text
+    doc = build_document(jixiao.evaluate_file(tmp_path / "evaluation.toml"))
+    assert {t["code"]: t["standard_score"] for t in doc["tiers"]} == {"A": "10.00", "B": "40.00", "C": "30.00",
+                                                                     "D": "20.00"}
+    kinds = {d["kind"] for d in doc.get("review", {}).get("discrepancies", [])}
+    assert "weights" not in kinds
+
+    from jixiao.forms.reader import read_form
+    from jixiao.forms.review import level_findings
+    from jixiao.plugins import Registry
+
+    pack = Registry().pack_record("national-2020-self-evaluation").pack
+    assert level_findings(read_form(tmp_path / "form.xlsx"), pack) == []

@@ -162,13 +162,11 @@ def level_findings(form: Any, pack: Any) -> list[dict[str, Any]]:
     A form whose 产出 leaves add up to 60 where the template declares 50 cannot be totalled as if valid:
     ``jixiao review`` reports a ``weights`` discrepancy and grades no total for it.
     """
-    from .toconfig import _code1
+    from .toconfig import _code1, level_sums, own_split
 
-    sums: dict[str, Decimal] = {}
-    for ind in form.indicators:
-        code = _code1(ind.level1)
-        if code:
-            sums[code] = sums.get(code, Decimal(0)) + ind.points
+    sums = level_sums(form)
+    if own_split(form, pack.name):  # 40/30/20 where 50/30/10 is declared: an allowed split ([weights])
+        return []
     out = []
     for node in pack.tree:
         if node.code not in sums or node.standard_score is None:

@@ -49,6 +49,43 @@ def _code2(l1: str, text: str) -> str | None:
     return next((code for word, code in LEVEL2[l1].items() if word in t), None)
 
 
+def template_points(pack: str = PACK) -> dict[str, Decimal]:
+    """The template's first-level standard scores by code (loaded once per process)."""
+    return dict(_template_points(pack))
+
+
+_TEMPLATES: dict[str, tuple[tuple[str, Decimal], ...]] = {}
+
+
+def _template_points(pack: str) -> tuple[tuple[str, Decimal], ...]:
+    if pack not in _TEMPLATES:
+        from ..plugins import Registry
+
+        tree = Registry().pack_record(pack).pack.tree
+        _TEMPLATES[pack] = tuple((n.code, n.standard_score) for n in tree if n.standard_score is not None)
+    return _TEMPLATES[pack]
+
+
+def level_sums(form: Form) -> dict[str, Decimal]:
+    """The form's 分值 added up per 一级指标 code (B, C, D)."""
+    sums: dict[str, Decimal] = {}
+    for ind in form.indicators:
+        code = _code1(ind.level1)
+        if code:
+            sums[code] = sums.get(code, Decimal(0)) + ind.points
+    return sums
+
+
+def own_split(form: Form, pack: str = PACK) -> dict[str, Decimal] | None:
+    """The unit's own 产出/效益/满意度 split when it differs from the template's but adds up to the same
+    (40/30/20 where the template has 50/30/10): written as ``[weights]``. None otherwise."""
+    sums = level_sums(form)
+    template = {c: p for c, p in template_points(pack).items() if c in sums}
+    if not sums or set(sums) != set(template) or sums == template:
+        return None
+    return sums if sum(sums.values()) == sum(template.values()) else None
+
+
 def _value(text: str) -> str:
     t = text.strip()
     return t if _NUMBER_ONLY.match(t) else s(t)
@@ -154,6 +191,10 @@ def form_config(form: Form, *, pack: str = PACK) -> str:
                       f"band = {s('达成' if rating >= 80 else '部分达成' if rating >= 60 else '未达成')}",
                       f"rating = {s(num(rating) + '%')}", f"reason = {s(reason)}"]
 
+    split = own_split(form, pack)
+    if split:
+        lines += ["", "# The unit's own split of the 一级指标 points (the template's are scaled to it)", "[weights]"]
+        lines += [f"{code} = {num(points)}" for code, points in split.items()]
     lines += ["", "# What the form states, checked by evaluate (review.discrepancies)", "[stated]"]
     if form.total is not None:
         lines.append(f"total = {num(form.total)}")
