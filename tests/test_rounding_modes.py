@@ -327,3 +327,19 @@ def test_batch_equals_evaluate_for_every_mode_and_level(tmp_path_factory, leaf_m
         assert got[pid]["grade"] == doc["grade"]
         for ind in doc["indicators"]:
             assert Decimal(got[pid][ind["code"]]) == Decimal(ind["score"]), (pid, ind["code"], rounding)
+
+
+def test_xlsx_cells_keep_each_levels_decimals(tmp_path):
+    import openpyxl
+
+    run(tmp_path, {"x1": "99.1%", "x2": "100%", "y1": "92.5%"}, config_rounding=FORM_ROUNDING)
+    r = run_cli("evaluate", tmp_path / "evaluation.toml", "--format", "xlsx", "-o", tmp_path / "r.xlsx")
+    assert r.code == 0, r
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+
+    def cell(sheet, value):
+        return next(c for row in sheet.iter_rows() for c in row if c.value == value and c.data_type == "n")
+
+    assert cell(wb.worksheets[1], 9).number_format == "0"  # X1 truncated to 9, shown as 9
+    assert cell(wb.worksheets[0], 94).number_format == "0"  # the total rounded once
+    assert cell(wb.worksheets[0], 19.91).number_format == "0.00"  # the tier of unrounded items

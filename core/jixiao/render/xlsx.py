@@ -64,7 +64,8 @@ class Sheet:
         except ArithmeticError:  # an ordinal mark ("B+", "Adequate") is a score but not a number
             return self.text(row, col, str(value), bold=bold)
         cell.value = number
-        cell.number_format = fmt
+        # A score keeps the decimals the document prints it with (9 for a leaf truncated to whole points)
+        cell.number_format = _fmt_fixed(_places(value)) if fmt == AS_PRINTED else fmt
         if bold:
             cell.font = Font(bold=True)
         return cell
@@ -92,6 +93,10 @@ def _decimal(text: str) -> Decimal:
     if text.endswith("%"):
         return Decimal(text[:-1]).scaleb(-2)
     return Decimal(text)
+
+
+AS_PRINTED = "as printed"
+"""The number format of score cells: as many decimals as the document's figure has."""
 
 
 def _places(text: str) -> int:
@@ -281,7 +286,7 @@ def render_xlsx(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) 
     from openpyxl import Workbook
 
     doc = doc or build_document(result)
-    score_fmt = _fmt_fixed(doc["rule_set"]["rounding"]["score_places"])
+    score_fmt = AS_PRINTED
     wb = Workbook()
     wb.properties.creator = "jixiao"
     ws = wb.active
