@@ -231,6 +231,53 @@ class Evaluation:
     registry: Registry
 
 
+class Prepared:
+    """A pack's tree walked once for many evaluations with one registry (``jixiao batch``'s per-row
+    path): its leaves, their codes, the inputs they require and the plugin records looked up.
+
+    Only successes are kept: a look-up that fails is asked again by the next evaluation, which then
+    raises it where it always did, so results and errors are those of a fresh evaluation.
+    """
+
+    def __init__(self, pack: Pack, registry: Registry) -> None:
+        self.pack = pack
+        self.registry = registry
+        self.leaves = pack.leaves()
+        self.codes = {leaf.code for leaf in self.leaves}
+        self._required: list[tuple[Indicator, InputRequirement]] | None = None
+        self._records: dict[tuple[str, str], Any] = {}
+        self._used: tuple[int, list[str]] | None = None
+        self._panel: dict[str, Decimal] | None = None
+
+    def required(self) -> list[tuple[Indicator, InputRequirement]]:
+        if self._required is None:
+            self._required = required_inputs(self.pack, self.registry)
+        return self._required
+
+    def panel_standards(self) -> dict[str, Decimal]:
+        """:func:`panel_standards` of the pack, memoised (a fresh dict each time)."""
+        if self._panel is None:
+            self._panel = {leaf.code: leaf.standard_score for leaf, req in self.required()
+                           if req.kind == "rating" and leaf.scale is None and leaf.standard_score is not None}
+        return dict(self._panel)
+
+    def record(self, kind: str, name: str) -> Any:
+        """``registry.indicator(name)`` (or method, aggregator, grading), memoised."""
+        key = (kind, name)
+        rec = self._records.get(key)
+        if rec is None:
+            rec = self._records[key] = getattr(self.registry, kind)(name)
+        return rec
+
+    def used_plugins(self) -> list[str]:
+        """The registry's used plugins, recomputed only when a look-up has added one."""
+        used = getattr(self.registry, "_used", None)
+        n = len(used) if isinstance(used, set) else -1
+        if self._used is None or n < 0 or self._used[0] != n:
+            self._used = (n, self.registry.used_plugins())
+        return list(self._used[1])
+
+
 def required_inputs(pack: Pack, registry: Registry) -> list[tuple[Indicator, InputRequirement]]:
     out = []
     for leaf in pack.leaves():
@@ -241,14 +288,15 @@ def required_inputs(pack: Pack, registry: Registry) -> list[tuple[Indicator, Inp
 
 
 def check_inputs(pack: Pack, config: EvaluationConfig, registry: Registry,
-                 panel_codes: Sequence[str] = ()) -> list[JixiaoError]:
+                 panel_codes: Sequence[str] = (), *, prepared: Prepared | None = None) -> list[JixiaoError]:
     """Every missing input and rating, found before anything is computed (all at once).
 
     ``panel_codes`` are the leaves an expert panel scores: they need no rating, and may not have one.
     """
+    prep = prepared if prepared is not None and prepared.pack is pack else Prepared(pack, registry)
     errors: list[JixiaoError] = []
     seen: set[str] = set()
-    for leaf, req in required_inputs(pack, registry):
+    for leaf, req in prep.required():
         if req.kind == "rating":
             if leaf.code in panel_codes:
                 if leaf.code in config.ratings:
@@ -274,7 +322,7 @@ def check_inputs(pack: Pack, config: EvaluationConfig, registry: Registry,
             file=config.file, path=f"$.inputs.{req.name}"))
     from .ordinal import mark_problem
 
-    for leaf in pack.leaves():  # an entered mark must be on the leaf's ordinal scale
+    for leaf in prep.leaves:  # an entered mark must be on the leaf's ordinal scale
         scale = pack.scale(leaf.scale) if leaf.scale else None
         rating = config.ratings.get(leaf.code)
         if scale is not None and rating is not None:
@@ -282,7 +330,7 @@ def check_inputs(pack: Pack, config: EvaluationConfig, registry: Registry,
             if problem:
                 at = ".mark" if rating.mark is not None else ""
                 errors.append(ConfigError(f"{leaf.code}: {problem}", file=config.file, path=f"$.ratings.{leaf.code}{at}"))
-    codes = {leaf.code for leaf in pack.leaves()}
+    codes = prep.codes
     for section, entries in (("ratings", config.ratings), ("overrides", config.overrides), ("notes", config.notes)):
         for code in entries:
             if code not in codes:
@@ -291,17 +339,24 @@ def check_inputs(pack: Pack, config: EvaluationConfig, registry: Registry,
     return errors
 
 
-def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, provenance: Any = None) -> EvaluationResult:
-    """Run the whole pipeline; raises a located :class:`JixiaoError` (or a group of them)."""
+def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, provenance: Any = None,
+             prepared: Prepared | None = None) -> EvaluationResult:
+    """Run the whole pipeline; raises a located :class:`JixiaoError` (or a group of them).
+
+    ``prepared`` (a :class:`Prepared` of this pack and registry) saves walking the pack again when
+    many projects are evaluated with one pack; the results are the same.
+    """
     rule_set = pack.rule_set
+    prep = prepared if prepared is not None and prepared.pack is pack and prepared.registry is registry \
+        else Prepared(pack, registry)
     from .survey import apply_surveys
 
     config, surveys = apply_surveys(config)  # raw questionnaires become the inputs their tallies would be
     from .panel import load_panel
 
-    panel = load_panel(config, panel_standards(pack, registry), score_places=rule_set.rounding.score_places,
+    panel = load_panel(config, prep.panel_standards(), score_places=rule_set.rounding.score_places,
                        score_rounding=rule_set.rounding.mode)
-    raise_all(check_inputs(pack, config, registry, tuple(panel.combined) if panel else ()))
+    raise_all(check_inputs(pack, config, registry, tuple(panel.combined) if panel else (), prepared=prep))
     from .evidence import register_of, with_citations
 
     # a missing or changed evidence file, an unknown citation: before any work
@@ -315,7 +370,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     def measure_and_score(leaf: Indicator, standard: Decimal) -> tuple[Any, ...]:
         """The leaf's plugin measures, its method scores: (measurement, value, outcome, score, unrounded,
         working, status)."""
-        plugin = registry.indicator(leaf.source.name)
+        plugin = prep.record("indicator", leaf.source.name)
         ctx = Measure(indicator=leaf, params=leaf.source.params, rule_set=rule_set, config=config, pack=pack,
                       plugin=plugin.name)
         m = _guarded(plugin.measure, ctx, what=f"indicator {plugin.name}", rec=plugin, code=leaf.code,
@@ -323,7 +378,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         if m.breakdown:
             tables[leaf.code] = m
         value = round_value(m, rule_set)
-        method = registry.method(leaf.method.name)
+        method = prep.record("method", leaf.method.name)
         si = ScoreInput(value=value, value_kind=m.kind, standard_score=standard, target=leaf.target,
                         params=leaf.method.params, rule_set=rule_set, measurement=m, indicator=leaf,
                         file=config.file)
@@ -382,7 +437,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         return aggregate_node(node, children)
 
     def aggregate_node(group: Group, children: list[Any]) -> NodeResult:
-        agg = registry.aggregator(group.aggregator.name)
+        agg = prep.record("aggregator", group.aggregator.name)
         out = _guarded(agg.aggregate, AggregateInput(group=group, children=children, params=group.aggregator.params,
                                                      rule_set=rule_set, pack=pack),
                        what=f"aggregator {agg.name}", rec=agg, code=group.code, file=config.file)
@@ -409,7 +464,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     total_working = ""
     total_standard = rule_set.total_standard
     if rule_set.total_aggregator is not None:
-        agg = registry.aggregator(rule_set.total_aggregator)
+        agg = prep.record("aggregator", rule_set.total_aggregator)
         out = _guarded(agg.aggregate, AggregateInput(group=None, children=tiers, params={}, rule_set=rule_set,
                                                      pack=pack),
                        what=f"aggregator {agg.name}", rec=agg, code=None, file=config.file)
@@ -422,7 +477,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     if rule_set.grading_scheme is not None:
         scheme = rule_set.grading_scheme
     elif rule_set.grading is not None:
-        scheme = registry.grading(rule_set.grading)
+        scheme = prep.record("grading", rule_set.grading)
     if scheme is not None and total is not None:
         grade = _guarded(scheme.grade, total, what=f"grading {scheme.name}", rec=scheme, code=None, file=config.file)
 
@@ -435,7 +490,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         pack=pack.name,
         pack_version=pack.version,
         pack_distribution=getattr(prov, "distribution", None),
-        plugins=registry.used_plugins(),
+        plugins=prep.used_plugins(),
         config=config.file.replace("\\", "/").rsplit("/", 1)[-1],
         config_sha256=config.sha256,
     )

@@ -59,9 +59,14 @@ def to_decimal(value: object) -> Decimal:
     raise TypeError(f"not a number: {value!r}")
 
 
+_EXPONENTS = {p: Decimal(1).scaleb(-p) for p in range(13)}
+
+
 def quantize(value: Decimal, places: int, mode: str = "half_up") -> Decimal:
     """Round ``value`` to ``places`` decimals with the named mode (half-up unless a rule set says)."""
-    exp = Decimal(1).scaleb(-places)
+    exp = _EXPONENTS.get(places)
+    if exp is None:
+        exp = Decimal(1).scaleb(-places)
     return value.quantize(exp, rounding=ROUNDING_MODES[mode], context=CONTEXT)
 
 

@@ -90,8 +90,9 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
             changes["band"] = str(cells["band"])
         if cells["reason"] is not None:
             changes["reason"] = str(cells["reason"])
-        current = ratings.get(code) or Rating(path=f"$.ratings.{code}")
-        ratings[code] = attrs.evolve(current, **changes)
+        current = ratings.get(code)
+        ratings[code] = attrs.evolve(current, **changes) if current is not None else \
+            Rating(path=f"$.ratings.{code}", **changes)
     for code, col in per.get("mark", {}).items():
         v = portfolio.cell(col, i)
         if v is not None:
@@ -189,13 +190,29 @@ def evaluate_row(pack: Any, registry: Any, portfolio: Portfolio, layout: Layout,
     if cfg is None:
         return None
     try:
-        return evaluate(pack, cfg, registry)
+        return evaluate(pack, cfg, registry, prepared=_prepared(pack, registry, portfolio))
     except JixiaoError as exc:
         excs = exc.errors if isinstance(exc, ErrorGroup) else [exc]
         for e in excs:
             errors.append(RowError(row=portfolio.row_number(i), project_id=pid,
                                    column=column_of(e, layout, portfolio, i), kind=e.kind, message=e.message))
         return None
+
+
+_PREPARED: list[Any] = []
+"""The last batch's (portfolio, :class:`jixiao.engine.Prepared`): the pack is walked once per batch."""
+
+
+def _prepared(pack: Any, registry: Any, portfolio: Portfolio) -> Any:
+    from ..engine import Prepared
+
+    if _PREPARED and _PREPARED[0] is portfolio:
+        prep = _PREPARED[1]
+        if prep.pack is pack and prep.registry is registry:
+            return prep
+    prep = Prepared(pack, registry)
+    _PREPARED[:] = [portfolio, prep]
+    return prep
 
 
 def check_codes(layout: Layout, pack: Any, file: str) -> None:
