@@ -14,6 +14,15 @@ leaves; the questionnaire's tallies for survey leaves. Every row is valid.
 
     uv run python benchmarks/generate.py 100000 --pack seed -o portfolio.parquet
     uv run python benchmarks/generate.py 100000 --pack national -o national.parquet
+
+Every-rule pack (``--pack rules``, the pack file ``benchmarks/packs/rules.toml``: banded,
+qualitative_levels and three_band leaves only): per project eight count pairs ``done_K``/``planned_K``
+(15% exactly on a band edge — 95%, 90%, 85%, 80%, 70%, 60% — 5% with 0 ÷ 0, the rest 40–110%), nine
+five-level ratings ``rating.BK`` and eight three-band ratings ``rating.CK`` with their ``band.CK``
+(boundaries 80% and 60% in both bands). Every row is valid.
+
+    uv run python benchmarks/generate.py 100000 --pack rules -o rules.parquet
+    uv run jixiao batch benchmarks/packs/rules.toml rules.parquet -o out.parquet
 """
 
 from __future__ import annotations
@@ -25,7 +34,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-PACKS = {"seed": "shanghai-consumer-protection-2018", "national": "national-2020-self-evaluation"}
+PACKS = {"seed": "shanghai-consumer-protection-2018", "national": "national-2020-self-evaluation",
+         "rules": "benchmarks/packs/rules.toml"}
+RULES_PACK = Path(__file__).resolve().parent / "packs" / "rules.toml"
 NATIONAL_TEMPLATE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "national-education-2023" / \
     "evaluation.toml"
 BUDGET_ROWS = 6
@@ -176,6 +187,34 @@ def national_columns(n: int, rng: np.random.Generator, template: Path = NATIONAL
     return cols
 
 
+def rules_columns(n: int, rng: np.random.Generator) -> dict[str, pa.Array]:
+    """Rows for benchmarks/packs/rules.toml: count pairs for the banded leaves, five-level ratings,
+    three-band ratings with their band."""
+    cols: dict[str, pa.Array] = {"project_id": pa.array([f"R{i:07d}" for i in range(1, n + 1)], pa.string())}
+    edges = np.array([95, 90, 85, 80, 70, 60])
+    for k in range(1, 9):
+        planned = rng.integers(1, 2000, n) * 20  # multiples of 20: every edge percentage is reachable exactly
+        pick = rng.random(n)
+        edge = edges[rng.integers(0, len(edges), n)]
+        done = np.where(pick < 0.15, planned * edge // 100, planned * rng.integers(40, 111, n) // 100)
+        zero = pick > 0.95
+        cols[f"done_{k}"] = pa.array(np.where(zero, 0, done), pa.int64())
+        cols[f"planned_{k}"] = pa.array(np.where(zero, 0, planned), pa.int64())
+    levels = np.array([1_000_000, 800_000, 600_000, 400_000, 200_000])
+    for k in range(1, 10):
+        cols[f"rating.B{k}"] = decimal_array(levels[rng.integers(0, 5, n)], 6, 9)
+    for k in range(1, 9):
+        pick = rng.random(n)
+        band = np.select([pick < 0.6, pick < 0.9], [0, 1], 2)
+        lo = np.array([80, 60, 0])[band]
+        hi = np.array([100, 80, 60])[band]
+        pct = lo + (rng.random(n) * (hi - lo + 1)).astype(np.int64)
+        cols[f"rating.C{k}"] = decimal_array(np.minimum(pct, hi) * 10_000, 6, 9)
+        cols[f"band.C{k}"] = pa.DictionaryArray.from_arrays(
+            pa.array(band.astype(np.int32)), pa.array(["达成", "部分达成", "未达成"])).cast(pa.string())
+    return cols
+
+
 def write(cols: dict[str, pa.Array], out: Path) -> None:
     table = pa.table(cols)
     suffix = out.suffix.lower()
@@ -211,7 +250,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="national: the evaluation file whose leaves the rows fill (default: the bundled example)")
     args = ap.parse_args(argv)
     rng = np.random.default_rng(args.seed)
-    cols = national_columns(args.n, rng, args.template) if args.pack == "national" else seed_columns(args.n, rng)
+    if args.pack == "national":
+        cols = national_columns(args.n, rng, args.template)
+    elif args.pack == "rules":
+        cols = rules_columns(args.n, rng)
+    else:
+        cols = seed_columns(args.n, rng)
     write(cols, args.output)
     print(f"wrote {args.output}: {args.n} projects, {len(cols)} columns", file=sys.stderr)
     return 0

@@ -258,3 +258,35 @@ def test_every_rule_pack_compiles_with_nothing_left_to_the_engine():
         program = compile_pack(p, reg)
     assert program.reasons == ()
     assert {plan.leaf.code for plan in program.leaves} == {leaf.code for leaf in p.leaves()}
+
+
+def _generated_batch(tmp: Path, pack: str, which: str, n: int = 300) -> dict:
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import generate
+    finally:
+        sys.path.pop(0)
+    portfolio = tmp / f"{which}.parquet"
+    assert generate.main([str(n), "--pack", which, "-o", str(portfolio)]) == 0
+    proc = subprocess.run([sys.executable, "-m", "jixiao", "batch", pack, str(portfolio), "-o",
+                           str(tmp / f"{which}.out.parquet"), "--summary", str(tmp / f"{which}.json"), "--quiet"],
+                          capture_output=True, text=True, check=False, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads((tmp / f"{which}.json").read_text(encoding="utf-8"))
+
+
+def test_built_in_packs_score_valid_rows_without_the_engine(tmp_path):
+    """The seed pack, the national template and the every-rule benchmark pack: 0 rows through the engine."""
+    from conftest import ROOT
+
+    cases = [("shanghai-consumer-protection-2018", "seed"),
+             (str(ROOT / "docs" / "examples" / "national-education-2023" / "evaluation.toml"), "national"),
+             (str(ROOT / "benchmarks" / "packs" / "rules.toml"), "rules")]
+    for pack, which in cases:
+        summary = _generated_batch(tmp_path, pack, which)
+        assert (summary["projects"], summary["scored"], summary["evaluated_by_engine"]) == (300, 300, 0), which

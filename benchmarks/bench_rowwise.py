@@ -1,0 +1,141 @@
+"""Microseconds per project through the per-row engine (what ``jixiao batch`` does for a row its
+columnar program cannot score, and what ``jixiao evaluate`` does for one project).
+
+Cases, each timed in this process after one warm-up pass (CPU time, ``time.process_time``, best of
+``--repeat`` passes):
+
+- ``seed``, ``national``, ``rules``: N generated portfolio rows (benchmarks/generate.py) through
+  :func:`jixiao.batch.rowwise.evaluate_row` — the batch fallback path, row config and engine;
+- ``pefa``, ``part``: the bundled example evaluation of the pack through :func:`jixiao.engine.evaluate`
+  N times with one :class:`jixiao.engine.Prepared` (their aggregators are per-row only);
+- ``evaluate``: the seed example as ``jixiao evaluate`` runs it after start-up — read the evaluation
+  file, resolve the pack, evaluate, write the JSON document — N times.
+
+``--no-prepared`` evaluates without walking the pack once per batch (each row walks it again), to
+show what that saves.
+
+    uv run python benchmarks/bench_rowwise.py --n 2000 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+EXAMPLES = ROOT / "docs" / "examples"
+
+
+def _best(fn, n: int, repeat: int) -> float:
+    fn()  # warm-up: imports, caches, the portfolio's Python lists
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t)
+    return best / n * 1e6
+
+
+def fallback_case(pack_arg: str, columns, n: int, repeat: int, prepared: bool) -> float:
+    import generate
+    import numpy as np
+
+    from jixiao.batch import load_pack_or_template, rowwise
+    from jixiao.batch.compile import layout_of
+    from jixiao.batch.portfolio import read_portfolio
+    from jixiao.plugins import Registry
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "p.parquet"
+        generate.write(columns(n, np.random.default_rng(2018)), path)
+        reg = Registry()
+        pack, template = load_pack_or_template(pack_arg, reg)
+        pf = read_portfolio(path)
+    layout = layout_of(list(pf.columns), rowwise.known_inputs(pack, reg))
+    errors: list = []
+
+    def run() -> None:
+        for i in range(n):
+            if not prepared:
+                rowwise._PREPARED.clear()
+            rowwise.evaluate_row(pack, reg, pf, layout, i, template, errors, str(i))
+
+    us = _best(run, n, repeat)
+    if errors:
+        raise SystemExit(f"{pack_arg}: {len(errors)} rows refused: {errors[0]}")
+    return us
+
+
+def example_case(config: Path, n: int, repeat: int, prepared: bool) -> float:
+    from jixiao.config import load_config
+    from jixiao.engine import Prepared, evaluate
+    from jixiao.plugins import Registry
+    from jixiao.session import resolve_pack
+
+    cfg = load_config(config)
+    reg = Registry()
+    pack, _ = resolve_pack(cfg, reg)
+    prep = Prepared(pack, reg)
+
+    def run() -> None:
+        for _ in range(n):
+            evaluate(pack, cfg, reg, prepared=prep if prepared else None)
+
+    return _best(run, n, repeat)
+
+
+def evaluate_case(n: int, repeat: int) -> float:
+    from jixiao.document import build_document, dumps
+    from jixiao.session import evaluate_file
+
+    config = EXAMPLES / "consumer-protection-2018" / "evaluation.toml"
+
+    def run() -> None:
+        for _ in range(n):
+            dumps(build_document(evaluate_file(config)))
+
+    return _best(run, n, repeat)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1000, help="projects per case (default 1000)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--cases", nargs="*", default=["seed", "national", "rules", "pefa", "part", "evaluate"])
+    ap.add_argument("--no-prepared", action="store_true", help="walk the pack again for every row")
+    args = ap.parse_args(argv)
+    import generate
+
+    prepared = not args.no_prepared
+    rows = []
+    for case in args.cases:
+        if case == "seed":
+            us = fallback_case(generate.PACKS["seed"], generate.seed_columns, args.n, args.repeat, prepared)
+        elif case == "national":
+            us = fallback_case(str(generate.NATIONAL_TEMPLATE), generate.national_columns, args.n, args.repeat,
+                               prepared)
+        elif case == "rules":
+            us = fallback_case(str(generate.RULES_PACK), generate.rules_columns, args.n, args.repeat, prepared)
+        elif case == "pefa":
+            us = example_case(EXAMPLES / "pefa-2016" / "evaluation.toml", args.n, args.repeat, prepared)
+        elif case == "part":
+            us = example_case(EXAMPLES / "part" / "evaluation.toml", args.n, args.repeat, prepared)
+        elif case == "evaluate":
+            us = evaluate_case(max(args.n // 10, 1), args.repeat)
+        else:
+            raise SystemExit(f"unknown case {case!r}")
+        rows.append((case, us))
+        print(f"{case:10s} {us:9.0f} µs/project", flush=True)
+    print("\n| case | µs per project |\n|---|---:|")
+    for case, us in rows:
+        print(f"| {case} | {us:,.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
