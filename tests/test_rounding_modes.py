@@ -343,3 +343,26 @@ def test_xlsx_cells_keep_each_levels_decimals(tmp_path):
     assert cell(wb.worksheets[1], 9).number_format == "0"  # X1 truncated to 9, shown as 9
     assert cell(wb.worksheets[0], 94).number_format == "0"  # the total rounded once
     assert cell(wb.worksheets[0], 19.91).number_format == "0.00"  # the tier of unrounded items
+
+
+def test_review_of_a_form_that_truncates_items_and_rounds_the_total_once(tmp_path):
+    """The national example stated as a truncating form prints it: items 18, 9, 9, 5, 4, 14, 8, 10 and 总分 89
+    (the unrounded items add up to 89.41). Under the form's [rounding] the stated figures are all right: no
+    leaf_score, total or stated_sum discrepancy (the printed items add up to 86 + 预算执行 9, not to 89)."""
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "examples" / "national-education-2023" / "evaluation.toml").read_text(encoding="utf-8")
+    stated = {"B11": 18, "B12": 9, "B21": 9, "B31": 5, "B41": 4, "C21": 14, "C41": 8, "D11": 10}
+    for code, score in stated.items():
+        text = text.replace(f'[indicators.{code}]\n', f'[indicators.{code}]\nstated_score = {score}\n')
+    text += ("\n[stated]\ntotal = 89\nbudget_score = 9\n\n[rounding]\n" + tomli_w.dumps(FORM_ROUNDING))
+    (tmp_path / "evaluation.toml").write_text(text, encoding="utf-8")
+    doc = build_document(jixiao.evaluate_file(tmp_path / "evaluation.toml"))
+    assert doc["total"] == "89"
+    assert {i["code"]: i["score"] for i in doc["indicators"]} == {"A": "9", **{c: str(v) for c, v in stated.items()}}
+    found = {d["kind"] for d in doc.get("review", {}).get("discrepancies", [])}
+    assert found == {"unmet_without_reason"}  # the example gives no 偏差原因; every figure is right
+    # the same stated figures under the pack's own rounding: the items are off, and they do not add up
+    (tmp_path / "plain.toml").write_text(text.split("\n[rounding]")[0], encoding="utf-8")
+    kinds = {d["kind"] for d in build_document(jixiao.evaluate_file(tmp_path / "plain.toml"))["review"]["discrepancies"]}
+    assert {"leaf_score", "stated_sum"} <= kinds
