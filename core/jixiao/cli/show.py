@@ -14,7 +14,9 @@ def tree_lines(pack) -> list[str]:
              f"{pack.rule_set.grading_scheme.name if pack.rule_set.grading_scheme else pack.rule_set.grading}; "
              f"rounding: values {pack.rule_set.rounding.value_places} places, scores "
              f"{pack.rule_set.rounding.score_places} places, {pack.rule_set.rounding.mode}, "
-             f"{pack.rule_set.rounding.leaves}; 0÷0: {pack.rule_set.zero_division}"), ""]
+             f"{pack.rule_set.rounding.leaves}"
+             + "".join(f", {k} {v}" for k, v in pack.rule_set.rounding.explicit.items())
+             + f"; 0÷0: {pack.rule_set.zero_division}"), ""]
 
     def walk(nodes, depth):
         for n in nodes:
