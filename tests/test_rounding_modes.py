@@ -366,3 +366,31 @@ def test_review_of_a_form_that_truncates_items_and_rounds_the_total_once(tmp_pat
     (tmp_path / "plain.toml").write_text(text.split("\n[rounding]")[0], encoding="utf-8")
     kinds = {d["kind"] for d in build_document(jixiao.evaluate_file(tmp_path / "plain.toml"))["review"]["discrepancies"]}
     assert {"leaf_score", "stated_sum"} <= kinds
+
+
+def test_import_form_offers_the_whole_point_rounding_and_the_offer_runs(tmp_path):
+    """A form whose 得分 are all whole numbers gets the [rounding] block in comments; uncommented, it runs."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "tests" / "forms"))
+    from builders import ROWS, write_xlsx
+
+    rows = [(*r[:6], (str(int(float(r[6]))) if r[6] != "" else ""), r[7]) for r in ROWS]
+    write_xlsx(tmp_path / "whole.xlsx", rows=rows, total="89")
+    write_xlsx(tmp_path / "cents.xlsx", total="89")  # 18.33, 9.43 …: no offer
+    for name in ("whole", "cents"):
+        r = run_cli("import-form", tmp_path / f"{name}.xlsx", "-o", tmp_path / f"{name}.toml")
+        assert r.code == 0, r
+    assert "# [rounding]" not in (tmp_path / "cents.toml").read_text(encoding="utf-8")
+    text = (tmp_path / "whole.toml").read_text(encoding="utf-8")
+    assert '# [rounding]\n# leaves = "carry_unrounded"\n# leaf_places = 0\n' in text
+    lines = text.split("\n")
+    start = lines.index("# [rounding]")
+    lines[start:start + 6] = [x[2:] for x in lines[start:start + 6]]
+    (tmp_path / "whole.toml").write_text("\n".join(lines), encoding="utf-8")
+    doc = build_document(jixiao.evaluate_file(tmp_path / "whole.toml"))
+    assert doc["total"] == "89" and doc["rule_set"]["rounding"]["leaf_mode"] == "down"
+    kinds = {d["kind"] for d in doc.get("review", {}).get("discrepancies", [])}
+    assert not kinds & {"stated_sum", "total"}

@@ -191,6 +191,14 @@ def form_config(form: Form, *, pack: str = PACK) -> str:
                       f"band = {s('达成' if rating >= 80 else '部分达成' if rating >= 60 else '未达成')}",
                       f"rating = {s(num(rating) + '%')}", f"reason = {s(reason)}"]
 
+    scored = [ind.score for ind in form.indicators if ind.score is not None]
+    if scored and all(x == x.to_integral_value() for x in scored) and (
+            form.total is None or form.total == form.total.to_integral_value()):
+        # Whole-point items say how the form rounds only together with its arithmetic: offered, not assumed.
+        lines += ["", "# Every 得分 on this form is a whole number. If the form truncates each item and rounds the",
+                  "# total of the unrounded items once (items 9 + 50 + 34 under a 总分 of 94), uncomment:",
+                  "# [rounding]", '# leaves = "carry_unrounded"', "# leaf_places = 0", '# leaf_mode = "down"',
+                  "# total_places = 0", '# total_mode = "half_up"']
     split = own_split(form, pack)
     if split:
         lines += ["", "# The unit's own split of the 一级指标 points (the template's are scaled to it)", "[weights]"]
