@@ -151,3 +151,86 @@ def test_citations_and_appendix_in_office_and_html(cli, seed_copy, tmp_path):
     assert '证据：<a href="#ev-E01">E01</a>、<a href="#ev-E02">E02</a>' in html
     assert '<tr id="ev-E01"><td>E01</td>' in html and digest[:12] in html
     assert ") <b>" not in html and ") &lt;b&gt;</td>" in html  # the title is escaped
+
+
+def test_citations_on_notes_and_stated_figures(cli, seed_copy, tmp_path):
+    import openpyxl
+
+    cfg = make(seed_copy)
+    text = cfg.read_text(encoding="utf-8")
+    note = 'C23 = "随着新消法、新消条的颁布实施，2018年政策法规宣传力度有所降低。"\n'
+    assert note in text
+    text = text.replace(note, "") + ('\n[notes.C23]\ntext = "随着新消法、新消条的颁布实施，2018年政策法规宣传力度有所降低。"\n'
+                                     'evidence = ["E02"]\n\n[stated]\ntotal = 88.64\nevidence = ["E01"]\n')
+    cfg.write_text(text, encoding="utf-8")
+    r = cli("evaluate", cfg, "-f", "json")
+    assert r.code == 0, r
+    doc = r.json()
+    c23 = next(i for i in doc["indicators"] if i["code"] == "C23")
+    assert c23["evidence"] == ["E02"] and c23["note"].startswith("随着新消法")
+    assert doc["evidence"]["stated"] == ["E01"]
+    assert "C23" in cli("evaluate", cfg, "-f", "markdown").stdout.split("证据：E02")[0].rsplit("###", 1)[-1]
+    assert cli("evaluate", cfg, "-o", tmp_path / "r.xlsx").code == 0
+    refs = {row[0]: row[6] for row in openpyxl.load_workbook(tmp_path / "r.xlsx")["证据清单"].iter_rows(
+        min_row=2, values_only=True)}
+    assert refs == {"E01": "A11、自评表 [stated]", "E02": "A11、C23"}
+
+
+@pytest.mark.parametrize("extra, where", [
+    ('\n[notes.C23]\ntext = "说明"\nevidence = ["E08"]\n', "$.notes.C23.evidence[0]"),
+    ('\n[stated]\ntotal = 88.64\nevidence = ["E09"]\n', "$.stated.evidence[0]"),
+    ('\n[notes.C23]\ntext = "说明"\nevidnce = ["E01"]\n', "$.notes.C23.evidnce"),
+])
+def test_unknown_id_on_notes_and_stated_exit_2(cli, seed_copy, extra, where):
+    cfg = make(seed_copy)
+    text = cfg.read_text(encoding="utf-8").replace('C23 = "随着新消法', 'X = "随着新消法').replace("\nX = ", "\n# ")
+    cfg.write_text(text + extra, encoding="utf-8")
+    r = cli("evaluate", cfg, "-f", "json")
+    assert r.code == 2, r
+    assert where in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.fixture
+def pack_copy(cli, seed_copy):
+    pack = seed_copy.parent / "pack.toml"
+    assert cli("show", "shanghai-consumer-protection-2018", "--format", "toml", "-o", pack).code == 0
+    text = seed_copy.read_text(encoding="utf-8").replace('pack = "shanghai-consumer-protection-2018"',
+                                                         'pack = "pack.toml"')
+    seed_copy.write_text(text, encoding="utf-8")
+    return pack
+
+
+def test_pack_requires_citations_for_every_qualitative_leaf(cli, seed_copy, pack_copy):
+    make(seed_copy)  # A11 cites E01, E02; the register itself does not ask for citations
+    text = pack_copy.read_text(encoding="utf-8")
+    assert "\n[rule_set]\n" in text
+    pack_copy.write_text(text.replace("\n[rule_set]\n", "\n[rule_set]\nrequire_citations = true\n", 1), encoding="utf-8")
+    r = cli("evaluate", seed_copy, "-f", "json")
+    assert r.code == 0, r
+    doc = r.json()
+    codes = [f["code"] for f in doc["review"]["findings"]]
+    assert "A11" not in codes and "A12" in codes and "C24" in codes and "B11" not in codes  # B11 is not rated
+    assert doc["evidence"]["require_citations"] is True
+    assert doc["total"] == "88.64"
+    # the pack file round-trips the rule
+    again = cli("show", pack_copy, "--format", "toml")
+    assert again.code == 0 and "require_citations = true" in again.stdout
+
+
+def test_pack_requires_citations_per_indicator(cli, seed_copy, pack_copy):
+    text = pack_copy.read_text(encoding="utf-8")
+    pack_copy.write_text(text.replace("\n[indicators.A12]\n", "\n[indicators.A12]\nrequire_citations = true\n", 1),
+                         encoding="utf-8")
+    r = cli("evaluate", seed_copy, "-f", "json")  # no register at all
+    assert r.code == 0, r
+    found = r.json()["review"]["findings"]
+    assert [(f["code"], f["kind"]) for f in found] == [("A12", "missing_citation")]
+    md = cli("evaluate", seed_copy, "-f", "markdown").stdout
+    assert "## 复核发现" in md and "A12 立项依据充分性：定性指标未引用证据" in md
+
+
+def test_pack_require_citations_must_be_a_boolean(cli, seed_copy, pack_copy):
+    text = pack_copy.read_text(encoding="utf-8")
+    pack_copy.write_text(text.replace("\n[rule_set]\n", '\n[rule_set]\nrequire_citations = "yes"\n', 1), encoding="utf-8")
+    r = cli("evaluate", seed_copy, "-f", "json")
+    assert r.code == 2 and "$.rule_set.require_citations" in r.stderr, r
