@@ -312,3 +312,20 @@ def test_panel_shown_in_every_text_format(cli, tmp_path):
     assert "1.57=(1.6+1.5+1.8+1.6+1.2-1.8-1.2)/3" in md.stdout and "评价组调整" in md.stdout
     assert "张明 1.6（绩效指标基本可定量，培训计划不够细致）" in md.stdout
     assert "## 证据清单" in md.stdout
+
+
+def test_validate_knows_the_panel(cli, panel_copy):
+    assert cli("validate", PANEL_DIR / "evaluation.toml").code == 0
+    csv_path = panel_copy.parent / "experts.csv"
+    csv_path.write_text(csv_path.read_text(encoding="utf-8").replace("钱丽,B31,4,操作规程较为健全,\n", ""),
+                        encoding="utf-8")
+    r = cli("validate", panel_copy)
+    assert r.code == 3 and "钱丽 has no score for B31" in r.stdout + r.stderr, r
+
+
+def test_report_never_overwrites_the_scores_file(cli, panel_copy):
+    csv_path = panel_copy.parent / "experts.csv"
+    before = csv_path.read_bytes()
+    r = cli("evaluate", panel_copy, "-f", "markdown", "-o", csv_path)
+    assert r.code == 2 and "also an input" in r.stderr, r
+    assert csv_path.read_bytes() == before

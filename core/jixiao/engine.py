@@ -352,10 +352,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     from .survey import apply_surveys
 
     config, surveys = apply_surveys(config)  # raw questionnaires become the inputs their tallies would be
-    from .panel import load_panel
-
-    panel = load_panel(config, prep.panel_standards(), score_places=rule_set.rounding.score_places,
-                       score_rounding=rule_set.rounding.mode)
+    panel = panel_of(pack, config, registry, prepared=prep)
     raise_all(check_inputs(pack, config, registry, tuple(panel.combined) if panel else (), prepared=prep))
     from .evidence import register_of, with_citations
 
@@ -509,6 +506,19 @@ def total_trace(total: Decimal, out: Any, rule_set: RuleSet) -> str:
     if rounding.leaves == CARRY_UNROUNDED:
         text += "（各项未取整得分合计 sum of unrounded item scores）"
     return text
+
+
+def panel_of(pack: Pack, config: EvaluationConfig, registry: Registry, *,
+             prepared: Prepared | None = None) -> Any:
+    """The config's expert panel, combined per leaf (:class:`jixiao.panel.Panel`), or None without one."""
+    raw = config.raw
+    if "panel" not in raw and "experts" not in raw:
+        return None
+    from .panel import load_panel
+
+    standards = prepared.panel_standards() if prepared is not None else panel_standards(pack, registry)
+    places, mode = pack.rule_set.rounding.level("leaf")  # by default the panel rounds as the leaves do
+    return load_panel(config, standards, score_places=places, score_rounding=mode)
 
 
 def panel_standards(pack: Pack, registry: Registry) -> dict[str, Decimal]:

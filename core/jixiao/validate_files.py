@@ -42,7 +42,7 @@ def validate_pack_file(path: Path, registry: Registry, data: dict[str, Any]) -> 
 def validate_config_file(path: Path, registry: Registry, data: dict[str, Any]) -> list[JixiaoError]:
     """The checks ``evaluate`` makes, in the same order, collecting instead of stopping at the first stage."""
     from .config import load_config
-    from .engine import check_inputs, evaluate
+    from .engine import check_inputs, evaluate, panel_of
     from .session import resolve_pack
     from .validate import check_pack_semantics
 
@@ -59,7 +59,11 @@ def validate_config_file(path: Path, registry: Registry, data: dict[str, Any]) -
     errors = check_pack_semantics(pack, registry, config=cfg)
     if errors:  # the inputs a plugin asks for are known only when every plugin loads
         return errors
-    errors += check_inputs(pack, cfg, registry)
+    try:  # the leaves an expert panel scores need no rating
+        panel = panel_of(pack, cfg, registry)
+    except JixiaoError as exc:
+        return _flatten(exc)
+    errors += check_inputs(pack, cfg, registry, tuple(panel.combined) if panel else ())
     if errors:
         return errors
     try:  # a dry run finds the values that cannot be right

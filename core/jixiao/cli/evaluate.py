@@ -82,12 +82,21 @@ def input_files(cfg) -> list[Path]:
                 walk(x)
 
     walk(dict(cfg.inputs))
-    raw_evidence = cfg.raw.get("evidence") if isinstance(cfg.raw, dict) else None
+    raw = cfg.raw if isinstance(cfg.raw, dict) else {}
+    raw_evidence = raw.get("evidence")
     if isinstance(raw_evidence, dict):
         for entry in raw_evidence.values():
             f = entry.get("file") if isinstance(entry, dict) else None
             if isinstance(f, str):
                 out.append(Path(cfg.base) / f)
+    experts = raw.get("experts")  # the panel's scores and the survey exports are read too
+    if isinstance(experts, dict) and isinstance(experts.get("file"), str):
+        out.append(Path(cfg.base) / experts["file"])
+    surveys = raw.get("surveys")
+    if isinstance(surveys, dict):
+        for spec in surveys.values():
+            if isinstance(spec, dict) and isinstance(spec.get("file"), str):
+                out.append(Path(cfg.base) / spec["file"])
     return out
 
 
