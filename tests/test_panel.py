@@ -329,3 +329,14 @@ def test_report_never_overwrites_the_scores_file(cli, panel_copy):
     r = cli("evaluate", panel_copy, "-f", "markdown", "-o", csv_path)
     assert r.code == 2 and "also an input" in r.stderr, r
     assert csv_path.read_bytes() == before
+
+
+def test_panel_rounding_of_its_own_shows_both_roundings(cli, seed_copy):
+    cfg = _inline(seed_copy)
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace('method = "median"', 'method = "median"\nplaces = 1', 1),
+                   encoding="utf-8")
+    r = cli("evaluate", cfg, "-f", "json")
+    assert r.code == 0, r
+    b31 = by_code(r.json())["B31"]
+    assert b31["score"] == "4.30" and b31["trace"] == "4.30=4.3=median(4+3+4.5+5)"
+    assert b31["panel"]["score"] == "4.3"

@@ -395,10 +395,11 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         combined = panel.combined.get(leaf.code) if panel is not None else None
         if combined is not None:  # the expert panel's combined score is the leaf's score
             m, outcome = panel_outcome(panel, combined, standard)
+            if (panel.places, panel.rounding) != rule_set.rounding.level("leaf"):
+                # the panel's own rounding, then the leaf's: 8.70=8.7=(8+9+9+10+7-10-7)/3
+                outcome = attrs.evolve(outcome, expression=combined.working)
             value: Any = m.value
             score, unrounded, working = finish_score(outcome, standard, rule_set)
-            if panel.places != rule_set.rounding.score_places:  # the panel's own rounding, then the rule set's
-                working = f"{working.split('=', 1)[0]}={combined.working}"
             status = "scored"
         else:
             m, value, outcome, score, unrounded, working, status = measure_and_score(leaf, standard)

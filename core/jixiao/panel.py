@@ -25,12 +25,13 @@ from typing import Any
 import attrs
 
 from .errors import ConfigError, DataError, JixiaoError, raise_all
-from .numbers import NUMBER_ERRORS, fmt_fixed, fmt_number, quantize, to_decimal
+from .numbers import NUMBER_ERRORS, ROUNDING_MODES, fmt_fixed, fmt_number, quantize, to_decimal
 
 METHODS = ("mean", "median", "trimmed_mean")
 
 
-ROUNDING = ("half_up", "half_even")
+ROUNDING = tuple(ROUNDING_MODES)
+"""half_up (四舍五入), half_even, down (舍去), up (进一)."""
 PANEL_KEYS = ("method", "trim", "places", "rounding", "spread_share")
 EXPERT_KEYS = ("file", "encoding", "sheet", "members", "scores")
 ROW_KEYS = ("expert", "code", "score", "rating", "reason", "evidence")

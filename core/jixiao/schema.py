@@ -313,7 +313,7 @@ def document_schema() -> dict[str, Any]:
                                                                 "excluded"))},
             "panel": obj({"method": {"enum": ["mean", "median", "trimmed_mean"]}, "method_text": text,
                           "trim": {"type": ["integer", "null"]}, "places": {"type": "integer"},
-                          "rounding": {"enum": ["half_up", "half_even"]}, "spread_share": opt_decimal,
+                          "rounding": {"enum": list(ROUNDING_MODES)}, "spread_share": opt_decimal,
                           "members": {"type": "array", "items": text}, "source": opt_text,
                           "codes": {"type": "array", "items": text}},
                          ("method", "places", "rounding", "members", "codes")),
