@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import importlib.metadata as md
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
@@ -83,14 +84,66 @@ def disabled_from_env() -> frozenset[str]:
     return frozenset(part.strip() for part in raw.split(",") if part.strip())
 
 
+_scan_cache: dict[tuple[Any, ...], dict[str, list[tuple[Any, str | None, str | None]]]] = {}
+_scans = 0
+
+
+def entry_point_scans() -> int:
+    """How many times this process has read the installed distributions' entry points (one
+    ``importlib.metadata.entry_points()`` call each); the tests hold a run to one."""
+    return _scans
+
+
+def _path_key() -> tuple[Any, ...]:
+    """``sys.path`` with each entry's modification time: a distribution installed into (or removed
+    from) a folder changes it, as it does for importlib.metadata's own cache."""
+    key: list[Any] = []
+    for entry in sys.path:
+        try:
+            key.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            key.append((entry, None))
+    return tuple(key)
+
+
+def _scan() -> dict[str, list[tuple[Any, str | None, str | None]]]:
+    """Every jixiao entry point, grouped by entry-point group, from ONE scan of the installed
+    distributions' metadata: ``(entry point, distribution name, version)``. A distribution's
+    METADATA is parsed only when it declares a jixiao entry point (once, whatever its count)."""
+    global _scans
+    key = _path_key()
+    cached = _scan_cache.get(key)
+    if cached is not None:
+        return cached
+    _scans += 1
+    groups = {k.group: k.key for k in KINDS.values()}
+    out: dict[str, list[tuple[Any, str | None, str | None]]] = {g: [] for g in groups}
+    dists: dict[int, tuple[str | None, str | None]] = {}
+    every = md.entry_points()  # the one scan; .select() below filters it in memory (3.11 and 3.12+)
+    for ep in (ep for group in out for ep in every.select(group=group)):
+        d = ep.dist
+        if d is None:
+            name, version = None, None
+        else:
+            if id(d) not in dists:
+                meta = d.metadata  # one parse per distribution
+                dists[id(d)] = (meta["Name"], meta["Version"])
+            name, version = dists[id(d)]
+        out[ep.group].append((ep, name, version))
+    _scan_cache.clear()
+    _scan_cache[key] = out
+    return out
+
+
+def _group_entries(kind: str) -> list[tuple[Any, str | None, str | None]]:
+    return _scan()[KINDS[kind].group]
+
+
 def installed(kind: str) -> list[EntryPointInfo]:
     """Every entry point of a kind, from metadata only, sorted by name then distribution."""
-    group = KINDS[kind].group
     seen: set[tuple[str, str | None, str]] = set()
     out: list[EntryPointInfo] = []
-    for ep in md.entry_points(group=group):
-        dist = ep.dist.name if ep.dist is not None else None
-        version = ep.dist.version if ep.dist is not None else None
+    for ep, dist, version in _group_entries(kind):
         key = (ep.name, dist, ep.value)
         if key in seen:  # the same distribution visible twice on sys.path
             continue
@@ -101,18 +154,44 @@ def installed(kind: str) -> list[EntryPointInfo]:
 
 
 def _entry_points(kind: str, name: str) -> list[Any]:
-    group = KINDS[kind].group
     found: dict[tuple[str | None, str], Any] = {}
-    for ep in md.entry_points(group=group, name=name):
-        dist = ep.dist.name if ep.dist is not None else None
-        found.setdefault((dist, ep.value), ep)
+    for ep, dist, version in _group_entries(kind):
+        if ep.name == name:
+            found.setdefault((dist, ep.value), _Found(ep, dist, version))
     return list(found.values())
 
 
+@attrs.frozen
+class _Found:
+    """An entry point with its distribution's name and version read once (from the scan)."""
+
+    ep: Any
+    dist_name: str | None
+    dist_version: str | None
+
+    @property
+    def value(self) -> str:
+        return self.ep.value
+
+    def load(self) -> Any:
+        return self.ep.load()
+
+
 def _dist_of(ep: Any) -> tuple[str | None, str | None]:
+    if isinstance(ep, _Found):
+        return ep.dist_name, ep.dist_version
     if ep.dist is None:
         return None, None
     return ep.dist.name, ep.dist.version
+
+
+def distribution_of_module(module: str) -> tuple[str | None, str | None]:
+    """The distribution whose jixiao entry point names ``module`` (``None, None`` if none does)."""
+    for entries in _scan().values():
+        for ep, dist, version in entries:
+            if ep.value == module and dist is not None:
+                return dist, version
+    return None, None
 
 
 class Registry:

@@ -390,6 +390,10 @@ def schema_errors(data: dict[str, Any], kind: str, *, file: str):
     from .errors import ConfigError
 
     schema = pack_schema() if kind == "pack" else config_schema()
+    from .schema_fast import is_valid
+
+    if is_valid(data, schema) is True:  # the usual case, answered without importing jsonschema
+        return []
     errors = []
     seen = set()
     for err in sorted(validator(schema).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):

@@ -261,18 +261,12 @@ def _example(pack: Pack, registry: Registry) -> list[str]:
 def _distribution_of(obj: object) -> tuple[str | None, str | None]:
     """The distribution whose entry point names this module, so an installed pack registered by
     hand is not mistaken for a second distribution claiming its names."""
-    import importlib.metadata as md
-
-    from .plugins import KINDS
+    from .plugins import distribution_of_module
 
     module = getattr(obj, "__name__", None)
     if not isinstance(module, str):
         return None, None
-    for kind in KINDS.values():
-        for ep in md.entry_points(group=kind.group):
-            if ep.value == module and ep.dist is not None:
-                return ep.dist.name, ep.dist.version
-    return None, None
+    return distribution_of_module(module)
 
 
 def register(registry: Registry, obj: object, *, name: str | None = None,

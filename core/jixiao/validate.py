@@ -161,7 +161,6 @@ def check_formulas(pack: Pack, file: str | None, *, own: set[str] | frozenset[st
     A formula is blamed on the file that wrote it: the pack file, or the config for its own leaves."""
     errors: list[JixiaoError] = []
     declared = {spec.name: spec.kind for spec in pack.inputs}
-    from .formula import compile_formula
 
     for node in iter_nodes(pack.tree):
         refs = []
@@ -173,6 +172,8 @@ def check_formulas(pack: Pack, file: str | None, *, own: set[str] | frozenset[st
         for ref, where in refs:
             if ref.name != "formula":
                 continue
+            from .formula import compile_formula  # the parser (lark) only for a pack that has formulas
+
             try:
                 compile_formula(str(ref.params.get("expr", ref.params.get("formula", ""))), file=where_file, where=where + ".formula",
                                 declared=declared if declared else None)
