@@ -3,8 +3,10 @@
 Only what a run uses is imported: a pack, indicator plugin, scoring method, grading scheme,
 aggregator or renderer is looked up by name in its entry-point group (metadata only) and its
 module imported on first use, inside its own ``try`` so that a broken plugin is reported with its
-name and distribution and never breaks ``--help`` or listing. A fresh :class:`Registry` is made per
-run; nothing is loaded at import time.
+name and distribution and never breaks ``--help`` or listing. The installed distributions' entry
+points are read once per process (:func:`entry_point_scans` counts it) and grouped in memory,
+whatever the number of look-ups. A fresh :class:`Registry` is made per run; nothing is loaded at
+import time.
 """
 
 from __future__ import annotations
