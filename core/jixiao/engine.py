@@ -30,7 +30,16 @@ from .model import (
     RunInfo,
     ScoreOutcome,
 )
-from .numbers import CONTEXT, NUMBER_ERRORS, ZERO, fmt_fixed, quantize, rounding_mark, to_decimal
+from .numbers import (
+    CONTEXT,
+    NUMBER_ERRORS,
+    ZERO,
+    fmt_fixed,
+    fmt_number,
+    quantize,
+    rounding_mark,
+    to_decimal,
+)
 from .plugins import Registry
 from .types import AggregateInput, InputRequirement, ScoreInput
 
@@ -206,8 +215,6 @@ def finish_score(outcome: ScoreOutcome, standard: Decimal, rule_set: RuleSet) ->
 
 
 def _plain(d: Decimal) -> str:
-    from .numbers import fmt_number
-
     return fmt_number(d)
 
 
@@ -495,7 +502,8 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     return EvaluationResult(pack=pack, project=config.project, tiers=tiers, total=total,
                             total_unrounded=total_unrounded, total_standard=total_standard, grade=grade,
                             grading_scheme=scheme, run=run, tables=tables, total_working=total_working,
-                            extras=_extras(register, pack, registry, surveys, panel, config) | stated_extras(config))
+                            extras=_extras(register, pack, registry, surveys, panel, config, prep)
+                            | stated_extras(config))
 
 
 def total_trace(total: Decimal, out: Any, rule_set: RuleSet) -> str:
@@ -540,7 +548,7 @@ def panel_outcome(panel: Any, c: Any, standard: Decimal) -> tuple[Measurement, S
 
 
 def _extras(register: Any, pack: Pack, registry: Registry, surveys: Any = None, panel: Any = None,
-            config: Any = None) -> dict[str, Any]:
+            config: Any = None, prepared: Prepared | None = None) -> dict[str, Any]:
     """The evidence register, the surveys, the panel and their review findings, for the JSON document
     (empty when unused)."""
     from .evidence import document_sections, findings
@@ -564,8 +572,9 @@ def _extras(register: Any, pack: Pack, registry: Registry, surveys: Any = None, 
         out_s.update({"surveys": section, "survey_stats": per_leaf})
         if found_s:
             out_s.setdefault("review", {})["findings"] = found_s
-    qualitative = [(leaf.code, leaf.name) for leaf, req in required_inputs(pack, registry) if req.kind == "rating"]
-    required = [leaf.code for leaf in pack.leaves() if leaf.require_citations]
+    prep = prepared if prepared is not None and prepared.pack is pack else Prepared(pack, registry)
+    qualitative = [(leaf.code, leaf.name) for leaf, req in prep.required() if req.kind == "rating"]
+    required = [leaf.code for leaf in prep.leaves if leaf.require_citations]
     if not register.entries and not register.citations and not register.require_citations and not required:
         return out_s
     out: dict[str, Any] = {"evidence": document_sections(register),

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from .numbers import to_decimal
+from .numbers import fmt_fixed, quantize, to_decimal
 
 
 def _opt_decimal(value: object) -> Decimal | None:
@@ -93,8 +93,12 @@ class RoundingPolicy:
 
     def level(self, which: str) -> tuple[int, str]:
         """(places, mode) of ``leaf``, ``tier`` or ``total`` scores."""
-        places = getattr(self, f"{which}_places")
-        mode = getattr(self, f"{which}_mode")
+        if which == "leaf":
+            places, mode = self.leaf_places, self.leaf_mode
+        elif which == "tier":
+            places, mode = self.tier_places, self.tier_mode
+        else:
+            places, mode = getattr(self, f"{which}_places"), getattr(self, f"{which}_mode")
         return (self.score_places if places is None else places), (self.mode if mode is None else mode)
 
     @property
@@ -108,16 +112,12 @@ class RoundingPolicy:
 
     def shown(self, value: Decimal, which: str) -> Decimal:
         """A ``leaf``, ``tier`` or ``total`` score as printed: rounded at that level's places and mode."""
-        from .numbers import quantize
-
         places, mode = self.level(which)
         return quantize(value, places, mode)
 
     def figure(self, value: Decimal, which: str, *, entered: bool = False) -> str:
         """The printed figure of a score at a level; ``entered`` (an override, a carried unrounded
         figure in a working) keeps digits the level would round away, up to ``score_places``."""
-        from .numbers import fmt_fixed, quantize
-
         places, _ = self.level(which)
         if not entered:
             return fmt_fixed(self.shown(value, which), places)
