@@ -132,19 +132,19 @@ def main(argv: list[str] | None = None) -> int:
         bt = probe(py, batch[3:], warm)
         hp = probe(py, ["--help"], warm)
     base = cases["`python -c pass`"]
-    lines = [f"{args.runs} runs each, new process every run; wall median (best), CPU = user + sys of the child, "
-             f"median; `python -c pass` subtracted in the last column.", "",
+    lines = [(f"{args.runs} runs each, new process every run; wall median (best), CPU = user + sys of the child, "
+              f"median; `python -c pass` subtracted in the last column."), "",
              "| run | wall median | wall best | CPU median | CPU over `python -c pass` |", "|---|---:|---:|---:|---:|"]
     for name, m in cases.items():
         lines.append(f"| {name} | {m['median']:.3f} s | {m['best']:.3f} s | {m['cpu']:.3f} s | "
                      f"{m['cpu'] - base['cpu']:.3f} s |")
     lines += ["", f"- entry-point scans: `evaluate` {ev['scans']}, `batch` {bt['scans']}, `--help` {hp['scans']}",
-              f"- heavy libraries imported: `evaluate` {', '.join(ev['heavy']) or 'none'}; "
-              f"`batch` {', '.join(bt['heavy']) or 'none'}; `--help` {', '.join(hp['heavy']) or 'none'}",
-              f"- modules in `sys.modules` at exit: `evaluate` {len(ev['modules'])}, `batch` {len(bt['modules'])}, "
-              f"`--help` {len(hp['modules'])}",
-              f"- load average while measuring: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
-              f"on {os.cpu_count()} CPUs"]
+              (f"- heavy libraries imported: `evaluate` {', '.join(ev['heavy']) or 'none'}; "
+               f"`batch` {', '.join(bt['heavy']) or 'none'}; `--help` {', '.join(hp['heavy']) or 'none'}"),
+              (f"- modules in `sys.modules` at exit: `evaluate` {len(ev['modules'])}, `batch` {len(bt['modules'])}, "
+               f"`--help` {len(hp['modules'])}"),
+              (f"- load average while measuring: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
+               f"on {os.cpu_count()} CPUs")]
     print("\n".join(lines))
     return 0
 

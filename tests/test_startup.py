@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
+from jixiao.errors import JixiaoError
 from jixiao.schema import config_schema, pack_schema, validator
 from jixiao.schema_fast import is_valid
 from jixiao.tomlio import read_toml
@@ -186,9 +187,11 @@ def test_quick_check_agrees_with_jsonschema_on_the_strictness_corpus(tmp_path, v
         except (AssertionError, OSError):
             continue
         for f, kind in ((cfg, "config"), (cfg.parent / "pack.toml", "pack")):
+            if not f.exists():
+                continue
             try:
                 data = read_toml(f)
-            except Exception:  # noqa: BLE001 - a case that breaks TOML itself never reaches the schema
+            except JixiaoError:  # a case that breaks TOML itself (or its encoding) never reaches the schema
                 continue
             schema, full = validators[kind]
             assert is_valid(data, schema) is (not any(True for _ in full.iter_errors(data))), (case[0], f.name)

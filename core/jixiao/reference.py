@@ -279,7 +279,8 @@ def run_example(example: Example, registry: Any = None) -> str:
 
 # -- well-formed output ------------------------------------------------------------------------------
 
-_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+_VOID = frozenset(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+                   "track", "wbr"])
 
 
 def _html_text(text: str) -> str:
@@ -575,7 +576,7 @@ def _pack_text(ex: dict[str, Any]) -> str:
 
 def _outcome(ex: dict[str, Any], code: str = "") -> str:
     """``X1: 3.44=…`` and what else the example checks (the grade; a renderer's well-formed file)."""
-    q = lambda t: f"{code}{t}{code}"  # noqa: E731
+    q = lambda t: f"{code}{t}{code}"
     text = f"{q(ex['code'])}: {q(ex['expect'])}"
     if ex.get("grade"):
         text += f"; grade {q(ex['grade'])}"

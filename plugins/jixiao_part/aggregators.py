@@ -217,9 +217,9 @@ _SECTION_EXAMPLE = Example(
 def _rating_example(measures: str, expect: str) -> Example:
     """Four published section scores weighted 20/10/20/50 and banded; ``measures`` = No overrides."""
     lines = ['[scales.part-evidence]', 'levels = ["Yes", "No"]', '', '[indicators.PART]', 'name = "项目评级"',
-             'aggregator = { name = "part_rating", weights = { I = 20, II = 10, III = 20, IV = 50 }, '
-             'bands = [["Effective", 85], ["Moderately Effective", 70], ["Adequate", 50], ["Ineffective", 0]], '
-             'results_not_demonstrated = { codes = ["measures"], when = ["No"], label = "Results Not Demonstrated" } }']
+             ('aggregator = { name = "part_rating", weights = { I = 20, II = 10, III = 20, IV = 50 }, '
+              'bands = [["Effective", 85], ["Moderately Effective", 70], ["Adequate", 50], ["Ineffective", 0]], '
+              'results_not_demonstrated = { codes = ["measures"], when = ["No"], label = "Results Not Demonstrated" } }')]
     evaluation = []
     for code, rating in (("I", "80%"), ("II", "88%"), ("III", "100%"), ("IV", "40%")):
         lines += ['', f'[indicators.{code}]', 'parent = "PART"', f'name = "分部{code}"', 'standard_score = 100',

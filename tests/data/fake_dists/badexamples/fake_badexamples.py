@@ -8,7 +8,17 @@
 
 from decimal import Decimal
 
-from jixiao import GradeBand, GradingScheme, Group, Indicator, Pack, PluginRef, RuleSet, Target, hookimpl
+from jixiao import (
+    GradeBand,
+    GradingScheme,
+    Group,
+    Indicator,
+    Pack,
+    PluginRef,
+    RuleSet,
+    Target,
+    hookimpl,
+)
 from jixiao.types import (
     AggregateOutcome,
     Aggregator,
