@@ -283,6 +283,7 @@ def _add_extras(doc: dict[str, Any], extras: Any) -> None:
             ind["value_display"] += " " + stats[ind["code"]]["display"]
     review = extras.pop("review", None)
     stated = extras.pop("stated_review", None)
+    extras.pop("form_inputs", None)  # read by the form renderer only
     doc.update(extras)
     if review:
         target = doc.setdefault("review", {})

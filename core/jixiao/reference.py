@@ -120,6 +120,8 @@ def record_entry(kind: str, rec: Any) -> dict[str, Any]:
         entry["params_declared"] = True
         entry["formula"] = "--format " + rec.name + (" or -o FILE" + "/".join(rec.suffixes) if rec.suffixes else "")
         entry["example"] = f"jixiao evaluate evaluation.toml --format {rec.name}"
+        if rec.binary:  # a binary format is written to a file
+            entry["example"] += f" -o report{rec.suffixes[0] if rec.suffixes else '.xlsx'}"
         entry["examples"] = [dict(e, format=rec.name) for e in _examples(rec, examples_of("renderer", rec))]
     return entry
 

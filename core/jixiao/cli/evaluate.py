@@ -100,11 +100,25 @@ def input_files(cfg) -> list[Path]:
     return out
 
 
-def render_guarded(renderer, result, *, lang: str) -> bytes:
-    """Render; an exception escaping a renderer is attributed to it and its distribution."""
+def _takes_output(render) -> bool:
+    import inspect
+
+    try:
+        return "output" in inspect.signature(render).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def render_guarded(renderer, result, *, lang: str, output: str | None = None) -> bytes:
+    """Render; an exception escaping a renderer is attributed to it and its distribution.
+
+    A renderer whose ``render`` takes an ``output`` keyword (the form, which writes .xlsx or .docx by the
+    suffix) is given the ``-o`` file name."""
     from ..errors import plugin_failure
 
     try:
+        if _takes_output(renderer.render):
+            return renderer.render(result, lang=lang, output=output)
         return renderer.render(result, lang=lang)
     except (Exception, SystemExit) as exc:
         raise plugin_failure(exc, what=f"renderer {renderer.name}",
@@ -149,19 +163,21 @@ def command(config: str, fmt: str | None, output: str | None, lang: str, disable
     if output:
         check_output(output, reads=input_files(cfg))
     check_pack_semantics(pack, registry, raise_errors=True, config=cfg)
-    if renderer.name in ("docx", "xlsx"):  # XML cannot hold C0 control characters: refuse them where typed
+    office = renderer.name in ("docx", "xlsx") or (renderer.name == "form" and output is not None)
+    if office:  # XML cannot hold C0 control characters: refuse them where typed
         from ..render import refuse_control_characters
 
-        what = "Word document" if renderer.name == "docx" else "spreadsheet"
+        docx_like = renderer.name == "docx" or (renderer.name == "form" and output.lower().endswith(".docx"))
+        what = "Word document" if docx_like else "spreadsheet"
         refuse_control_characters(cfg.raw, file=cfg.file, what=what)
     result = evaluate(pack, cfg, registry, provenance=prov)
-    if renderer.name in ("docx", "xlsx"):  # what tables and packs bring: located in the report's JSON document
+    if office:  # what tables and packs bring: located in the report's JSON document
         from ..document import build_document
         from ..render import refuse_control_characters
 
         refuse_control_characters(build_document(result), file=f"the {renderer.name} report (from {cfg.file})",
                                   what=what, path="$")
-    data = render_guarded(renderer, result, lang=lang)
+    data = render_guarded(renderer, result, lang=lang, output=output)
     if archive_url:
         from ..archive.loading import archive_result
 

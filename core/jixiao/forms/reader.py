@@ -143,11 +143,19 @@ def _find(grid: list[list[Cell]], word: str, start: int = 0) -> tuple[int, int] 
     return None
 
 
+HEADER_LABELS = ("项目名称", "主管部门", "实施单位")
+
+
 def _value_right(row: list[Cell], c: int) -> Cell | None:
+    """The first filled cell right of a label; none when the next thing to the right is another label
+    (an empty 主管部门 followed by 实施单位 is empty, not "实施单位")."""
     label = row[c].text
     for cell in row[c + 1:]:
-        if cell.text and cell.text != label:
-            return cell
+        if not cell.text or cell.text == label:
+            continue
+        if squash(cell.text).rstrip(":：") in HEADER_LABELS:
+            return None
+        return cell
     return None
 
 

@@ -53,10 +53,31 @@ def stated_extras(config: Any) -> dict[str, Any]:
     for code, table in (raw.get("indicators") or {}).items():
         if isinstance(table, dict) and any(k in table for k in LEAF_KEYS):
             leaves[code] = {k: table[k] for k in LEAF_KEYS if k in table}
+    out: dict[str, Any] = {}
+    funds = _fund_inputs(raw.get("inputs"))
+    if funds:  # for the form renderer (--format form): the 项目资金 amounts as entered; not in the JSON document
+        out["form_inputs"] = funds
     if not stated and not leaves:
-        return {}
+        return out
     overrides = raw.get("overrides") or {}
-    return {"stated_review": {"stated": stated, "leaves": leaves, "overrides": overrides, "file": file}}
+    out["stated_review"] = {"stated": stated, "leaves": leaves, "overrides": overrides, "file": file}
+    return out
+
+
+FUND_INPUTS = ("年初预算数", "全年预算数", "全年执行数")
+
+
+def _fund_inputs(inputs: Any) -> dict[str, str]:
+    """The config's 项目资金 amounts (年初预算数 …) as exact decimal text."""
+    if not isinstance(inputs, dict):
+        return {}
+    out = {}
+    for name in FUND_INPUTS:
+        v = inputs.get(name)
+        if isinstance(v, bool) or not isinstance(v, (int, float, str, Decimal)):
+            continue
+        out[name] = repr(v) if isinstance(v, float) else str(v)
+    return out
 
 
 def _dec(v: Any, where: str, file: str | None) -> Decimal:
