@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 import sys
 from pathlib import Path
 
@@ -116,3 +117,47 @@ def test_output_is_deterministic(tmp_path):
     a = run_cli("import-form", form).stdout
     assert a == run_cli("import-form", form).stdout
     assert json.dumps(a)  # text
+
+
+def _with_formula(src: Path, dest: Path, ref: str, formula: str, cached: str | None) -> Path:
+    """The form with a formula in ``ref``, saved as a program that does not calculate saves it (no value),
+    or with the value Excel would have cached."""
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(src)
+    wb.active[ref] = formula
+    wb.save(dest)
+    if cached is None:
+        return dest
+    with zipfile.ZipFile(dest) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    name = "xl/worksheets/sheet1.xml"
+    body = f"<f>{formula[1:]}</f><v></v>".encode()
+    assert body in parts[name]
+    parts[name] = parts[name].replace(body, f"<f>{formula[1:]}</f><v>{cached}</v>".encode())
+    with zipfile.ZipFile(dest, "w") as z:
+        for n, b in parts.items():
+            z.writestr(n, b)
+    return dest
+
+
+def test_formula_without_a_computed_value_is_a_located_error(tmp_path):
+    form = _with_formula(write_xlsx(tmp_path / "src.xlsx"), tmp_path / "form.xlsx", "H21", "=SUM(H12:H20)", None)
+    out = tmp_path / "evaluation.toml"
+    r = run_cli("import-form", form, "-o", out)
+    assert r.code == 3, r
+    assert "附件2!H21" in r.stderr and "formula without a computed value" in r.stderr
+    assert "LibreOffice" in r.stderr and "Traceback" not in r.stderr
+    assert not out.exists()
+
+
+def test_formula_with_its_value_or_where_nothing_is_read(tmp_path):
+    from jixiao.forms.reader import read_form
+
+    src = write_xlsx(tmp_path / "src.xlsx")
+    computed = _with_formula(src, tmp_path / "computed.xlsx", "H21", "=SUM(H12:H20)", "89.41")
+    assert read_form(computed).total == Decimal("89.41")
+    unused = _with_formula(src, tmp_path / "unused.xlsx", "K30", "=1+1", None)  # outside every block read
+    assert read_form(unused).total == Decimal(89)

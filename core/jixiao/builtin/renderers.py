@@ -90,6 +90,7 @@ def render_table(result, *, lang: str = "zh", doc: dict[str, Any] | None = None)
         for i, p in enumerate(losses_doc.get("problems_" + lang) or [], 1):
             out.append(f"  {i}. {p}")
     out += evidence_text_lines(doc)
+    out += review_text_lines(doc, lang)
     # User text must not drive the terminal (escape sequences could rewrite what was printed).
     text = CONTROL_CHARS.sub("", "\n".join(out))
     return (text + "\n").encode("utf-8")
@@ -209,7 +210,33 @@ def render_markdown(result, *, lang: str = "zh", doc: dict[str, Any] | None = No
             out.append(f"{i}. {e(p)}")
         out.append("")
     out += evidence_markdown_lines(doc, e)
+    out += review_markdown_lines(doc, lang)
     return ("\n".join(out).rstrip() + "\n").encode("utf-8")
+
+
+def review_text_lines(doc: dict[str, Any], lang: str) -> list[str]:
+    """The 复核意见 section (review.discrepancies) for the terminal; nothing when there are none."""
+    from ..forms.review import REVIEW_HEADER, REVIEW_TITLE, review_rows
+
+    rows = review_rows(doc, lang)
+    if not rows:
+        return []
+    key = "en" if lang == "en" else "zh"
+    return ["", REVIEW_TITLE[key] + ":"] + ["  " + line for line in text_table(REVIEW_HEADER[key], rows, right={0})]
+
+
+def review_markdown_lines(doc: dict[str, Any], lang: str) -> list[str]:
+    """The 复核意见 section as a Markdown table; nothing when there are none."""
+    from ..forms.review import REVIEW_HEADER, REVIEW_TITLE, review_rows
+
+    rows = review_rows(doc, lang)
+    if not rows:
+        return []
+    key = "en" if lang == "en" else "zh"
+    out = [f"## {REVIEW_TITLE[key]}", "", "| " + " | ".join(REVIEW_HEADER[key]) + " |",
+           "|---:|" + "---|" * (len(REVIEW_HEADER[key]) - 1)]
+    out += ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in rows]
+    return out + [""]
 
 
 @hookimpl

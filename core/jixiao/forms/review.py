@@ -203,3 +203,39 @@ def level_findings(form: Any, pack: Any) -> list[dict[str, Any]]:
                         "cell": form.indicators[[(_code1(i.level1)) for i in form.indicators].index(node.code)]
                         .refs.get("points")})
     return out
+
+
+KIND_ZH = {
+    "leaf_score": "得分不符",
+    "stated_sum": "分项合计与总分不符",
+    "total": "总分不符",
+    "grade": "自评等级不符",
+    "budget_score": "预算执行得分不符",
+    "budget_rate": "执行率不符",
+    "unmet_without_reason": "未完成目标未说明偏差原因",
+    "deduction_without_reason": "完成目标仍扣分且未说明理由",
+    "weights": "分值与模板不符",
+    "override": "评价人调整得分",
+}
+"""The 复核意见 section's wording of each kind (the JSON document keeps the code)."""
+REVIEW_TITLE = {"zh": "复核意见", "en": "Review findings (复核意见)"}
+REVIEW_HEADER = {"zh": ["序号", "指标", "类型", "自评", "复核", "单元格", "说明"],
+                 "en": ["#", "Indicator", "Kind", "Stated", "Recomputed", "Cell", "Note"]}
+
+
+def review_items(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The document's ``review.discrepancies`` (empty when the config stated nothing)."""
+    return list((doc.get("review") or {}).get("discrepancies") or [])
+
+
+def review_rows(doc: dict[str, Any], lang: str = "zh") -> list[list[str]]:
+    """One row of text per discrepancy, in the order of :data:`REVIEW_HEADER` (every report's 复核意见)."""
+    rows = []
+    for i, d in enumerate(review_items(doc), 1):
+        kind = d.get("kind") or ""
+        rows.append([str(i), d.get("code") or ("总分" if lang != "en" else "total"),
+                     KIND_ZH.get(kind, kind) if lang != "en" else kind,
+                     "" if d.get("stated") is None else str(d["stated"]),
+                     "" if d.get("computed") is None else str(d["computed"]),
+                     str(d.get("cell") or ""), str(d.get("message") or "")])
+    return rows

@@ -296,6 +296,21 @@ def _budget_table(document, code: str, table_doc: dict[str, Any], lang: str) -> 
         _cell(cells[3], row["rate"] or "-", bold=bold, align="right")
 
 
+def _review_table(document, doc: dict[str, Any], lang: str) -> None:
+    """复核意见: review.discrepancies as a table (only when there are any)."""
+    from ..forms.review import REVIEW_HEADER, REVIEW_TITLE, review_rows
+
+    rows = review_rows(doc, lang)
+    if not rows:
+        return
+    key = "en" if lang == "en" else "zh"
+    document.add_heading(REVIEW_TITLE[key], level=1)
+    table = _table(document, REVIEW_HEADER[key], len(rows), [0.9, 1.3, 2.6, 1.6, 1.6, 2.4, 5.6])
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row):
+            _cell(table.rows[r].cells[c], v, size=8, align="right" if c in (0, 3, 4) else "left")
+
+
 def render_docx(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) -> bytes:
     import docx
     from docx.shared import Cm, Pt
@@ -409,6 +424,7 @@ def render_docx(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) 
         if i == 1:
             document.add_heading("复核发现", level=1)
         _para(document, f"{i}. {f['message']}")
+    _review_table(document, doc, lang)
     _page_numbers(document, lang)
     buf = io.BytesIO()
     document.save(buf)

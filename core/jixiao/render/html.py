@@ -73,6 +73,7 @@ def _environment():
 def render_html(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) -> bytes:
     from markupsafe import Markup
 
+    from ..forms.review import REVIEW_HEADER, REVIEW_TITLE, review_rows
     from .charts import chart_svg
 
     font = find_cjk_font()
@@ -102,6 +103,9 @@ def render_html(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) 
         problems=losses.get("problems_en" if lang == "en" else "problems_zh") or [],
         reason_key="reason_en" if lang == "en" else "reason_zh",
         font_family=font.family,
+        review_title=REVIEW_TITLE["en" if lang == "en" else "zh"],
+        review_header=REVIEW_HEADER["en" if lang == "en" else "zh"],
+        review_rows=review_rows(doc, lang),
     )
     return text.encode("utf-8")
 

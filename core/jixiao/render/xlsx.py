@@ -282,6 +282,24 @@ def _breakdown(sheet: Sheet, code: str, table: dict[str, Any], lang: str) -> Non
     sheet.widths([40, 14, 14, 12])
 
 
+def _review(wb, doc: dict[str, Any], lang: str) -> None:
+    """The 复核意见 sheet: review.discrepancies, one row each (only when there are any)."""
+    from ..forms.review import REVIEW_HEADER, REVIEW_TITLE, review_rows
+
+    rows = review_rows(doc, lang)
+    if not rows:
+        return
+    key = "en" if lang == "en" else "zh"
+    sheet = Sheet(wb.create_sheet(REVIEW_TITLE["zh"]))
+    sheet.header(1, REVIEW_HEADER[key])
+    for r, row in enumerate(rows, start=2):
+        sheet.ws.cell(row=r, column=1, value=r - 1)
+        for c, v in enumerate(row[1:], start=2):
+            sheet.text(r, c, v, wrap=c == 7)
+    sheet.ws.freeze_panes = "A2"
+    sheet.widths([6, 8, 24, 12, 12, 22, 70])
+
+
 def render_xlsx(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) -> bytes:
     from openpyxl import Workbook
 
@@ -300,6 +318,7 @@ def render_xlsx(result, *, lang: str = "zh", doc: dict[str, Any] | None = None) 
     from ..panel import xlsx_sheet as panel_sheet
 
     panel_sheet(wb, doc, Sheet)
+    _review(wb, doc, lang)
     for code, table in doc["tables"].items():
         # Sheet names come from indicator codes (pack data), never from free text; 31 chars max.
         safe = "".join("_" if ch in "[]:*?/\\'" else ch for ch in code)
