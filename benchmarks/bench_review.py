@@ -1,9 +1,9 @@
 """Benchmark ``jixiao review``: N generated 自评表 forms (xlsx, official layout), reviewed in one process.
 
-    uv run --frozen python benchmarks/bench_review.py [N]     # default 1000
+    uv run --frozen python benchmarks/bench_review.py [N] [JOBS]     # default 1000 forms, JOBS 0 (one per CPU)
 
-Prints the time and the process's peak RSS and appends a line to docs/performance.md's
-"Forms review" section.
+Prints the time and the peak RSS (this process, and the largest worker process) and appends a line to
+docs/performance.md's "Forms review" section.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "tests" / "forms"))
 from builders import ROWS, write_xlsx  # noqa: E402
 
 
-def main(n: int) -> None:
+def main(n: int, jobs: int = 0) -> None:
     from click.testing import CliRunner
 
     from jixiao.cli.review import command
@@ -37,12 +37,17 @@ def main(n: int) -> None:
                        rng.choice(["18.33", "20", "19"]), rng.choice(["", "部分学生转学"]))
             write_xlsx(forms / f"form{i:04d}.xlsx", rows=rows, total=rng.choice(["89.41", "90", "94"]))
         t0 = time.perf_counter()
-        result = CliRunner().invoke(command, [str(forms), "-o", str(Path(d) / "review.xlsx")])
+        result = CliRunner().invoke(command, [str(forms), "-o", str(Path(d) / "review.xlsx"), "--jobs", str(jobs)])
         elapsed = time.perf_counter() - t0
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+        worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     if result.exit_code != 0:
         raise SystemExit(f"review failed: {result.output}")
-    line = (f"| {time.strftime('%Y-%m-%d')} | {n} forms | {elapsed:.1f} s | {peak / 2**20:.0f} MiB peak RSS (whole process) "
+    from jixiao.cli.review import _jobs
+
+    workers = _jobs(jobs, n)
+    memory = f"{peak / 2**20:.0f} MiB peak RSS" + (f", largest worker {worker / 2**20:.0f} MiB" if workers > 1 else "")
+    line = (f"| {time.strftime('%Y-%m-%d')} | {n} forms, --jobs {workers} | {elapsed:.1f} s | {memory} "
             f"| {elapsed / n * 1000:.0f} ms per form |")
     print(line)
     perf = ROOT / "docs" / "performance.md"
@@ -55,4 +60,4 @@ def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000, int(sys.argv[2]) if len(sys.argv) > 2 else 0)

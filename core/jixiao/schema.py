@@ -344,6 +344,17 @@ def validator(schema: dict[str, Any]):
     return cls(schema)
 
 
+_VALIDATORS: dict[str, Any] = {}
+
+
+def _validator_of(kind: str):
+    """The validator of the pack or the config schema, built once per process (building one is most of
+    the time of validating a small config; ``jixiao review`` validates one per form)."""
+    if kind not in _VALIDATORS:
+        _VALIDATORS[kind] = validator(pack_schema() if kind == "pack" else config_schema())
+    return _VALIDATORS[kind]
+
+
 def json_path(path) -> str:
     out = "$"
     for part in path:
@@ -396,7 +407,7 @@ def schema_errors(data: dict[str, Any], kind: str, *, file: str):
         return []
     errors = []
     seen = set()
-    for err in sorted(validator(schema).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
+    for err in sorted(_validator_of(kind).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
         # anyOf failures: report the most specific sub-error
         leaf = err
         if err.context:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import tempfile
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -35,11 +37,12 @@ def _gap(d: dict) -> Decimal | None:
         return None
 
 
-def review_form(path: Path, registry=None) -> tuple[dict, dict, list[dict]]:
+def review_form(path: Path, registry=None, workdir: Path | None = None) -> tuple[dict, dict, list[dict]]:
     """(the form's row, its JSON document, its discrepancies); raises a JixiaoError if it cannot be read.
 
     One ``registry`` serves every form (discovering plugins is most of the time of one form); the record
-    of plugins used is reset per form so that each document names only its own."""
+    of plugins used is reset per form so that each document names only its own. The config is written to
+    ``workdir/evaluation.toml`` (one folder reused for every form) or to a temporary folder."""
     from ..document import build_document
     from ..errors import JixiaoError
     from ..forms.reader import read_form
@@ -55,7 +58,7 @@ def review_form(path: Path, registry=None) -> tuple[dict, dict, list[dict]]:
                "最大差异": str(max(map(_gap, wrong)).quantize(Decimal("0.01")))}
         return row, {"file": path.name, "review": {"discrepancies": wrong}}, wrong
     text = form_config(form)
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() if workdir is None else contextlib.nullcontext(str(workdir)) as d:
         cfg = Path(d) / "evaluation.toml"
         cfg.write_text(text, encoding="utf-8")
         try:
@@ -72,6 +75,71 @@ def review_form(path: Path, registry=None) -> tuple[dict, dict, list[dict]]:
            "复核总分": doc.get("total"), "复核等级": doc.get("grade"), "差异数": len(found),
            "最大差异": str(max(gaps).quantize(Decimal("0.01"))) if gaps else ""}
     return row, doc, found
+
+
+_WORKER: dict = {}
+"""Per process: the registry (inherited from the parent when forked, with its plugins loaded), the folder
+for the config of the form under review, whether JSON documents are wanted."""
+
+
+def _start_worker(root: str, want_json: bool) -> None:
+    from ..plugins import Registry
+
+    _WORKER.setdefault("registry", Registry())
+    _WORKER["dir"] = Path(tempfile.mkdtemp(prefix=f"w{os.getpid()}-", dir=root))
+    _WORKER["json"] = want_json
+
+
+def _review_one(path: Path) -> tuple:
+    """What one form gives, as plain data a worker process can send back (a JixiaoError as its text)."""
+    from ..errors import JixiaoError
+
+    try:
+        row, doc, found = review_form(path, _WORKER["registry"], _WORKER["dir"])
+    except JixiaoError as e:
+        return path, None, None, None, e.format()
+    return path, row, doc if _WORKER["json"] else None, found, None
+
+
+def _jobs(jobs: int, n: int) -> int:
+    if jobs <= 0:
+        try:
+            jobs = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            jobs = os.cpu_count() or 1
+    return max(1, min(jobs, n))
+
+
+def _results(forms: list[Path], jobs: int, root: str, want_json: bool):
+    """Each form's result, in the order of ``forms``: in this process, or in ``jobs`` worker processes
+    (forked on Linux, so each starts with the plugins loaded; spawned elsewhere)."""
+    from ..plugins import Registry
+    from ..session import load_pack
+    from ..forms.toconfig import PACK
+
+    registry = Registry()
+    load_pack(PACK, registry)  # load the plugins once, before any worker starts
+    _WORKER["registry"] = registry
+    if jobs == 1:
+        _start_worker(root, want_json)
+        return map(_review_one, forms)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_start_worker,
+                               initargs=(root, want_json))
+    # every worker is started here, before the progress bar's thread
+    results = pool.map(_review_one, forms, chunksize=max(1, min(16, len(forms) // (jobs * 4))))
+
+    def drain():
+        try:
+            yield from results
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+    return drain()
 
 
 def _weights(form, registry) -> list[dict]:
@@ -94,7 +162,9 @@ def _text_cell(ws, row: int, col: int, value) -> None:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The review workbook (.xlsx).")
 @click.option("--json-dir", type=click.Path(file_okay=False), help="Also write each form's JSON document here.")
-def command(paths: tuple[str, ...], output: str, json_dir: str | None) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes (0: one per CPU); the workbook is the same for any number.")
+def command(paths: tuple[str, ...], output: str, json_dir: str | None, jobs: int = 0) -> None:
     """Import and re-score every form in PATHS (folders of .xlsx/.docx forms, or files); write one workbook:
     a row per form, every discrepancy with its cell, and the forms that could not be read (exit 3)."""
     import io
@@ -103,29 +173,26 @@ def command(paths: tuple[str, ...], output: str, json_dir: str | None) -> None:
     from rich.progress import Progress
 
     from ..document import dumps
-    from ..errors import EXIT_DATA, JixiaoError
+    from ..errors import EXIT_DATA
     from ..io import write_atomic
 
-    from ..plugins import Registry
-
     forms = _forms(paths)
-    registry = Registry()
     rows, issues, failed = [], [], []
-    with Progress(transient=True, console=None) as progress:
-        task = progress.add_task("reviewing forms", total=len(forms))
-        for f in forms:
-            try:
-                row, doc, found = review_form(f, registry)
-            except JixiaoError as e:
-                failed.append((f.name, e.format()))
-            else:
-                rows.append(row)
-                issues += [(f.name, d.get("cell", ""), d.get("code") or "", d["kind"], d["stated"], d["computed"],
-                            d["message"]) for d in found]
-                if json_dir:
-                    Path(json_dir).mkdir(parents=True, exist_ok=True)
-                    write_atomic(Path(json_dir) / (f.stem + ".json"), dumps(doc).encode("utf-8"))
-            progress.advance(task)
+    with tempfile.TemporaryDirectory(prefix="jixiao-review-") as root:
+        results = _results(forms, _jobs(jobs, len(forms)), root, bool(json_dir))
+        with Progress(transient=True, console=None) as progress:
+            task = progress.add_task("reviewing forms", total=len(forms))
+            for f, row, doc, found, error in results:
+                if error is not None:
+                    failed.append((f.name, error))
+                else:
+                    rows.append(row)
+                    issues += [(f.name, d.get("cell", ""), d.get("code") or "", d["kind"], d["stated"],
+                                d["computed"], d["message"]) for d in found]
+                    if json_dir:
+                        Path(json_dir).mkdir(parents=True, exist_ok=True)
+                        write_atomic(Path(json_dir) / (f.stem + ".json"), dumps(doc).encode("utf-8"))
+                progress.advance(task)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "自评表"

@@ -9,6 +9,7 @@ block is located by its header words, never by fixed cells. A form that cannot b
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -83,8 +84,13 @@ def col_letter(n: int) -> str:
     return s
 
 
+_SPACE = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=4096)
 def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text or "")
+    """The text without any whitespace (header words are found in 一 级 指 标 as in 一级指标)."""
+    return _SPACE.sub("", text or "")
 
 
 def _cell_text(v: object) -> str:
