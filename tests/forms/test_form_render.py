@@ -192,9 +192,10 @@ def test_a_pack_of_another_shape_is_refused(tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("args", [[], ["-o", "form.pdf"]], ids=["no-output", "pdf"])
-def test_form_needs_an_xlsx_or_docx_file(args, tmp_path):
+@pytest.mark.parametrize("args, message", [([], "give a file with -o"), (["-o", "form.pdf"], "-o FORM.xlsx or -o FORM.docx")],
+                         ids=["no-output", "pdf"])
+def test_form_needs_an_xlsx_or_docx_file(args, message, tmp_path):
     r = run_cli("evaluate", NATIONAL, "--format", "form", *args, cwd=tmp_path)
     assert r.code == 2, r
-    assert "-o FORM.xlsx or -o FORM.docx" in r.stderr and "Traceback" not in r.stderr
+    assert message in r.stderr and "Traceback" not in r.stderr
     assert list(tmp_path.iterdir()) == []

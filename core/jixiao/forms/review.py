@@ -216,6 +216,7 @@ KIND_ZH = {
     "deduction_without_reason": "完成目标仍扣分且未说明理由",
     "weights": "分值与模板不符",
     "override": "评价人调整得分",
+    "panel_spread": "专家意见分歧较大",
 }
 """The 复核意见 section's wording of each kind (the JSON document keeps the code)."""
 REVIEW_TITLE = {"zh": "复核意见", "en": "Review findings (复核意见)"}

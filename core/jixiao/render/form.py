@@ -27,7 +27,7 @@ from ..document import build_document
 from ..errors import ConfigError
 from ..hookspecs import hookimpl
 from ..numbers import fmt_number
-from ..types import Renderer
+from ..types import Example, Renderer
 
 COLUMNS = 9
 """A: block labels; B 一级 C 二级 D 三级 E 年度指标值 F 实际完成值 G 分值 H 得分 I 偏差原因分析及改进措施."""
@@ -403,8 +403,9 @@ def _figure_text(cell: Cell) -> str:
 
 
 def render_form(result, *, lang: str = "zh", doc: dict[str, Any] | None = None, output: str | None = None) -> bytes:
-    """The form in the format the output file's suffix names (.xlsx or .docx); the form is in Chinese."""
-    suffix = Path(output).suffix.lower() if output else ""
+    """The form in the format the output file's suffix names (.xlsx or .docx; a workbook when no file is
+    named, which ``evaluate`` then refuses to print); the form is in Chinese."""
+    suffix = Path(output).suffix.lower() if output else ".xlsx"
     if suffix not in SUFFIXES:
         raise ConfigError("the form format writes an Excel workbook or a Word document: give -o FORM.xlsx or "
                           "-o FORM.docx" + (f", not {suffix!r}" if suffix else ""), path="-o")
@@ -412,7 +413,76 @@ def render_form(result, *, lang: str = "zh", doc: dict[str, Any] | None = None, 
     return (render_form_xlsx if suffix == ".xlsx" else render_form_docx)(doc, result)
 
 
+EXAMPLE_INDICATORS = """
+[inputs."全年预算数"]
+kind = "number"
+unit = "万元"
+
+[inputs."全年执行数"]
+kind = "number"
+unit = "万元"
+
+[indicators.A]
+name = "预算执行率"
+standard_score = 10
+target = "=100%"
+value = { formula = "全年执行数/全年预算数" }
+score = { method = "rate_times_standard" }
+
+[indicators.B]
+name = "产出指标"
+standard_score = 50
+
+[indicators.B1]
+parent = "B"
+name = "数量指标"
+
+[indicators.B11]
+parent = "B1"
+name = "补助学生人数"
+standard_score = 50
+target = "≥100%"
+value = { input = "b", kind = "rate" }
+score = { method = "rate_times_standard" }
+
+[indicators.C]
+name = "效益指标"
+standard_score = 30
+
+[indicators.C2]
+parent = "C"
+name = "社会效益指标"
+
+[indicators.C21]
+parent = "C2"
+name = "学生顺利完成学业"
+standard_score = 30
+target = "≥100%"
+value = { input = "c", kind = "rate" }
+score = { method = "rate_times_standard" }
+
+[indicators.D]
+name = "满意度指标"
+standard_score = 10
+
+[indicators.D1]
+parent = "D"
+name = "服务对象满意度指标"
+
+[indicators.D11]
+parent = "D1"
+name = "学生及家长满意度"
+standard_score = 10
+target = "≥100%"
+value = { input = "d", kind = "rate" }
+score = { method = "rate_times_standard" }
+"""
+EXAMPLE = Example(indicators=EXAMPLE_INDICATORS, code="A", expect="9.00=10*90.00%",
+                  evaluation='[inputs]\n"全年预算数" = 480\n"全年执行数" = 432\nb = "100%"\nc = "100%"\nd = "100%"')
+"""The form needs the 附件2 shape, so it is checked with a small national-shaped evaluation."""
+
+
 @hookimpl
 def jixiao_renderers():
     return [Renderer(name="form", title="项目支出绩效自评表 (财预〔2020〕10号 附件2; -o .xlsx or .docx)", suffixes=(),
-                     binary=True, render=render_form)]
+                     binary=True, render=render_form, examples=(EXAMPLE,))]
