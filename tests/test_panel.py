@@ -312,6 +312,27 @@ def test_panel_shown_in_every_text_format(cli, tmp_path):
     assert "1.57=(1.6+1.5+1.8+1.6+1.2-1.8-1.2)/3" in md.stdout and "评价组调整" in md.stdout
     assert "张明 1.6（绩效指标基本可定量，培训计划不够细致）" in md.stdout
     assert "## 证据清单" in md.stdout
+    # the override over the panel is the evaluation team's; the disagreement is printed beside C24
+    assert "评价组调整: 3.00 (专家组评分 3.17) — 评价组复核" in md.stdout
+    assert "C24：专家意见分歧较大（最高 5，最低 3，差 2 分，超过标准分的 30%）" in md.stdout
+    lost = {i["code"]: i for i in json.loads(cli("evaluate", PANEL_DIR / "evaluation.toml", "-f", "json").stdout)[
+        "losses"]["ranked"]}
+    assert lost["B32"]["reason_zh"].startswith("评价组调整得分（专家组评分 3.17）")
+    assert lost["A22"]["kind"] == "panel" and lost["A22"]["reason_zh"] == "专家组评分 1.57=(1.6+1.5+1.8+1.6+1.2-1.8-1.2)/3"
+
+
+def test_panel_in_word_and_html(cli, tmp_path):
+    import docx
+
+    for suffix in ("docx", "html"):
+        r = cli("evaluate", PANEL_DIR / "evaluation.toml", "-o", tmp_path / f"r.{suffix}")
+        assert r.code == 0, r
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "r.docx")).paragraphs)
+    assert "评价组调整得分为3.00分（专家组评分3.17分）" in text and "1.57=(1.6+1.5+1.8+1.6+1.2-1.8-1.2)/3" in text
+    assert "专家意见分歧较大" in text
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "评价组调整: 3.00 (专家组评分 3.17)" in html and '<a href="#ev-E02">E02</a>' in html
+    assert "专家意见分歧较大" in html
 
 
 def test_validate_knows_the_panel(cli, panel_copy):

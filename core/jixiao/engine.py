@@ -425,6 +425,8 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             else:
                 working = f"{shown}（评价人调整 override；计算得分 computed {working}）"
         note = config.notes.get(leaf.code, "")
+        if combined is not None and note:  # the evaluator's note, then the experts' scores and reasons
+            note = f"{note.rstrip('。')}。{m.note}"
         return LeafResult(indicator=leaf, measurement=m, value=value, score=score, score_unrounded=unrounded,
                           working=working, outcome=outcome, computed_score=computed, override=override,
                           note=note, status=status)
@@ -541,8 +543,8 @@ def panel_outcome(panel: Any, c: Any, standard: Decimal) -> tuple[Measurement, S
     expr = c.working.split("=", 1)[1]
     value = CONTEXT.divide(c.score, standard) if standard else None
     reasons = "；".join(f"{s.expert} {_plain(s.score)}" + (f"（{s.reason}）" if s.reason else "") for s in c.scores)
-    m = Measurement(value=value, kind="rating", expression=f"专家组评分（{panel.method_text()}）",
-                    note=f"专家组评分（{panel.method_text()}）：{reasons}",
+    note = f"专家组评分（{panel.method_text()}）：{reasons}" + (f"。{c.finding}" if c.finding else "")
+    m = Measurement(value=value, kind="rating", expression=f"专家组评分（{panel.method_text()}）", note=note,
                     inputs={s.expert: s.score for s in c.scores})
     return m, ScoreOutcome(score=c.score, expression=expr)
 

@@ -26,6 +26,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "working": ("计算过程", "Working"),
     "override": ("评价人调整", "Evaluator override"),
     "computed": ("计算得分", "computed"),
+    "override_panel": ("评价组调整", "Evaluation team override"),
+    "computed_panel": ("专家组评分", "expert panel"),
     "losses": ("失分分析", "Points lost"),
     "points_lost": ("失分", "Lost"),
     "reason": ("原因", "Reason"),

@@ -10,6 +10,10 @@ from .numbers import ZERO, fmt_percent_short, quantize
 
 
 def _reason(ind: dict[str, Any]) -> tuple[str, str]:
+    if ind.get("override") and ind.get("panel"):
+        ov = ind["override"]
+        return (f"评价组调整得分（专家组评分 {ov['computed_score']}）：{ov['reason']}",
+                f"evaluation team override (expert panel {ov['computed_score']}): {ov['reason']}")
     if ind.get("override"):
         ov = ind["override"]
         return (f"评价人调整得分（计算得分 {ov['computed_score']}）：{ov['reason']}",

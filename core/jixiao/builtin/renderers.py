@@ -188,7 +188,9 @@ def render_markdown(result, *, lang: str = "zh", doc: dict[str, Any] | None = No
         if ind["override"]:
             ov = ind["override"]
             out.append("")
-            out.append(f"{L('override')}: {ov['score']} ({L('computed')} {ov['computed_score']}) — {e(ov['reason'])}")
+            by = "_panel" if ind.get("panel") else ""  # over an expert panel: the evaluation team's adjustment
+            out.append(f"{L('override' + by)}: {ov['score']} ({L('computed' + by)} {ov['computed_score']}) — "
+                       f"{e(ov['reason'])}")
         if ind["note"]:
             out.append("")
             out.append(e(ind["note"]))

@@ -270,9 +270,14 @@ def _leaf_paragraph(document, ind: dict[str, Any], lang: str) -> None:
         parts.append(fact + ("。" if zh else "."))
     if ind.get("override"):
         ov = ind["override"]
-        parts.append(f"评价人调整得分为{ov['score']}分（计算得分{ov['computed_score']}分）：{_sentence(ov['reason'])}。"
-                     if zh else f"Evaluator override: {ov['score']} (computed {ov['computed_score']}): "
-                                f"{_sentence(ov['reason'])}.")
+        if ind.get("panel"):  # over an expert panel: the evaluation team's adjustment
+            parts.append(f"评价组调整得分为{ov['score']}分（专家组评分{ov['computed_score']}分）：{_sentence(ov['reason'])}。"
+                         if zh else f"Evaluation team override: {ov['score']} (expert panel {ov['computed_score']}): "
+                                    f"{_sentence(ov['reason'])}.")
+        else:
+            parts.append(f"评价人调整得分为{ov['score']}分（计算得分{ov['computed_score']}分）：{_sentence(ov['reason'])}。"
+                         if zh else f"Evaluator override: {ov['score']} (computed {ov['computed_score']}): "
+                                    f"{_sentence(ov['reason'])}.")
     parts.append(L("full_marks").format(standard=fmt_number(Decimal(ind["standard_score"])), score=ind["score"])
                  if ind.get("standard_score") and ind.get("score") else "")
     p.add_run(("" if zh else " ").join(x for x in parts if x))
