@@ -234,3 +234,24 @@ def test_pack_require_citations_must_be_a_boolean(cli, seed_copy, pack_copy):
     pack_copy.write_text(text.replace("\n[rule_set]\n", '\n[rule_set]\nrequire_citations = "yes"\n', 1), encoding="utf-8")
     r = cli("evaluate", seed_copy, "-f", "json")
     assert r.code == 2 and "$.rule_set.require_citations" in r.stderr, r
+
+
+def test_citation_on_a_config_leaf_and_its_stated_score(cli, tmp_path):
+    import shutil
+
+    from conftest import ROOT
+
+    src = ROOT / "docs" / "examples" / "national-education-2023"
+    shutil.copytree(src, tmp_path / "n")
+    cfg = tmp_path / "n" / "evaluation.toml"
+    text = cfg.read_text(encoding="utf-8")
+    text = text.replace("[indicators.B11]\n", '[indicators.B11]\nevidence = ["E01"]\n', 1)
+    cfg.write_text(text + '\n[evidence.E01]\ntitle = "验收报告"\nkind = "凭证"\nlocation = "附件3"\n', encoding="utf-8")
+    r = cli("evaluate", cfg, "-f", "json")
+    assert r.code == 0, r
+    b11 = next(i for i in r.json()["indicators"] if i["code"] == "B11")
+    assert b11["evidence"] == ["E01"]
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace('evidence = ["E01"]', 'evidence = ["E05"]'),
+                   encoding="utf-8")
+    r = cli("evaluate", cfg, "-f", "json")
+    assert r.code == 2 and "$.indicators.B11.evidence[0]" in r.stderr, r

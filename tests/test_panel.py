@@ -361,3 +361,37 @@ def test_panel_rounding_of_its_own_shows_both_roundings(cli, seed_copy):
     b31 = by_code(r.json())["B31"]
     assert b31["score"] == "4.30" and b31["trace"] == "4.30=4.3=median(4+3+4.5+5)"
     assert b31["panel"]["score"] == "4.3"
+
+
+def test_long_table_xlsx_with_chinese_headers_and_gbk_csv(cli, seed_copy):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "专家评分表"
+    ws.append(["专家", "指标编码", "得分", "评分理由", "证据"])
+    for name, s in (("张", 4), ("李", "90%"), ("王", 3.5)):
+        ws.append([name, "B31", s, f"{name}的理由", "E01、E02" if name == "张" else None])
+    wb.save(seed_copy.parent / "experts.xlsx")
+    text = re.sub(r"\[ratings\.B31\]\n(?:[^\[\n][^\n]*\n)+\n", "", seed_copy.read_text(encoding="utf-8"))
+    register = ('\n[evidence.E01]\ntitle = "制度汇编"\nkind = "文件"\n\n[evidence.E02]\ntitle = "访谈"\n'
+                'kind = "访谈记录"\n')
+    seed_copy.write_text(text + '\n[panel]\nmethod = "mean"\n\n[experts]\nfile = "experts.xlsx"\n' + register,
+                         encoding="utf-8")
+    r = cli("evaluate", seed_copy, "-f", "json")
+    assert r.code == 0, r
+    b31 = by_code(r.json())["B31"]
+    assert b31["trace"] == "4.00=(4+4.5+3.5)/3" and b31["evidence"] == ["E01", "E02"]
+    assert b31["panel"]["experts"][0]["ref"] == "专家评分表!row 2"
+    # the same table as a GBK CSV, read with encoding = "gbk" (refused without it)
+    csv_text = "专家,指标编码,得分,评分理由\n张,B31,4,理由\n李,B31,90%,理由\n王,B31,3.5,理由\n"
+    (seed_copy.parent / "experts.csv").write_bytes(csv_text.encode("gbk"))
+    cfg = seed_copy.read_text(encoding="utf-8").replace('file = "experts.xlsx"', 'file = "experts.csv"')
+    seed_copy.write_text(cfg, encoding="utf-8")
+    r = cli("evaluate", seed_copy, "-f", "json")
+    assert r.code == 3 and "experts.csv" in r.stderr and 'encoding = "gbk"' in r.stderr, r
+    seed_copy.write_text(cfg.replace('file = "experts.csv"', 'file = "experts.csv"\nencoding = "gbk"'),
+                         encoding="utf-8")
+    r = cli("evaluate", seed_copy, "-f", "json")
+    assert r.code == 0, r
+    assert by_code(r.json())["B31"]["trace"] == "4.00=(4+4.5+3.5)/3"
