@@ -180,9 +180,6 @@ def _row(r: Mapping[str, Any], file: str | None, ref: str, *, col: str = ", colu
     is_rating = key == "rating" or (isinstance(value, str) and value.strip().endswith(("%", "％")))
     if isinstance(value, str):
         value = value.strip().replace("％", "%")
-    if key == "rating" and not (isinstance(value, str) and value.endswith("%")):
-        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
-            value = None
     try:
         score = to_decimal(value)
         if not score.is_finite():
@@ -244,7 +241,7 @@ def combine_all(scores: Sequence[ExpertScore], standards: Mapping[str, Decimal],
     panel = list(experts) if experts else list(dict.fromkeys(s.expert for s in scores))
     by_code: dict[str, list[ExpertScore]] = {}
     for s in scores:
-        where = dict(file=s.file or file, path=s.ref)
+        where = {"file": s.file or file, "path": s.ref}
         if s.code not in standards:
             errors.append(DataError(f"no qualitative indicator {s.code!r} (expert {s.expert}); the panel scores "
                                     f"{', '.join(standards) or 'no leaf'}", **where))
