@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "forms"))
 
-from builders import ROWS, write_xlsx  # noqa: E402
+from builders import ROWS, write_xlsx
 
 
 def main(n: int, jobs: int = 0) -> None:

@@ -11,8 +11,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from builders import write_xlsx  # noqa: E402
-from conftest import ROOT, SEED, require_tool, run_cli  # noqa: E402
+from builders import write_xlsx
+
+from conftest import ROOT, SEED, require_tool, run_cli
 
 NATIONAL = ROOT / "docs" / "examples" / "national-education-2023" / "evaluation.toml"
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from builders import FUNDS, ROWS, write_docx, write_xlsx  # noqa: E402
-from conftest import run_cli  # noqa: E402
+from builders import FUNDS, ROWS, write_docx, write_xlsx
 
-
+from conftest import run_cli
 
 EXPECTED = {"A": "9.00", "B11": "18.33", "B12": "9.43", "B21": "9.95", "B31": "5.00", "B41": "4.81",
             "C21": "14.00", "C41": "8.89", "D11": "10.00"}
@@ -59,19 +58,6 @@ def test_config_keeps_every_stated_figure(tmp_path):
     assert data["stated"]["cells"]["indicators.B11.score"] == "附件2!H12"
     assert data["stated"]["cells"]["total"] == "附件2!H21"
     assert data["ratings"]["C21"]["band"] == "部分达成"
-
-
-def test_twenty_point_budget_block_recognised_and_named(tmp_path):
-    funds = [("年度资金总额", 500, 480, 432, 20, "90%", 18), *FUNDS[1:]]
-    form = write_xlsx(tmp_path / "form.xlsx", funds=funds)
-    from jixiao.forms.reader import read_form
-
-    assert read_form(form).budget_variant == "budget-20"
-    out = tmp_path / "evaluation.toml"
-    r = run_cli("import-form", form, "-o", out)
-    assert r.code == 3, r
-    assert "附件2!F5" in r.stderr and "budget-20" in r.stderr and "Traceback" not in r.stderr
-    assert not out.exists()
 
 
 def test_other_budget_block_refused_by_name(tmp_path):
@@ -161,3 +147,43 @@ def test_formula_with_its_value_or_where_nothing_is_read(tmp_path):
     assert read_form(computed).total == Decimal("89.41")
     unused = _with_formula(src, tmp_path / "unused.xlsx", "K30", "=1+1", None)  # outside every block read
     assert read_form(unused).total == Decimal(89)
+
+
+def test_twenty_point_budget_block_is_imported_with_its_weights(tmp_path):
+    """A provincial form: 预算执行 20 points, 产出 40 (补助学生人数 10), 效益 30, 满意度 10."""
+    import tomllib
+
+    from jixiao.forms.reader import read_form
+
+    funds = [("年度资金总额", 500, 480, 432, 20, "90%", 18), *FUNDS[1:]]
+    rows = list(ROWS)
+    rows[0] = ("产出指标", "数量指标", "补助学生人数", "≥1200人", "1100人", 10, 9.17, "部分学生转学，人数减少")
+    form = write_xlsx(tmp_path / "form.xlsx", funds=funds, rows=rows, total="89.25")
+    assert read_form(form).budget_variant == "budget-20"
+    doc = import_and_evaluate(form, tmp_path)
+    data = tomllib.loads((tmp_path / "evaluation.toml").read_text(encoding="utf-8"))
+    assert data["weights"] == {"A": 20, "B": 40, "C": 30, "D": 10}
+    by = {i["code"]: i for i in doc["indicators"]}
+    # by hand: 432/480*20 = 18; 1100/1200*10 = 9.17; 产出 9.17+9.43+9.95+5+4.81 = 38.36; 18+38.36+22.89+10
+    assert (by["A"]["standard_score"], by["A"]["score"], by["A"]["trace"]) == ("20.00", "18.00", "18.00=20*90.00%")
+    assert (by["B11"]["standard_score"], by["B11"]["score"]) == ("10.00", "9.17")
+    assert [(t["code"], t["standard_score"], t["score"]) for t in doc["tiers"]] == [
+        ("A", "20.00", "18.00"), ("B", "40.00", "38.36"), ("C", "30.00", "22.89"), ("D", "10.00", "10.00")]
+    assert doc["total"] == "89.25" and doc["grade"] == "良"
+    assert doc.get("review", {}).get("discrepancies", []) == []
+
+
+def test_unit_split_of_the_ninety_points_is_imported(tmp_path):
+    """产出 40 / 效益 30 / 满意度 20 on the national form: [weights], no finding, scores on that split."""
+    import tomllib
+
+    rows = list(ROWS)
+    rows[0] = ("产出指标", "数量指标", "补助学生人数", "≥1200人", "1100人", 10, 9.17, "部分学生转学，人数减少")
+    rows[-1] = ("满意度指标", "服务对象满意度指标", "学生及家长满意度", "≥90%", "92%", 20, 20, "")
+    form = write_xlsx(tmp_path / "form.xlsx", rows=rows, total="90.25", grade="优")
+    doc = import_and_evaluate(form, tmp_path)
+    data = tomllib.loads((tmp_path / "evaluation.toml").read_text(encoding="utf-8"))
+    assert data["weights"] == {"B": 40, "C": 30, "D": 20}
+    assert [(t["code"], t["score"]) for t in doc["tiers"]] == [("A", "9.00"), ("B", "38.36"), ("C", "22.89"),
+                                                               ("D", "20.00")]
+    assert doc["total"] == "90.25" and doc.get("review", {}).get("discrepancies", []) == []

@@ -7,8 +7,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from builders import ROWS, write_xlsx  # noqa: E402
-from conftest import SEED, run_cli  # noqa: E402
+from builders import ROWS, write_xlsx
+
+from conftest import SEED, run_cli
 
 
 def review(tmp_path, **kw):
@@ -83,7 +84,6 @@ def test_unknown_stated_key_refused_at_its_path(tmp_path):
 
 def test_review_folder_workbook(tmp_path):
     import openpyxl
-
     from builders import write_docx
 
     forms = tmp_path / "forms"
@@ -124,3 +124,19 @@ def test_review_weights_summing_to_110(tmp_path):
     assert row[6] is None and row[7] is None  # no total graded as if valid
     (d,) = list(wb["复核差异"].iter_rows(values_only=True))[1:]
     assert d[:6] == ("w.xlsx", "附件2!G12", "B", "weights", "60.00", "50.00")
+
+
+def test_review_twenty_point_block_over_100(tmp_path):
+    """预算执行 20 on a form whose 产出/效益/满意度 keep 50/30/10: 110 in all, a weights finding at the 分值 cell."""
+    import openpyxl
+    from builders import FUNDS
+
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    write_xlsx(forms / "p.xlsx", funds=[("年度资金总额", 500, 480, 432, 20, "90%", 18), *FUNDS[1:]], total="98.41")
+    out = tmp_path / "review.xlsx"
+    r = run_cli("review", forms, "-o", out, "--jobs", "1")
+    assert r.code == 0, r
+    (d,) = list(openpyxl.load_workbook(out)["复核差异"].iter_rows(values_only=True))[1:]
+    assert d[:6] == ("p.xlsx", "附件2!F5", "A", "weights", "20.00", "10.00")
+    assert "add up to 110.00, not 100.00" in d[6]

@@ -9,8 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from builders import ROWS, write_xlsx  # noqa: E402
-from conftest import ROOT, run_cli  # noqa: E402
+from builders import ROWS, write_xlsx
+
+from conftest import ROOT, run_cli
 
 NAME = "<b>覆盖</b>学校数"
 

@@ -113,9 +113,9 @@ def _jobs(jobs: int, n: int) -> int:
 def _results(forms: list[Path], jobs: int, root: str, want_json: bool):
     """Each form's result, in the order of ``forms``: in this process, or in ``jobs`` worker processes
     (forked on Linux, so each starts with the plugins loaded; spawned elsewhere)."""
+    from ..forms.toconfig import PACK
     from ..plugins import Registry
     from ..session import load_pack
-    from ..forms.toconfig import PACK
 
     registry = Registry()
     load_pack(PACK, registry)  # load the plugins once, before any worker starts

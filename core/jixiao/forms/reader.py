@@ -439,7 +439,7 @@ def _parse(grid: list[list[Cell]], where: str, file: str) -> Form:
     for r in range(ir + 1, stop):
         row = grid[r]
 
-        def get(word: str) -> Cell:
+        def get(word: str, row: list[Cell] = row, r: int = r) -> Cell:
             c = icols.get(word)
             return row[c] if c is not None and c < len(row) else Cell("", f"{where} row {r + 1}")
 

@@ -181,27 +181,36 @@ def add_review(doc: dict[str, Any], data: dict[str, Any] | None) -> None:
 
 
 def level_findings(form: Any, pack: Any) -> list[dict[str, Any]]:
-    """The form's 一级 weights (sum of its 分值) against the template's standard scores.
+    """The form's first level (the 预算执行 分值 and each 一级's 分值 added up) against the template.
 
-    A form whose 产出 leaves add up to 60 where the template declares 50 cannot be totalled as if valid:
-    ``jixiao review`` reports a ``weights`` discrepancy and grades no total for it.
+    A unit may split the 100 points its own way (产出 40, 效益 30, 满意度 20; a provincial 20-point 预算执行):
+    the config then carries ``[weights]`` and there is nothing to report. A form whose levels do not add
+    up to the template's total (产出 60 where 50 is declared, 110 in all) cannot be totalled as if valid:
+    ``jixiao review`` reports a ``weights`` discrepancy per level that differs and grades no total for it.
     """
     from .toconfig import _code1, level_sums, own_split
 
-    sums = level_sums(form)
-    if own_split(form, pack.name):  # 40/30/20 where 50/30/10 is declared: an allowed split ([weights])
+    if own_split(form, pack.name):  # 40/30/20 where 50/30/10 is declared, a 20-point 预算执行: [weights]
         return []
+    sums = level_sums(form)
     out = []
     for node in pack.tree:
         if node.code not in sums or node.standard_score is None:
             continue
         want = Decimal(node.standard_score)
         if sums[node.code] != want:
+            if node.code == "A":
+                cell = form.fund_refs["年度资金总额"].get("分值")
+                what = "预算执行 分值 is"
+            else:
+                cell = form.indicators[[_code1(i.level1) for i in form.indicators].index(node.code)].refs.get("points")
+                what = f"{node.name} 分值 add up to"
             out.append({"code": node.code, "kind": "weights", "stated": _f2(sums[node.code]), "computed": _f2(want),
-                        "message": f"the form's {node.name} 分值 add up to {_f2(sums[node.code])}, the template "
-                                   f"declares {_f2(want)}; no total is graded for this form",
-                        "cell": form.indicators[[(_code1(i.level1)) for i in form.indicators].index(node.code)]
-                        .refs.get("points")})
+                        "message": f"the form's {what} {_f2(sums[node.code])}, the template declares {_f2(want)} "
+                                   f"and the levels add up to {_f2(sum(sums.values()))}, not "
+                                   f"{_f2(sum(Decimal(n.standard_score) for n in pack.tree if n.standard_score is not None))}; "
+                                   "no total is graded for this form",
+                        "cell": cell})
     return out
 
 

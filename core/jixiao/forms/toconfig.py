@@ -67,8 +67,8 @@ def _template_points(pack: str) -> tuple[tuple[str, Decimal], ...]:
 
 
 def level_sums(form: Form) -> dict[str, Decimal]:
-    """The form's 分值 added up per 一级指标 code (B, C, D)."""
-    sums: dict[str, Decimal] = {}
+    """The form's first level: the 预算执行 block's 分值 (A) and the 分值 added up per 一级指标 (B, C, D)."""
+    sums: dict[str, Decimal] = {"A": form.budget_points}
     for ind in form.indicators:
         code = _code1(ind.level1)
         if code:
@@ -77,13 +77,17 @@ def level_sums(form: Form) -> dict[str, Decimal]:
 
 
 def own_split(form: Form, pack: str = PACK) -> dict[str, Decimal] | None:
-    """The unit's own 产出/效益/满意度 split when it differs from the template's but adds up to the same
-    (40/30/20 where the template has 50/30/10): written as ``[weights]``. None otherwise."""
+    """The unit's own split of the first level when it differs from the template's but adds up to the same
+    total: 40/30/20 where the template has 50/30/10, or a provincial 20-point 预算执行 block (A 20) with
+    产出/效益/满意度 adding up to 80. Written as ``[weights]`` (A only when it is not the template's). None
+    otherwise — a split adding up to another total is a ``weights`` finding."""
     sums = level_sums(form)
     template = {c: p for c, p in template_points(pack).items() if c in sums}
-    if not sums or set(sums) != set(template) or sums == template:
+    if set(sums) - {"A"} != set(template) - {"A"} or sums == template:
         return None
-    return sums if sum(sums.values()) == sum(template.values()) else None
+    if sum(sums.values()) != sum(template.values()):
+        return None
+    return {c: p for c, p in sums.items() if c != "A" or p != template.get("A")}
 
 
 def _value(text: str) -> str:
@@ -95,11 +99,6 @@ def form_config(form: Form, *, pack: str = PACK) -> str:
     """The config text; raises :class:`DataError` at the form's cell for what the national pack cannot take."""
     from .. import reading
 
-    if form.budget_variant != "national-10":
-        total_ref = form.fund_refs["年度资金总额"]["分值"]
-        raise DataError(f"this form's 预算执行 block is the {form.budget_variant} variant "
-                        f"({num(form.budget_points)} points); the national pack scores it out of 10 — evaluate it "
-                        "with a pack that has a 20-point 预算执行率 indicator", file=form.file, path=total_ref)
     lines = [
         f"# Imported from {c(form.file)} ({c(form.where)}) by `jixiao import-form`.",
         f"# {c(form.title)}" if form.title else "# 项目支出绩效自评表",
@@ -201,7 +200,7 @@ def form_config(form: Form, *, pack: str = PACK) -> str:
                   "# total_places = 0", '# total_mode = "half_up"']
     split = own_split(form, pack)
     if split:
-        lines += ["", "# The unit's own split of the 一级指标 points (the template's are scaled to it)", "[weights]"]
+        lines += ["", "# The form's own split of the 一级指标 points (the template's are scaled to it)", "[weights]"]
         lines += [f"{code} = {num(points)}" for code, points in split.items()]
     lines += ["", "# What the form states, checked by evaluate (review.discrepancies)", "[stated]"]
     if form.total is not None:
