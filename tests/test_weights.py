@@ -175,3 +175,17 @@ def test_imported_form_with_the_units_own_split_is_scored_on_it(tmp_path):
 
     pack = Registry().pack_record("national-2020-self-evaluation").pack
     assert level_findings(read_form(tmp_path / "form.xlsx"), pack) == []
+
+
+def test_nested_weights_refine_and_are_checked_against_their_parent(national):
+    # B = 40 scales B's leaves to 16, 8 | 8 | 4 | 4; B1 = 24 keeps its 16 + 8: consistent.
+    with_weights(national, "B = 40\nC = 30\nD = 20\nB1 = 24")
+    std = {i["code"]: i["standard_score"] for i in build_document(jixiao.evaluate_file(national))["indicators"]}
+    assert (std["B11"], std["B12"]) == ("16.00", "8.00")
+    # B1 = 25 rescales 16 + 8 to 16.67 + 8.33, and then B's children add up to 41, not 40
+    text = national.read_text(encoding="utf-8").replace("B1 = 24", "B1 = 25")
+    national.write_text(text, encoding="utf-8")
+    with pytest.raises(JixiaoError) as exc:
+        jixiao.evaluate_file(national)
+    msg = str(exc.value)
+    assert "$.weights.B1" in msg and "add up to 25, expected 24" in msg and "B 40 − B2 8 − B3 4 − B4 4" in msg
