@@ -24,7 +24,7 @@ def sum_children(ai: AggregateInput) -> AggregateOutcome:
                           "name an ordinal aggregator for this node")
     counted = [c for c in ai.children if isinstance(c.score, Decimal)
                and not (isinstance(c, LeafResult) and c.status in ("NA", "NU"))]
-    total = sum((c.score for c in counted), ZERO)
+    total = sum((c.score for c in counted if isinstance(c.score, Decimal)), ZERO)
     return AggregateOutcome(score=total, working="+".join(entering_figure(c, ai.rule_set) for c in counted))
 
 
