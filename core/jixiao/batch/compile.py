@@ -1,9 +1,10 @@
 """Compiling a pack's declarative rules into one columnar program over all projects, in exact fixed point.
 
 Each leaf becomes (vectorised indicator form) → value rounding → (vectorised scoring method) → clamp
-→ half-up rounding → the tree's sums → the total. The forms of the built-in indicators and methods
-live here; a plugin can bring its own through the ``vectorized`` field of its
-:class:`~jixiao.types.IndicatorPlugin` / :class:`~jixiao.types.ScoringMethod` record. A leaf whose
+→ rounding → the tree's sums → the total. The forms of the built-in indicators live here; those of
+the built-in scoring methods beside their per-row forms in :mod:`jixiao.builtin.methods`, registered
+like a plugin's own through the ``vectorized`` field of its :class:`~jixiao.types.IndicatorPlugin` /
+:class:`~jixiao.types.ScoringMethod` record. A leaf whose
 plugin has no form, a node with an aggregator other than ``sum``, or any row the fast path cannot
 read exactly is evaluated by the real engine instead (row by row), so both paths give the same digits.
 """
@@ -17,10 +18,16 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ..builtin.methods import benchmark_of, lower_is_better
+from ..builtin.methods import deduct_per_point_columnar as m_deduct_per_point
+from ..builtin.methods import proportional_columnar as m_proportional
+from ..builtin.methods import rate_times_standard_columnar as m_rate_times_standard
+from ..builtin.methods import rating_times_standard_columnar as m_rating_times_standard
+from ..builtin.methods import three_band_columnar as m_three_band
+from ..builtin.methods import threshold_columnar as m_threshold
+from ..builtin.methods import zero_incidence_columnar as m_zero_incidence
 from ..errors import JixiaoError
 from ..model import CARRY_UNROUNDED, ROUND_THEN_SUM, Group, Indicator, Pack, RuleSet, Target
-from ..numbers import HUNDRED, ONE, ZERO, to_decimal
+from ..numbers import ZERO, to_decimal
 from .fixed import Fixed, Frame, to_scaled
 from .portfolio import PER_CODE, SURVEY_ANSWER, SURVEY_FIELD, TABLE_COLUMN, Portfolio
 
@@ -591,210 +598,6 @@ class VecScore:
     frame: Frame
     inputs: Mapping[str, Any] = attrs.field(factory=dict)
     """The measurement's extras (``band`` for qualitative ratings)."""
-
-
-# The same reading of benchmark and direction as the per-project methods.
-_benchmark = benchmark_of
-_lower = lower_is_better
-
-
-def m_deduct_per_point(vs: VecScore) -> Fixed:
-    f, std, b = vs.frame, vs.standard_score, _benchmark(vs)
-    bench = f.const_col(b, vs.value.scale)
-    gap = f.sub(vs.value, bench) if _lower(vs) else f.sub(bench, vs.value)
-    if "points" in vs.params:
-        factor = HUNDRED * to_decimal(vs.params["points"])
-    else:
-        factor = HUNDRED * std * to_decimal(vs.params.get("k", "0.03"))
-    raw = f.sub(f.full(std), f.mul_const(gap, factor))
-    return f.where(f.cmp_const(gap, 0) > 0, raw, f.full(std))
-
-
-def m_rating_times_standard(vs: VecScore) -> Fixed:
-    return vs.frame.mul_const(vs.value, vs.standard_score)
-
-
-def _comparator(vs: VecScore) -> str:
-    d = vs.params.get("direction")
-    if d is not None:
-        return "<=" if d == "lower" else ">="
-    return vs.target.comparator if vs.target is not None else ">="
-
-
-def m_threshold(vs: VecScore) -> Fixed:
-    """threshold (达标法; also registered as full_if_met): std when met, else ``partial`` (points or a share)."""
-    f, t = vs.frame, vs.target
-    if t is not None and t.comparator == "between" and "benchmark" not in vs.params and t.upper is not None:
-        # A range target (90%-95%): full marks inside it, both ends included.
-        met = (f.cmp_const(vs.value, t.value) >= 0) & (f.cmp_const(vs.value, t.upper) <= 0)
-    else:
-        c = f.cmp_const(vs.value, _benchmark(vs))
-        met = {">=": c >= 0, ">": c > 0, "<=": c <= 0, "<": c < 0, "=": c == 0}[_comparator(vs)]
-    raw = vs.params.get("partial", 0)
-    if isinstance(raw, str) and raw.strip().endswith("%"):
-        partial = vs.standard_score * to_decimal(raw)
-    else:
-        partial = to_decimal(raw)
-    return f.where(met, f.full(vs.standard_score), f.full(partial))
-
-
-def m_rate_times_standard(vs: VecScore) -> Fixed:
-    return vs.frame.mul_const(vs.value, vs.standard_score)
-
-
-def m_proportional(vs: VecScore) -> Fixed:
-    """proportional (比率法), already rounded to ``score_places``: std when the target is met, else
-    value ÷ target × std (target ÷ value × std when lower is better), 0 for a target ≤ 0.
-
-    The engine computes the quotient and then the product in 34 significant digits; the exact quotient
-    rounded once gives the same digits except exactly on a rounding midpoint (…5), where the engine's
-    two 34-digit steps may land just below or above it. Those rows (and any row too large for the bound
-    below) are computed here with the engine's own Decimal steps; all others in int64.
-    """
-    from ..numbers import CONTEXT, quantize
-
-    f, std, b = vs.frame, vs.standard_score, _benchmark(vs)
-    rs = vs.rule_set
-    sp, mode = rs.rounding.level("leaf")
-    v = vs.value
-    lower = _lower(vs)
-    c = f.cmp_const(v, b)
-    met = c <= 0 if lower else c >= 0
-    full = f.quantize(f.full(std), sp, mode).v
-    out = np.where(met, full, 0).astype(np.int64)
-    if b <= 0:
-        return Fixed(out, sp)
-    bi, bs = _const(b)
-    si_, ss = _const(std)
-    sv = v.scale
-    n = f.n
-    # score × 10^sp = num ÷ den, exactly; rows outside int64 or the bound take the slow path below.
-    limit = _den_limit(std, sp)
-    if lower:
-        todo = ~met  # v > b > 0 here
-        num_c, den_c = bi * si_ * 10 ** (sv + sp), 10 ** (bs + ss)
-        if num_c > _LIMIT or den_c > _LIMIT:
-            exact_ok = np.zeros(n, dtype=bool)
-        else:
-            exact_ok = (v.v > 0) & (v.v <= min(_LIMIT, limit - 1) // den_c)
-        num_v = np.full(n, num_c if num_c <= _LIMIT else 0, dtype=np.int64)
-        den_v = np.where(exact_ok, v.v, 1) * (den_c if den_c <= _LIMIT else 1)
-    else:
-        todo = ~met & (v.v > 0)  # v ≤ 0 below a positive target: the score is ≤ 0, clamped to 0
-        den_c, mul = bi * 10 ** (sv + ss), si_ * 10 ** (bs + sp)
-        if den_c > _LIMIT or mul > _LIMIT or den_c >= limit:
-            exact_ok = np.zeros(n, dtype=bool)
-            num_v, den_v = np.zeros(n, dtype=np.int64), np.ones(n, dtype=np.int64)
-        else:
-            exact_ok = np.abs(v.v) <= _LIMIT // mul
-            num_v = np.where(exact_ok, v.v, 0) * mul
-            den_v = np.full(n, den_c, dtype=np.int64)
-    sel = todo & exact_ok
-    q, r = np.divmod(np.where(sel, num_v, 0), den_v)
-    rest = den_v - r
-    # Where the engine's two 34-digit steps may land on either side of the exact result: a midpoint for
-    # the half modes, a multiple of 10^-sp itself for down / up.
-    tie = sel & ((r == 0) if mode in ("down", "up") else (r == rest))
-    if not lower and _strip25(bi) == 1 and bi <= 10**6:
-        # v ÷ b is then a finite decimal of at most 34 digits (b = 2^i·5^j ≤ 10^6): the engine's quotient
-        # and product are exact, a midpoint stays a midpoint, and the integer rounding above is its rounding.
-        tie = np.zeros(n, dtype=bool)
-    if mode == "down":
-        up = np.zeros(n, dtype=bool)
-    elif mode == "up":
-        up = r > 0
-    else:
-        up = (r > rest) | ((r == rest) & (q % 2 == 1)) if mode == "half_even" else r >= rest
-    out = np.where(sel, q + up, out)
-    # Midpoints and rows beyond the int64 bound: the engine's Decimal steps, row by row.
-    slow = np.flatnonzero(tie | (todo & ~exact_ok))
-    if len(slow):
-        vals = v.v[slow].tolist()
-        for k, i in enumerate(slow.tolist()):
-            d = Decimal(vals[k]).scaleb(-sv)
-            raw = CONTEXT.multiply(CONTEXT.divide(b, d) if lower else CONTEXT.divide(d, b), std)
-            raw = min(max(raw, ZERO), std)
-            out[i] = int(quantize(raw, sp, mode).scaleb(sp))
-    return Fixed(out, sp)
-
-
-_LIMIT = 2**63 - 1
-
-
-def _const(d: Decimal) -> tuple[int, int]:
-    from .fixed import const
-
-    return const(d)
-
-
-def _strip25(k: int) -> int:
-    """``k`` without its factors 2 and 5 (1 when 1/k is a finite decimal)."""
-    k = abs(k)
-    for p in (2, 5):
-        while k and k % p == 0:
-            k //= p
-    return k
-
-
-def _den_limit(std: Decimal, sp: int) -> int:
-    """The largest denominator D of an exact score (× 10^sp) whose rounding the engine's 34-digit steps
-    cannot change: their error (< 3·10⁻³³·std) stays below the distance 10^-sp/(2D) to any midpoint."""
-    # D < 10^(33 − sp) / (6 · std)
-    return int((Decimal(10) ** (33 - sp) / (6 * max(std, ONE))).to_integral_value(rounding="ROUND_FLOOR"))
-
-
-def m_three_band(vs: VecScore) -> Fixed:
-    """three_band: std × rating where the rating lies inside the band the row names (达成/部分达成/未达成).
-
-    A missing or unknown band, a rating outside its band, or bands the pack defines badly: the row
-    goes to the engine, which reports it (row and column) in its own words.
-    """
-    from ..builtin.methods import _band_aliases, _three_bands
-
-    f = vs.frame
-    bands, probs = _three_bands(vs.params)
-    cells = vs.inputs.get("band")
-    if probs or not isinstance(cells, BandCells):
-        f.mark(np.ones(f.n, dtype=bool))
-        return f.full(0)
-    names = [b.name for b in bands]
-    aliases = _band_aliases(vs.params)
-    keys = list(aliases)
-    to_band = np.array([names.index(aliases[k]) if aliases[k] in names else -1 for k in keys] + [-1],
-                       dtype=np.int64)
-    default = names.index(aliases[cells.default]) if cells.default in aliases and aliases[cells.default] in names \
-        else -1
-    idx = np.full(f.n, default, dtype=np.int64)
-    if cells.column is not None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        col = cells.column
-        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
-            f.mark(cells.present)  # the engine reads such a cell as text and names what is wrong
-            col = pa.nulls(len(col), pa.string())
-        found = pc.index_in(col, value_set=pa.array(keys, pa.string())).fill_null(len(keys))
-        row_band = to_band[np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)]
-        idx = np.where(cells.present, row_band, idx)
-    f.mark(idx < 0)
-    v = vs.value
-    inside = np.zeros(f.n, dtype=bool)
-    for k, band in enumerate(bands):
-        ok = idx == k
-        if band.lower is not None:
-            cl = f.cmp_const(v, band.lower)
-            ok &= (cl >= 0) if band.lower_inclusive else (cl > 0)
-        if band.upper is not None:
-            cu = f.cmp_const(v, band.upper)
-            ok &= (cu <= 0) if band.upper_inclusive else (cu < 0)
-        inside |= ok
-    f.mark(~inside)
-    return f.mul_const(v, vs.standard_score)
-
-
-def m_zero_incidence(vs: VecScore) -> Fixed:
-    f = vs.frame
-    return f.where(f.cmp_const(vs.value, 0) == 0, f.full(vs.standard_score), f.full(ZERO))
 
 
 BUILTIN_METHODS: dict[str, tuple[str, Callable[[VecScore], Fixed]]] = {

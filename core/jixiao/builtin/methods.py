@@ -694,6 +694,211 @@ def zero_incidence(si: ScoreInput) -> ScoreOutcome:
     return ScoreOutcome(score=ZERO, expression=f"0（{fmt_number(v)}起>0）", benchmark=ZERO, gap=v, reason="incidents")
 
 
+# ------------------------------------------------------------------------------------------------
+# Columnar forms for jixiao batch (registered in each record's ``vectorized`` field; see
+# docs/plugin-guide.md "Fast path"): the same rules over all rows in exact int64 fixed point
+# (jixiao.batch.fixed), rows they cannot do exactly marked for the per-row forms above.
+# ------------------------------------------------------------------------------------------------
+
+
+def deduct_per_point_columnar(vs: Any) -> Any:
+    f, std, b = vs.frame, vs.standard_score, benchmark_of(vs)
+    bench = f.const_col(b, vs.value.scale)
+    gap = f.sub(vs.value, bench) if lower_is_better(vs) else f.sub(bench, vs.value)
+    if "points" in vs.params:
+        factor = HUNDRED * to_decimal(vs.params["points"])
+    else:
+        factor = HUNDRED * std * to_decimal(vs.params.get("k", "0.03"))
+    raw = f.sub(f.full(std), f.mul_const(gap, factor))
+    return f.where(f.cmp_const(gap, 0) > 0, raw, f.full(std))
+
+
+def rating_times_standard_columnar(vs: Any) -> Any:
+    return vs.frame.mul_const(vs.value, vs.standard_score)
+
+
+def threshold_columnar(vs: Any) -> Any:
+    """threshold (达标法; also registered as full_if_met): std when met, else ``partial`` (points or a share)."""
+    f, t = vs.frame, vs.target
+    if t is not None and t.comparator == "between" and "benchmark" not in vs.params and t.upper is not None:
+        # A range target (90%-95%): full marks inside it, both ends included.
+        met = (f.cmp_const(vs.value, t.value) >= 0) & (f.cmp_const(vs.value, t.upper) <= 0)
+    else:
+        c = f.cmp_const(vs.value, benchmark_of(vs))
+        met = {">=": c >= 0, ">": c > 0, "<=": c <= 0, "<": c < 0, "=": c == 0}[_comparator(vs)]
+    raw = vs.params.get("partial", 0)
+    if isinstance(raw, str) and raw.strip().endswith("%"):
+        partial = vs.standard_score * to_decimal(raw)
+    else:
+        partial = to_decimal(raw)
+    return f.where(met, f.full(vs.standard_score), f.full(partial))
+
+
+def rate_times_standard_columnar(vs: Any) -> Any:
+    return vs.frame.mul_const(vs.value, vs.standard_score)
+
+
+def proportional_columnar(vs: Any) -> Any:
+    """proportional (比率法), already rounded to ``score_places``: std when the target is met, else
+    value ÷ target × std (target ÷ value × std when lower is better), 0 for a target ≤ 0.
+
+    The engine computes the quotient and then the product in 34 significant digits; the exact quotient
+    rounded once gives the same digits except exactly on a rounding midpoint (…5), where the engine's
+    two 34-digit steps may land just below or above it. Those rows (and any row too large for the bound
+    below) are computed here with the engine's own Decimal steps; all others in int64.
+    """
+    import numpy as np
+
+    from ..batch.fixed import Fixed
+    from ..numbers import CONTEXT, quantize
+
+    f, std, b = vs.frame, vs.standard_score, benchmark_of(vs)
+    rs = vs.rule_set
+    sp, mode = rs.rounding.level("leaf")
+    v = vs.value
+    lower = lower_is_better(vs)
+    c = f.cmp_const(v, b)
+    met = c <= 0 if lower else c >= 0
+    full = f.quantize(f.full(std), sp, mode).v
+    out = np.where(met, full, 0).astype(np.int64)
+    if b <= 0:
+        return Fixed(out, sp)
+    bi, bs = _const(b)
+    si_, ss = _const(std)
+    sv = v.scale
+    n = f.n
+    # score × 10^sp = num ÷ den, exactly; rows outside int64 or the bound take the slow path below.
+    limit = _den_limit(std, sp)
+    if lower:
+        todo = ~met  # v > b > 0 here
+        num_c, den_c = bi * si_ * 10 ** (sv + sp), 10 ** (bs + ss)
+        if num_c > _LIMIT or den_c > _LIMIT:
+            exact_ok = np.zeros(n, dtype=bool)
+        else:
+            exact_ok = (v.v > 0) & (v.v <= min(_LIMIT, limit - 1) // den_c)
+        num_v = np.full(n, num_c if num_c <= _LIMIT else 0, dtype=np.int64)
+        den_v = np.where(exact_ok, v.v, 1) * (den_c if den_c <= _LIMIT else 1)
+    else:
+        todo = ~met & (v.v > 0)  # v ≤ 0 below a positive target: the score is ≤ 0, clamped to 0
+        den_c, mul = bi * 10 ** (sv + ss), si_ * 10 ** (bs + sp)
+        if den_c > _LIMIT or mul > _LIMIT or den_c >= limit:
+            exact_ok = np.zeros(n, dtype=bool)
+            num_v, den_v = np.zeros(n, dtype=np.int64), np.ones(n, dtype=np.int64)
+        else:
+            exact_ok = np.abs(v.v) <= _LIMIT // mul
+            num_v = np.where(exact_ok, v.v, 0) * mul
+            den_v = np.full(n, den_c, dtype=np.int64)
+    sel = todo & exact_ok
+    q, r = np.divmod(np.where(sel, num_v, 0), den_v)
+    rest = den_v - r
+    # Where the engine's two 34-digit steps may land on either side of the exact result: a midpoint for
+    # the half modes, a multiple of 10^-sp itself for down / up.
+    tie = sel & ((r == 0) if mode in ("down", "up") else (r == rest))
+    if not lower and _strip25(bi) == 1 and bi <= 10**6:
+        # v ÷ b is then a finite decimal of at most 34 digits (b = 2^i·5^j ≤ 10^6): the engine's quotient
+        # and product are exact, a midpoint stays a midpoint, and the integer rounding above is its rounding.
+        tie = np.zeros(n, dtype=bool)
+    if mode == "down":
+        up = np.zeros(n, dtype=bool)
+    elif mode == "up":
+        up = r > 0
+    else:
+        up = (r > rest) | ((r == rest) & (q % 2 == 1)) if mode == "half_even" else r >= rest
+    out = np.where(sel, q + up, out)
+    # Midpoints and rows beyond the int64 bound: the engine's Decimal steps, row by row.
+    slow = np.flatnonzero(tie | (todo & ~exact_ok))
+    if len(slow):
+        vals = v.v[slow].tolist()
+        for k, i in enumerate(slow.tolist()):
+            d = Decimal(vals[k]).scaleb(-sv)
+            raw = CONTEXT.multiply(CONTEXT.divide(b, d) if lower else CONTEXT.divide(d, b), std)
+            raw = min(max(raw, ZERO), std)
+            out[i] = int(quantize(raw, sp, mode).scaleb(sp))
+    return Fixed(out, sp)
+
+
+_LIMIT = 2**63 - 1
+"""The int64 bound of the columnar forms."""
+
+
+def _const(d: Decimal) -> tuple[int, int]:
+    from ..batch.fixed import const
+
+    return const(d)
+
+
+def _strip25(k: int) -> int:
+    """``k`` without its factors 2 and 5 (1 when 1/k is a finite decimal)."""
+    k = abs(k)
+    for p in (2, 5):
+        while k and k % p == 0:
+            k //= p
+    return k
+
+
+def _den_limit(std: Decimal, sp: int) -> int:
+    """The largest denominator D of an exact score (× 10^sp) whose rounding the engine's 34-digit steps
+    cannot change: their error (< 3·10⁻³³·std) stays below the distance 10^-sp/(2D) to any midpoint."""
+    # D < 10^(33 − sp) / (6 · std)
+    return int((Decimal(10) ** (33 - sp) / (6 * max(std, ONE))).to_integral_value(rounding="ROUND_FLOOR"))
+
+
+def three_band_columnar(vs: Any) -> Any:
+    """three_band: std × rating where the rating lies inside the band the row names (达成/部分达成/未达成).
+
+    A missing or unknown band, a rating outside its band, or bands the pack defines badly: the row
+    goes to the engine, which reports it (row and column) in its own words.
+    """
+    import numpy as np
+
+    from ..batch.compile import BandCells
+
+    f = vs.frame
+    bands, probs = _three_bands(vs.params)
+    cells = vs.inputs.get("band")
+    if probs or not isinstance(cells, BandCells):
+        f.mark(np.ones(f.n, dtype=bool))
+        return f.full(0)
+    names = [b.name for b in bands]
+    aliases = _band_aliases(vs.params)
+    keys = list(aliases)
+    to_band = np.array([names.index(aliases[k]) if aliases[k] in names else -1 for k in keys] + [-1],
+                       dtype=np.int64)
+    default = names.index(aliases[cells.default]) if cells.default in aliases and aliases[cells.default] in names \
+        else -1
+    idx = np.full(f.n, default, dtype=np.int64)
+    if cells.column is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        col = cells.column
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            f.mark(cells.present)  # the engine reads such a cell as text and names what is wrong
+            col = pa.nulls(len(col), pa.string())
+        found = pc.index_in(col, value_set=pa.array(keys, pa.string())).fill_null(len(keys))
+        row_band = to_band[np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)]
+        idx = np.where(cells.present, row_band, idx)
+    f.mark(idx < 0)
+    v = vs.value
+    inside = np.zeros(f.n, dtype=bool)
+    for k, band in enumerate(bands):
+        ok = idx == k
+        if band.lower is not None:
+            cl = f.cmp_const(v, band.lower)
+            ok &= (cl >= 0) if band.lower_inclusive else (cl > 0)
+        if band.upper is not None:
+            cu = f.cmp_const(v, band.upper)
+            ok &= (cu <= 0) if band.upper_inclusive else (cu < 0)
+        inside |= ok
+    f.mark(~inside)
+    return f.mul_const(v, vs.standard_score)
+
+
+def zero_incidence_columnar(vs: Any) -> Any:
+    f = vs.frame
+    return f.where(f.cmp_const(vs.value, 0) == 0, f.full(vs.standard_score), f.full(ZERO))
+
+
 _BENCHMARK = ParamSpec(name="benchmark", type="percent", doc="value for full marks (default: the target)")
 _DIRECTION = ParamSpec(name="direction", type="choice", choices=("higher", "lower"),
                        doc="higher or lower is better (default: the target's comparator; ≥ unless it says ≤, <, > or =)")
@@ -753,7 +958,8 @@ def jixiao_scoring_methods():
 def _methods():
     return [
         ScoringMethod(
-            name="deduct_per_point", title="每低1个百分点扣分 deduction per percentage point",
+            name="deduct_per_point", vectorized=deduct_per_point_columnar,
+            title="每低1个百分点扣分 deduction per percentage point",
             score=deduct_per_point, check_params=check_deduct,
             formula="score = std − max(0, benchmark − value) × 100 × std × k  (or × points per point)",
             params=(ParamSpec(name="k", type="percent", default="3%",
@@ -769,19 +975,23 @@ def _methods():
                               doc="the score when late without per_day (points or \"50%\")")),
             example="5.00=5（2023-12-20≤2023-12-31）; 3.50=5-3*0.5（2024-01-03晚于2023-12-31 3天）"),
         ScoringMethod(
-            name="rating_times_standard", title="标准分×评定比例 standard × rating (5分法)",
+            name="rating_times_standard", vectorized=rating_times_standard_columnar,
+            title="标准分×评定比例 standard × rating (5分法)",
             score=rating_times_standard, formula="score = std × rating", params=(), example="A22: 1.60=2*80%"),
         ScoringMethod(
-            name="full_if_met", title="达标法 full if met (= threshold)", score=full_if_met,
+            name="full_if_met", vectorized=threshold_columnar,
+            title="达标法 full if met (= threshold)", score=full_if_met,
             check_params=check_threshold,
             formula="score = std if value meets the benchmark, else partial (default 0)",
             params=_THRESHOLD_PARAMS, example="10.00=10（103.22%≥100%）"),
         ScoringMethod(
-            name="threshold", title="达标法/0-1法 threshold", score=threshold, check_params=check_threshold,
+            name="threshold", vectorized=threshold_columnar,
+            title="达标法/0-1法 threshold", score=threshold, check_params=check_threshold,
             formula="score = std if value meets the benchmark (≥, >, ≤, < or = as the target says), else partial",
             params=_THRESHOLD_PARAMS, example="0.00=0（88%<90%）; with partial = \"50%\": 2.50=5*50%（88%<90%）"),
         ScoringMethod(
-            name="proportional", title="比率法 proportional",
+            name="proportional", vectorized=proportional_columnar,
+            title="比率法 proportional",
             score=proportional, check_params=check_proportional,
             formula="score = min(std, value ÷ target × std); lower is better: min(std, target ÷ value × std)",
             params=(_BENCHMARK, ParamSpec(name="direction", type="choice", choices=("higher", "lower"),
@@ -789,7 +999,8 @@ def _methods():
                                               "comparator is ≤ or <)")),
             example="8.96=89.63%*10 (target 100%); 8.00=12/15*10 (target ≤12 days, actual 15)"),
         ScoringMethod(
-            name="rate_times_standard", title="执行率×分值 rate × standard (预算执行率)",
+            name="rate_times_standard", vectorized=rate_times_standard_columnar,
+            title="执行率×分值 rate × standard (预算执行率)",
             score=rate_times_standard,
             formula="score = min(std, std × rate)", params=(),
             example="9.60=10*96.04%; 10.00=min(10,10*103.22%)"),
@@ -812,7 +1023,8 @@ def _methods():
                               doc="true lets a rating lie between the levels")),
             example="1.60=2*80%"),
         ScoringMethod(
-            name="three_band", title="三档评价 national three-band scale (达成/部分达成/未达成)",
+            name="three_band", vectorized=three_band_columnar,
+            title="三档评价 national three-band scale (达成/部分达成/未达成)",
             score=three_band, check_params=check_three_band,
             formula="score = std × rating, the rating inside its named band: 达成 80–100%, 部分达成 60–80%, 未达成 0–60%",
             params=(ParamSpec(name="bands", type="list",
@@ -829,6 +1041,7 @@ def _methods():
                               doc="points deducted per item (missing document, late case…)"),),
             example="4.00=5-2*0.5; 0.00=max(0,2-5*0.5)"),
         ScoringMethod(
-            name="zero_incidence", title="零发生 zero incidence", score=zero_incidence,
+            name="zero_incidence", vectorized=zero_incidence_columnar,
+            title="零发生 zero incidence", score=zero_incidence,
             formula="score = std if no incident occurred, else 0", params=(), example="C22: 5.00=5（0起）"),
     ]
