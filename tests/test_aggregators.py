@@ -1,18 +1,13 @@
-"""Built-in aggregators (sum, weighted mean, ordinal counts) found through their entry points, and the
-points packs' results unchanged by the ordinal machinery (issue 7)."""
+"""Built-in aggregators (sum, weighted mean, ordinal counts) found through their entry points."""
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import sys
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
-from conftest import ROOT, SEED, run_cli
+from conftest import ROOT
 from jixiao import Group, Indicator, Measurement, Pack, PluginRef, RuleSet, ScoreOutcome
 from jixiao.model import LeafResult, OrdinalScale
 from jixiao.plugins import Registry
@@ -86,55 +81,3 @@ def test_sum_refuses_ordinal_children():
         run_aggregator("sum", [leaf("a", "B")])
 
 
-# -- the points packs are untouched -------------------------------------------------------------
-
-BEFORE, AFTER = "02961d8", "23f3817"
-"""The commits before and after issue 7's core changes (engine, document, built-in aggregators)."""
-SHARED_FILES = ["core/jixiao/engine.py", "core/jixiao/document.py"]
-"""Shared files: issue 7's hunks are taken out; the built-in aggregators module (issue 7's own) is
-put back as it was before."""
-OWN_FILE = "core/jixiao/builtin/aggregators.py"
-
-
-def _without_run(text: str) -> dict:
-    doc = json.loads(text)
-    doc.pop("run")  # lists every record of every loaded module, so any new built-in changes it
-    return doc
-
-
-@pytest.fixture(scope="module")
-def core_without_issue7(tmp_path_factory):
-    """The current source with issue 7's core hunks taken out again (skips if others rewrote them)."""
-    git = shutil.which("git")
-    if git is None or not (ROOT / ".git").exists():
-        pytest.skip("needs the git checkout to rebuild the code before issue 7")
-    patch = subprocess.run([git, "diff", BEFORE, AFTER, "--", *SHARED_FILES], cwd=ROOT, capture_output=True,
-                           check=False)
-    old = subprocess.run([git, "show", f"{BEFORE}:{OWN_FILE}"], cwd=ROOT, capture_output=True, check=False)
-    if patch.returncode != 0 or old.returncode != 0:
-        pytest.skip(f"commits {BEFORE}..{AFTER} not in this checkout")
-    tree = tmp_path_factory.mktemp("before")
-    shutil.copytree(ROOT / "core", tree / "core")
-    shutil.copytree(ROOT / "plugins", tree / "plugins")
-    (tree / OWN_FILE).write_bytes(old.stdout)
-    undo = subprocess.run([git, "apply", "-R", "-"], cwd=tree, input=patch.stdout, capture_output=True, check=False)
-    if undo.returncode != 0:
-        pytest.skip(f"issue 7's core hunks no longer reverse-apply: {undo.stderr.decode()[:200]}")
-    return tree
-
-
-@pytest.mark.parametrize("example", [SEED, NATIONAL], ids=["shanghai", "national"])
-def test_points_packs_give_the_same_json_as_without_issue_7(core_without_issue7, example):
-    if not example.exists():
-        pytest.skip(f"{example} is not in this checkout")
-    now = run_cli("evaluate", example, "--format", "json")
-    assert now.code == 0, now
-    env = {"PYTHONPATH": f"{core_without_issue7 / 'core'}:{core_without_issue7 / 'plugins'}"}
-    before = run_cli("evaluate", example, "--format", "json", env=env)
-    assert before.code == 0, before
-    probe = subprocess.run([sys.executable, "-c", "import jixiao.builtin.aggregators as a; print(a.__file__)"],
-                           env={**env, "PATH": ""}, capture_output=True, text=True, check=False)
-    assert str(core_without_issue7) in probe.stdout  # the baseline really ran the old code
-    assert _without_run(now.stdout) == _without_run(before.stdout)
-    if example == SEED:
-        assert now.json()["total"] == "88.64"
