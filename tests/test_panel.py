@@ -394,3 +394,12 @@ def test_long_table_xlsx_with_chinese_headers_and_gbk_csv(cli, seed_copy):
     r = cli("evaluate", seed_copy, "-f", "json")
     assert r.code == 0, r
     assert by_code(r.json())["B31"]["trace"] == "4.00=(4+4.5+3.5)/3"
+
+
+def test_editor_schema_describes_panel_and_experts():
+    from jixiao.schema import config_schema
+
+    props = config_schema()["properties"]
+    assert props["panel"]["properties"]["method"]["enum"] == ["mean", "median", "trimmed_mean"]
+    assert props["experts"]["properties"]["scores"]["items"]["required"] == ["expert", "code"]
+    assert props["evidence"]["additionalProperties"]["required"] == ["title", "kind"]

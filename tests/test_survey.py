@@ -207,3 +207,10 @@ def test_satisfied_option_not_in_the_export_refused(cli, example):
     assert r.code == 2, r
     assert "$.surveys.satisfaction.satisfied[1]" in r.stderr and "'比较满意'" in r.stderr
     assert "很满意, 基本满意, 不满意" in r.stderr or "基本满意" in r.stderr
+
+
+def test_validate_reads_the_survey_exports(cli, example):
+    assert cli("validate", EXAMPLE / "evaluation.toml").code == 0
+    example.write_text(example.read_text(encoding="utf-8").replace("question = 5", "question = 55"), encoding="utf-8")
+    r = cli("validate", example)
+    assert r.code == 2 and "$.surveys.awareness.question" in r.stdout + r.stderr, r

@@ -33,7 +33,7 @@ METHODS = ("mean", "median", "trimmed_mean")
 ROUNDING = tuple(ROUNDING_MODES)
 """half_up (四舍五入), half_even, down (舍去), up (进一)."""
 PANEL_KEYS = ("method", "trim", "places", "rounding", "spread_share")
-EXPERT_KEYS = ("file", "encoding", "sheet", "members", "scores")
+EXPERT_KEYS = ("file", "encoding", "members", "scores")
 ROW_KEYS = ("expert", "code", "score", "rating", "reason", "evidence")
 HEADER_ALIASES = {"专家": "expert", "专家姓名": "expert", "评审专家": "expert", "指标": "code", "指标编码": "code",
                   "指标代码": "code", "编码": "code", "代码": "code", "得分": "score", "评分": "score", "分数": "score",

@@ -11,6 +11,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from .evidence import KINDS as EVIDENCE_KINDS
 from .model import ROUNDING_MODE_NAMES as ROUNDING_MODES
 from .rounding import ROUNDING_SCHEMA
 
@@ -205,8 +206,49 @@ def config_schema() -> dict[str, Any]:
             "rounding": {**ROUNDING_SCHEMA, "description": "the evaluation's rounding: keys of the pack's "
                                                            "[rule_set.rounding], each overriding the pack's"},
             "weights": WEIGHTS_SCHEMA,
+            "panel": PANEL_SCHEMA,
+            "experts": EXPERTS_SCHEMA,
+            "evidence": EVIDENCE_SCHEMA,
         },
     }
+
+
+SHARE = {"anyOf": [{"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"},
+                   {"type": "number", "exclusiveMinimum": 0, "maximum": 1}],
+         "description": "a share like \"30%\" or 0.3"}
+PANEL_SCHEMA = {
+    "type": "object", "additionalProperties": False, "description": "the expert panel's rule (docs/panels.md)",
+    "properties": {
+        "method": {"enum": ["mean", "median", "trimmed_mean"], "description": "default trimmed_mean"},
+        "trim": {"type": "integer", "minimum": 1, "description": "trimmed_mean: scores dropped at each end"},
+        "places": {"type": "integer", "minimum": 0, "maximum": 6},
+        "rounding": {"enum": list(ROUNDING_MODES)},
+        "spread_share": {**SHARE, "description": "max − min above this share of the standard score: 专家意见分歧较大"},
+    }}
+EXPERTS_SCHEMA = {
+    "type": "object", "additionalProperties": False, "description": "the experts' scores (docs/panels.md)",
+    "properties": {
+        "file": {"type": "string", "description": "a long table (.csv/.xlsx) or an xlsx with one sheet per expert"},
+        "encoding": {"type": "string", "description": "of a CSV file (default UTF-8)"},
+        "members": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1,
+                    "uniqueItems": True},
+        "scores": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["expert", "code"], "properties": {
+                "expert": {"type": "string"}, "code": {"type": "string"},
+                "score": {**NUMBER_OR_TEXT, "description": "points of the standard score (or \"80%\")"},
+                "rating": {**NUMBER_OR_TEXT, "description": "a share of the standard score, \"80%\""},
+                "reason": {"type": "string"}, "evidence": EVIDENCE_IDS}}},
+    }}
+EVIDENCE_SCHEMA = {
+    "type": "object", "description": "the evidence register ([evidence.ID]; docs/evidence.md)",
+    "properties": {"require_citations": {"type": "boolean"}},
+    "additionalProperties": {
+        "type": "object", "additionalProperties": False, "required": ["title", "kind"], "properties": {
+            "title": {"type": "string", "minLength": 1},
+            "kind": {"enum": list(EVIDENCE_KINDS)},
+            "file": {"type": "string", "description": "relative to the config's folder"},
+            "page": {"anyOf": [{"type": "integer"}, {"type": "string"}]}, "location": {"type": "string"},
+            "sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$", "description": "pins the file's version"}}}}
 
 
 def document_schema() -> dict[str, Any]:
@@ -232,7 +274,7 @@ def document_schema() -> dict[str, Any]:
                            "standard_score": score, "score": score,
                            "score_rate": {"anyOf": [percent, {"type": "null"}]}, "aggregator": text,
                            "children": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}
-    entry = obj({"id": text, "title": text, "kind": {"enum": ["文件", "合同", "凭证", "现场照片", "访谈记录", "问卷", "其他"]},
+    entry = obj({"id": text, "title": text, "kind": {"enum": list(EVIDENCE_KINDS)},
                  "file": opt_text, "location": opt_text,
                  "sha256": {"anyOf": [{"type": "string", "pattern": "^[0-9a-f]{64}$"}, {"type": "null"}]},
                  "size": {"type": ["integer", "null"], "minimum": 0}})

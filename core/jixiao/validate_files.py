@@ -59,11 +59,14 @@ def validate_config_file(path: Path, registry: Registry, data: dict[str, Any]) -
     errors = check_pack_semantics(pack, registry, config=cfg)
     if errors:  # the inputs a plugin asks for are known only when every plugin loads
         return errors
-    try:  # the leaves an expert panel scores need no rating
-        panel = panel_of(pack, cfg, registry)
+    try:  # surveys fill the inputs their tallies would; the leaves an expert panel scores need no rating
+        from .survey import apply_surveys
+
+        filled, _ = apply_surveys(cfg)
+        panel = panel_of(pack, filled, registry)
     except JixiaoError as exc:
         return _flatten(exc)
-    errors += check_inputs(pack, cfg, registry, tuple(panel.combined) if panel else ())
+    errors += check_inputs(pack, filled, registry, tuple(panel.combined) if panel else ())
     if errors:
         return errors
     try:  # a dry run finds the values that cannot be right
