@@ -283,7 +283,8 @@ ENV_CASES = [
 ACCEPTED = [
     # sections and keys other modules read: not unknown keys
     ("stated-score", "national", [(C, B11, B11 + "\nstated_score = 18\nstated_actual = 1100\n"
-                                                 'deviation_reason = "部分学生转学"\nevidence = ["E1"]')]),
+                                                 'deviation_reason = "部分学生转学"\nevidence = ["E1"]'),
+                                 (C, "[project]", '[evidence.E1]\ntitle = "学生名册"\nkind = "文件"\n\n[project]')]),
     ("project-free-keys", "seed", [(C, "[project]", "[project]\nanything_goes = \"项目负责人\"")]),
     ("plain", "packfile", []),
     ("seed", "seed", []),
