@@ -280,7 +280,7 @@ def test_bad_panel_config_located(cli, seed_copy, edit, where, code):
     cfg.write_text(cfg.read_text(encoding="utf-8").replace(*edit, 1), encoding="utf-8")
     r = cli("evaluate", cfg, "-f", "json")
     assert r.code == code, r
-    assert where in r.stderr and "Traceback" not in r.stderr
+    assert f"evaluation.toml: {where}" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_sheets_per_expert_through_evaluate_with_ties(cli, seed_copy):

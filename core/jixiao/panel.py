@@ -257,14 +257,17 @@ def combine_all(scores: Sequence[ExpertScore], standards: Mapping[str, Decimal],
                                     f"0–{fmt_number(standards[s.code])}", **where))
             continue
         by_code.setdefault(s.code, []).append(s)
+    anywhere = {s.expert for s in scores}
+    for e in panel:
+        if e not in anywhere:  # a member of the panel with no scores at all: where the panel is declared
+            errors.append(DataError(f"expert {e} is a member of the panel but has no scores", file=file,
+                                    path=members_path, hint=f"add {e}'s scores, or remove {e} from members"))
     for code, items in by_code.items():
         have = [s.expert for s in items]
         for e in panel:
-            if e not in have:
-                src = items[0].file or file
+            if e not in have and e in anywhere:
                 errors.append(DataError(f"expert {e} has no score for {code} (the other experts scored it: "
-                                        f"{', '.join(dict.fromkeys(have))})", file=src,
-                                        path=members_path if experts else None,
+                                        f"{', '.join(dict.fromkeys(have))})", file=items[0].file or file,
                                         hint=f"add a row {e}, {code}, score, reason"))
         for e in dict.fromkeys(have):
             if have.count(e) > 1:
