@@ -3,8 +3,9 @@ department/year comparison over them. Prints Markdown (the "Archive" section of 
 
 For N: generate a seed-pack portfolio and score it with ``jixiao batch`` (not timed), add the
 identifying columns a user keeps (16 departments, 8 regions, a budget), then for each database:
-read the results into archive records (timed: "read"), add them in one transaction (timed: "write":
-``executemany`` on SQLite, ``COPY`` on PostgreSQL), and run ``compare peers`` for one year grouped by
+read the results into columns (timed: "read": Arrow → integer matrix, one digest per row), add them in
+one transaction (timed: "write": ``executemany`` + ``INSERT … SELECT FROM json_each`` on SQLite,
+``COPY`` CSV + binary on PostgreSQL), and run ``compare peers`` for one year grouped by
 department (whole portfolio) and for one department.
 
     uv run python benchmarks/bench_archive.py --sizes 100000
@@ -63,17 +64,17 @@ def pg_url(tmp: Path):
 
 def bench(url: str, kept: Path) -> dict[str, float]:
     from jixiao.archive import Archive
-    from jixiao.archive.loading import records_of_batch
+    from jixiao.archive.loading import batch_evaluations
     from jixiao.compare import peers
 
     t0 = time.perf_counter()
-    records = records_of_batch(str(kept), pack_name=PACK, kind="self", year=2023)
+    records = batch_evaluations(str(kept), pack_name=PACK, kind="self", year=2023)
     t1 = time.perf_counter()
     archive = Archive(url)
     t2 = time.perf_counter()
     counts = archive.add(records)
     t3 = time.perf_counter()
-    assert counts["added"] == len(records), counts
+    assert counts["added"] == records.n, counts
     del records
     rep = peers(archive, pack=PACK, year=2023, kind="self", by="department")
     t4 = time.perf_counter()

@@ -51,7 +51,7 @@ def test_add_is_idempotent_and_keeps_every_leaf(tmp_path, archive_url):
     assert row["unit"] == "tab\there, back\\slash,\nnew line"
     engine = sa.create_engine(archive_url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as conn:
-        leaves = conn.execute(sa.text("SELECT code, score_e4, lost_e4 FROM leaf_score ORDER BY code")).all()
+        leaves = conn.execute(sa.text("SELECT code, score_e4, lost_e4 FROM leaf_scores ORDER BY code")).all()
         stored = conn.execute(sa.text("SELECT document, config_sha256 FROM evaluation")).one()
     engine.dispose()
     assert len(leaves) == len(doc["indicators"]) == 25
@@ -170,18 +170,26 @@ def test_a_v1_archive_is_upgraded_and_opened(tmp_path, archive_url):
             "INSERT INTO evaluation (id, doc_sha256, pack, pack_version, project_id, kind, year, total, total_e4,"
             " score_places, grade, document) VALUES (1, :sha, :pack, '2018.1', 'OLD-1', 'self', 2017, '80.00',"
             " 800000, 2, '良', '{}')"), {"sha": "0" * 64, "pack": PACK})
+        conn.execute(sa.text("INSERT INTO leaf_score (evaluation_id, code, name, standard_e4, score_e4, lost_e4) "
+                             "VALUES (1, 'A11', '战略目标适应性', 20000, 15000, 5000), (1, 'B11', NULL, NULL, 30000, NULL)"))
         assert "budget" not in {c["name"] for c in sa.inspect(conn).get_columns("evaluation")}
     engine.dispose()
     r = run_cli("archive", "list", "--archive", archive_url)
     assert r.code == 2 and "schema v1" in r.stderr and "jixiao archive upgrade" in r.stderr, r
     r = run_cli("archive", "upgrade", "--archive", archive_url)
-    assert r.code == 0 and "v1 → schema v2" in r.stderr, r
+    assert r.code == 0 and "v1 → schema v3" in r.stderr, r
     assert [x["project_id"] for x in listed(archive_url)] == ["OLD-1"]
+    engine = make_engine(archive_url)
+    with engine.connect() as conn:  # v1's leaf rows, names and standards kept through v3's leaf table
+        kept = conn.execute(sa.text("SELECT evaluation_id, code, name, standard_e4, score_e4, lost_e4 "
+                                    "FROM leaf_scores ORDER BY code")).all()
+    engine.dispose()
+    assert [tuple(k) for k in kept] == [(1, "A11", "战略目标适应性", 20000, 15000, 5000), (1, "B11", None, None, 30000, None)]
     path, _ = seed_document(tmp_path, id="NEW-1", budget="100.00")
     assert run_cli("archive", "add", path, "--archive", archive_url, "--kind", "self").code == 0
     assert [(x["project_id"], x["budget"]) for x in listed(archive_url)] == [("OLD-1", None), ("NEW-1", "100.00")]
     r = run_cli("archive", "upgrade", "--archive", archive_url)
-    assert r.code == 0 and "already at schema v2" in r.stderr, r
+    assert r.code == 0 and "already at schema v3" in r.stderr, r
 
 
 @pytest.mark.parametrize("url", ["mysql://x/y", "sqlite:////no/such/folder/a.db"])

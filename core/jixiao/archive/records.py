@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -175,46 +175,4 @@ def from_document(doc: Any, *, file: str | None, kind: str | None = None, year: 
         "discrepancies": _list_of(review.get("discrepancies") if isinstance(review, dict) else None,
                                   file=file, path="$.review.discrepancies"),
         "evidence": _list_of(doc.get("evidence"), file=file, path="$.evidence"),
-    }
-
-
-ID_COLUMNS = {"project_name": ("name", "project_name", "项目名称"), "unit": ("unit", "单位"),
-              "department": ("department", "部门"), "region": ("region", "地区"), "budget": ("budget", "预算")}
-"""Identifying columns a batch result may carry (issue 13 §6), read when present."""
-
-
-def from_batch_row(row: Mapping[str, Any], *, pack: str, pack_version: str | None,
-                   leaves: Sequence[tuple[str, str | None, int | None]], kind: str, year: int, places: int,
-                   file: str, line: int, source: str | None = None) -> dict[str, Any]:
-    """The archive record of one row of ``jixiao batch`` results (project_id, total, grade, leaf scores)."""
-    where = f"row {line}"
-    pid = row.get("project_id")
-    if pid is None or str(pid).strip() == "":
-        raise DataError("empty project_id", file=file, path=f"{where}, column project_id")
-    total = row.get("total")
-    if total is None or str(total).strip() == "":
-        raise DataError("empty total", file=file, path=f"{where}, column total")
-    out_leaves = []
-    for code, name, std in leaves:
-        v = row.get(code)
-        if v is None or str(v).strip() == "":
-            raise DataError(f"no score for leaf {code}", file=file, path=f"{where}, column {code}")
-        s = to_e4(v, file=file, path=f"{where}, column {code}")
-        out_leaves.append((code, name, std, s, None if std is None else std - s))
-    ids = {}
-    for field, names in ID_COLUMNS.items():
-        ids[field] = next((_text(row[n]) for n in names if row.get(n) not in (None, "")), None)
-    if ids["budget"] is not None:
-        to_e4(ids["budget"], file=file, path=f"{where}, column budget")
-    doc = {"batch_row": {k: _text(v) for k, v in row.items()}, "pack": {"name": pack, "version": pack_version},
-           "kind": kind, "year": year}
-    text = canonical_json(doc)
-    return {
-        "doc_sha256": sha256(text), "pack": pack, "pack_version": pack_version, "project_id": str(pid),
-        "project_name": ids["project_name"], "unit": ids["unit"], "department": ids["department"],
-        "region": ids["region"], "year": year, "period": None, "kind": kind,
-        "total": str(total), "total_e4": to_e4(total, file=file, path=f"{where}, column total"),
-        "score_places": places, "grade": _text(row.get("grade")) or None, "config_sha256": None,
-        "source": source, "document": text.decode(), "budget": ids["budget"],
-        "leaves": out_leaves, "discrepancies": [], "evidence": [],
     }

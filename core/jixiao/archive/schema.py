@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 """The Alembic revision this jixiao writes; older archives are upgraded by ``jixiao archive upgrade``."""
-SCHEMA_VERSIONS = {"0001": 1, "0002": 2}
+SCHEMA_VERSIONS = {"0001": 1, "0002": 2, "0003": 3}
 SCALE = 4
 """Figures are stored as integers × 10^SCALE."""
 
@@ -41,21 +41,37 @@ evaluation = sa.Table(
     # revision 0002
     sa.Column("budget", sa.String(40)),
     sa.UniqueConstraint("pack", "project_id", "year", "kind", name="uq_evaluation_project_year_kind"),
-    sa.Index("ix_evaluation_pack_year", "pack", "year"),
-    sa.Index("ix_evaluation_department_year", "department", "year"),
-    sa.Index("ix_evaluation_region_year", "region", "year"),
+    # revision 0003: one index for the comparisons (a portfolio's year and kind, by department)
+    sa.Index("ix_evaluation_pack_year_kind_department", "pack", "year", "kind", "department"),
 )
+
+leaf = sa.Table(
+    "leaf", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("pack", sa.String(200), nullable=False),
+    sa.Column("code", sa.String(50), nullable=False),
+    sa.Column("name", sa.Text),
+    sa.Column("standard_e4", sa.BigInteger),
+    sa.Index("ix_leaf_pack_code", "pack", "code"),
+)
+"""Revision 0003: the leaves evaluations score — one row per distinct (pack, code, name, standard)."""
 
 leaf_score = sa.Table(
     "leaf_score", metadata,
-    sa.Column("evaluation_id", sa.Integer, sa.ForeignKey("evaluation.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("code", sa.String(50), primary_key=True),
-    sa.Column("name", sa.Text),
-    sa.Column("standard_e4", sa.BigInteger),
+    sa.Column("evaluation_id", sa.Integer, primary_key=True),  # no foreign keys: see below
+    sa.Column("leaf_id", sa.Integer, primary_key=True),
     sa.Column("score_e4", sa.BigInteger, nullable=False),
-    sa.Column("lost_e4", sa.BigInteger),
-    sa.Index("ix_leaf_score_code", "code"),
+    sqlite_with_rowid=False,
 )
+"""Every leaf score in long form: (evaluation, leaf, score). No foreign keys (their per-row check would
+double a bulk load): the store writes and deletes an evaluation's leaf rows in its transaction. The view ``leaf_scores`` joins in the
+code, name, standard and points lost (standard − score)."""
+
+leaf_scores = sa.table(
+    "leaf_scores", sa.column("evaluation_id"), sa.column("code"), sa.column("name"), sa.column("standard_e4"),
+    sa.column("score_e4"), sa.column("lost_e4"),
+)
+"""The view of revision 0003 (long form with names), for reading."""
 
 discrepancy = sa.Table(
     "review_discrepancy", metadata,

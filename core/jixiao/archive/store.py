@@ -15,15 +15,29 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 
 from ..errors import ConfigError, DataError
-from .schema import SCHEMA_HEAD, SCHEMA_VERSIONS, discrepancy, evaluation, evidence, leaf_score
+from .bulk import EVAL_COLUMNS, Evaluations, LeafKey, of_records
+from .schema import (
+    SCHEMA_HEAD,
+    SCHEMA_VERSIONS,
+    discrepancy,
+    evaluation,
+    evidence,
+    leaf,
+    leaf_score,
+    leaf_scores,
+)
 
 ENV = "JIXIAO_ARCHIVE"
 MIGRATIONS = Path(__file__).with_name("migrations")
-EVAL_COLUMNS = [c.name for c in evaluation.columns if c.name != "id"]
 BUSY_TIMEOUT_MS = 60_000
+SQLITE_CACHE_KB = 256 * 1024
+"""SQLite page cache per connection (grown only as used): a bulk load keeps its indexes in memory."""
+CHUNK = 20_000
+"""Evaluations per statement (SQLite) or per COPY buffer (PostgreSQL) in a bulk load."""
 
 
 def resolve_url(url: str | None) -> str:
@@ -64,6 +78,7 @@ def make_engine(url: str) -> sa.Engine:
             cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
             cur.close()
 
         @sa.event.listens_for(engine, "begin")
@@ -137,45 +152,80 @@ class Archive:
             yield conn
 
     # -- writing ----------------------------------------------------------------------------------
-    def add(self, records: Sequence[Mapping[str, Any]], *, replace: bool = False) -> dict[str, int]:
-        """Add records in one transaction. The same document twice is skipped; another document for
-        the same pack/project/year/kind is refused unless ``replace``. Returns counts."""
+    def add(self, records: Sequence[Mapping[str, Any]] | Evaluations | Sequence[Evaluations], *,
+            replace: bool = False) -> dict[str, int]:
+        """Add evaluations — archive records, :class:`Evaluations` columns, or several of those (one per
+        file) — in one transaction. The same document twice is skipped; another document for the same
+        pack/project/year/kind is refused unless ``replace``. Returns the counts added, replaced and
+        unchanged."""
+        if isinstance(records, Evaluations):
+            parts = [records]
+        elif records and all(isinstance(r, Evaluations) for r in records):
+            parts = list(records)
+        else:
+            parts = [of_records(records)]  # type: ignore[arg-type]
         counts = {"added": 0, "replaced": 0, "unchanged": 0}
-        seen: dict[str, Mapping[str, Any]] = {}
-        keys: dict[tuple, str] = {}
-        todo: list[Mapping[str, Any]] = []
-        for r in records:
-            if r["doc_sha256"] in seen:
-                counts["unchanged"] += 1
-                continue
-            key = (r["pack"], r["project_id"], r["year"], r["kind"])
-            if key in keys:
-                raise DataError(f"two different documents for project {r['project_id']!r}, {r['year']}, {r['kind']} "
-                                f"({r['pack']}) in one add", file=r.get("source") or keys[key])
-            keys[key] = r.get("source") or ""
-            seen[r["doc_sha256"]] = r
-            todo.append(r)
         with self.write() as conn:
-            existing_sha = self._existing(conn, evaluation.c.doc_sha256, [r["doc_sha256"] for r in todo])
-            todo = [r for r in todo if r["doc_sha256"] not in existing_sha]
-            counts["unchanged"] += len(seen) - len(todo)
-            clash = self._clashes(conn, todo)
-            if clash and not replace:
-                r, old, _ = clash[0]
-                more = f" (and {len(clash) - 1} more)" if len(clash) > 1 else ""
-                raise DataError(f"the archive already holds another evaluation of project {r['project_id']!r}, "
-                                f"{r['year']}, {r['kind']} ({r['pack']}), archived from {old}{more}",
-                                file=r.get("source"),
-                                hint="give --replace to store this one instead (a corrected evaluation)")
-            if clash:
-                ids = [old_id for _, _, old_id in clash]
-                for chunk in _chunks(ids, 500):
-                    for t in (leaf_score, discrepancy, evidence):
-                        conn.execute(t.delete().where(t.c.evaluation_id.in_(chunk)))
-                    conn.execute(evaluation.delete().where(evaluation.c.id.in_(chunk)))
-                counts["replaced"] = len(clash)
-            self._insert(conn, todo)
-            counts["added"] = len(todo) - counts["replaced"]
+            if self.dialect == "postgresql":  # one writer at a time decides ids and clashes
+                conn.exec_driver_sql("LOCK TABLE evaluation IN SHARE ROW EXCLUSIVE MODE")
+            for ev in parts:
+                for k, v in self._add(conn, ev, replace).items():
+                    counts[k] += v
+        return counts
+
+    def _add(self, conn: sa.Connection, ev: Evaluations, replace: bool) -> dict[str, int]:
+        counts = {"added": 0, "replaced": 0, "unchanged": 0}
+        cols = ev.columns
+        keep = _first_of_each(cols["doc_sha256"])
+        counts["unchanged"] = ev.n - len(keep)
+        if len(keep) < ev.n:
+            ev = ev.take(keep)
+            cols = ev.columns
+        keys = list(zip(cols["pack"], cols["project_id"], cols["year"], cols["kind"], strict=True))
+        if len(set(keys)) < len(keys):
+            seen: dict[tuple, int] = {}
+            for i, k in enumerate(keys):
+                if k in seen:
+                    (f1, w1), (f2, w2) = ev.locate(seen[k]), ev.locate(i)
+                    both = f" ({w1} and {w2})" if w1 and w2 else f" ({f1} and {f2})" if f1 != f2 else ""
+                    raise DataError(f"two different evaluations of project {k[1]!r}, {k[2]}, {k[3]} ({k[0]}) in one "
+                                    f"add{both}", file=f2 or f1, path=w2,
+                                    hint="each project is archived once per year and kind; --replace stores a "
+                                         "corrected one in a later add")
+                seen[k] = i
+        skip: set[int] = set()
+        if not ev.keyed:
+            archived = self._existing(conn, evaluation.c.doc_sha256, cols["doc_sha256"])
+            skip = {i for i, d in enumerate(cols["doc_sha256"]) if d in archived}
+        clash: list[tuple[int, str, int]] = []
+        for i, (sha, old_sha, old_id, old_src) in self._same_keys(conn, keys, cols["doc_sha256"]):
+            if i in skip:
+                continue
+            if sha == old_sha:
+                skip.add(i)
+            else:
+                clash.append((i, old_src or f"archive id {old_id}", old_id))
+        if clash and not replace:
+            clash.sort(key=lambda c: (keys[c[0]][1], keys[c[0]][2], keys[c[0]][3]))
+            i, old, _ = clash[0]
+            k = keys[i]
+            more = f" (and {len(clash) - 1} more)" if len(clash) > 1 else ""
+            file, place = ev.locate(i)
+            raise DataError(f"the archive already holds another evaluation of project {k[1]!r}, {k[2]}, {k[3]} "
+                            f"({k[0]}), archived from {old}{more}", file=file, path=place,
+                            hint="give --replace to store this one instead (a corrected evaluation)")
+        if clash:
+            ids = sorted(old_id for _, _, old_id in clash)
+            for chunk in _chunks(ids, 500):
+                for t in (leaf_score, discrepancy, evidence):
+                    conn.execute(t.delete().where(t.c.evaluation_id.in_(chunk)))
+                conn.execute(evaluation.delete().where(evaluation.c.id.in_(chunk)))
+            counts["replaced"] = len(clash)
+        counts["unchanged"] += len(skip)
+        if skip:
+            ev = ev.take([i for i in range(ev.n) if i not in skip])
+        self._insert(conn, ev)
+        counts["added"] = ev.n - counts["replaced"]
         return counts
 
     def _existing(self, conn, column, values: list) -> set:
@@ -184,59 +234,74 @@ class Archive:
             found.update(conn.execute(sa.select(column).where(column.in_(chunk))).scalars())
         return found
 
-    def _clashes(self, conn, todo) -> list[tuple[Mapping[str, Any], str, int]]:
-        if not todo:
-            return []
+    def _same_keys(self, conn, keys: list[tuple], digests: list[str]
+                   ) -> Iterator[tuple[int, tuple[str, str, int, str | None]]]:
+        """(row, (its digest, the archived digest, id, source)) for every row whose pack/project/year/kind
+        is archived already."""
         e = evaluation.c
-        by_key = {(r["pack"], r["project_id"], r["year"], r["kind"]): r for r in todo}
-        out = []
-        for pack in sorted({r["pack"] for r in todo}):
-            pids = sorted({r["project_id"] for r in todo if r["pack"] == pack})
-            for chunk in _chunks(pids, 500):
-                q = sa.select(e.id, e.pack, e.project_id, e.year, e.kind, e.source).where(
-                    e.pack == pack, e.project_id.in_(chunk))
-                for row in conn.execute(q):
-                    r = by_key.get((row.pack, row.project_id, row.year, row.kind))
-                    if r is not None:
-                        out.append((r, row.source or f"archive id {row.id}", row.id))
-        out.sort(key=lambda c: (c[0]["project_id"], c[0]["year"], c[0]["kind"]))
-        return out
+        groups: dict[tuple, dict[str, int]] = {}
+        for i, (pack, pid, year, kind) in enumerate(keys):
+            groups.setdefault((pack, year, kind), {})[pid] = i
+        for (pack, year, kind), pids in groups.items():
+            q = sa.select(e.project_id, e.doc_sha256, e.id, e.source).where(e.pack == pack, e.kind == kind,
+                                                                            e.year == year)
+            if len(pids) > 2000:  # a whole portfolio: one range scan of the (pack, year, kind) index
+                found = conn.execute(q)
+            else:
+                found = (row for chunk in _chunks(sorted(pids), 500)
+                         for row in conn.execute(q.where(e.project_id.in_(chunk))))
+            for pid, old_sha, old_id, src in found:
+                i = pids.get(pid)
+                if i is not None:
+                    yield i, (digests[i], old_sha, old_id, src)
 
-    def _insert(self, conn: sa.Connection, todo: Sequence[Mapping[str, Any]]) -> None:
-        if not todo:
+    def _leaf_ids(self, conn: sa.Connection, keys: Sequence[LeafKey]) -> list[int]:
+        """The ``leaf`` ids of these (pack, code, name, standard) keys, inserting the new ones."""
+        lf = leaf.c
+        have: dict[LeafKey, int] = {}
+        for pack in sorted({k[0] for k in keys}):
+            for row in conn.execute(sa.select(lf.id, lf.pack, lf.code, lf.name, lf.standard_e4).where(lf.pack == pack)):
+                have.setdefault((row.pack, row.code, row.name, row.standard_e4), row.id)
+        for k in keys:
+            if k not in have:
+                have[k] = conn.execute(sa.insert(leaf).values(pack=k[0], code=k[1], name=k[2], standard_e4=k[3])
+                                       .returning(lf.id)).scalar_one()
+        return [have[k] for k in keys]
+
+    def _insert(self, conn: sa.Connection, ev: Evaluations) -> None:
+        n = ev.n
+        if not n:
             return
-        if self.dialect == "postgresql":
-            conn.exec_driver_sql("LOCK TABLE evaluation IN SHARE ROW EXCLUSIVE MODE")
         start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(evaluation.c.id), 0))).scalar_one() + 1
-        ev_rows: list[tuple] = []
-        leaf_rows: list[tuple] = []
-        disc_rows: list[tuple] = []
-        evid_rows: list[tuple] = []
-        for i, r in enumerate(todo):
-            eid = start + i
-            ev_rows.append((eid, *(r[c] for c in EVAL_COLUMNS)))
-            leaf_rows.extend((eid, *leaf) for leaf in r["leaves"])
-            disc_rows.extend((eid, k, code, detail) for k, (code, detail) in enumerate(r["discrepancies"]))
-            evid_rows.extend((eid, k, code, detail) for k, (code, detail) in enumerate(r["evidence"]))
-        tables = [(evaluation, ["id", *EVAL_COLUMNS], ev_rows),
-                  (leaf_score, ["evaluation_id", "code", "name", "standard_e4", "score_e4", "lost_e4"], leaf_rows),
-                  (discrepancy, ["evaluation_id", "seq", "code", "detail"], disc_rows),
-                  (evidence, ["evaluation_id", "seq", "code", "detail"], evid_rows)]
+        leaf_ids = self._leaf_ids(conn, ev.leaf_keys)
         raw = conn.connection.driver_connection
         assert raw is not None
-        for table, cols, rows in tables:
-            if not rows:
-                continue
-            if self.dialect == "postgresql":
-                with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
-                    for chunk in _chunks(rows, 50_000):
-                        copy.write("".join(_copy_line(row) for row in chunk).encode("utf-8"))
+        pg = self.dialect == "postgresql"
+        cols = ["id", *EVAL_COLUMNS]
+        values = [range(start, start + n), *(ev.columns[c] for c in EVAL_COLUMNS)]
+        if pg:
+            _copy_csv(raw, "evaluation", cols, values)
+        else:
+            cur = raw.cursor()
+            cur.executemany(f"INSERT INTO evaluation ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                            zip(*values, strict=True))
+            cur.close()
+        if ev.scores is not None and len(leaf_ids):
+            order = np.argsort(np.asarray(leaf_ids), kind="stable")  # rows written in primary-key order
+            lids = np.asarray(leaf_ids, dtype=np.int64)[order]
+            scores = ev.scores[:, order]
+            if pg:
+                _copy_leaf_matrix(raw, start, lids, scores)
             else:
-                cur = raw.cursor()
-                cur.executemany(f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES "
-                                f"({', '.join('?' * len(cols))})", rows)
-                cur.close()
-        if self.dialect == "postgresql":
+                _sqlite_leaf_matrix(raw, start, lids, scores)
+        elif ev.triples:
+            rows = sorted((start + r, leaf_ids[k], s) for r, k, s in ev.triples)
+            _write_rows(raw, pg, "leaf_score", ["evaluation_id", "leaf_id", "score_e4"], rows)
+        for table, items in (("review_discrepancy", ev.discrepancies), ("evidence_citation", ev.evidence)):
+            if items:
+                _write_rows(raw, pg, table, ["evaluation_id", "seq", "code", "detail"],
+                            [(start + r, *rest) for r, *rest in items])
+        if pg:
             conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('evaluation', 'id'), "
                                  "(SELECT max(id) FROM evaluation))")
 
@@ -258,7 +323,7 @@ class Archive:
 
     def leaves(self, ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
         out: dict[int, list[dict[str, Any]]] = {}
-        ls = leaf_score.c
+        ls = leaf_scores.c
         with self.engine.connect() as conn:
             for chunk in _chunks(sorted(set(ids)), 900):
                 q = sa.select(ls.evaluation_id, ls.code, ls.name, ls.standard_e4, ls.score_e4, ls.lost_e4).where(
@@ -270,7 +335,7 @@ class Archive:
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
             return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-                    for t in (evaluation, leaf_score, discrepancy, evidence)}
+                    for t in (evaluation, leaf, leaf_score, discrepancy, evidence)}
 
     def close(self) -> None:
         self.engine.dispose()
@@ -298,6 +363,95 @@ def upgrade_url(url: str | None) -> tuple[str | None, str]:
         return upgrade(engine)
     finally:
         engine.dispose()
+
+
+def _first_of_each(digests: Sequence[str]) -> list[int]:
+    """Positions of the first occurrence of each digest."""
+    seen: set[str] = set()
+    out = []
+    for i, d in enumerate(digests):
+        if d not in seen:
+            seen.add(d)
+            out.append(i)
+    return out
+
+
+def _write_rows(raw, pg: bool, table: str, cols: list[str], rows: Sequence[tuple]) -> None:
+    """A few rows: COPY text on PostgreSQL, executemany on SQLite."""
+    if pg:
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+            for chunk in _chunks(rows, 50_000):
+                copy.write("".join(_copy_line(row) for row in chunk).encode("utf-8"))
+    else:
+        cur = raw.cursor()
+        cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+        cur.close()
+
+
+_INT_COLUMNS = {"id", "year", "total_e4", "score_places"}
+
+
+def _copy_csv(raw, table: str, cols: list[str], values: list[Sequence[Any]]) -> None:
+    """Columns into PostgreSQL by COPY … (FORMAT csv), the CSV written by Arrow (NULL unquoted, text quoted)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    n = len(values[0])
+    opts = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT csv)") as copy:
+        for s in range(0, n, 10 * CHUNK):
+            arrays = [pa.array(list(v[s:s + 10 * CHUNK]) if not isinstance(v, range) else
+                               np.arange(v.start + s, min(v.start + s + 10 * CHUNK, v.stop), dtype=np.int64),
+                               pa.int64() if c in _INT_COLUMNS else pa.string())
+                      for c, v in zip(cols, values, strict=True)]
+            sink = pa.BufferOutputStream()
+            pacsv.write_csv(pa.table(arrays, names=cols), sink, opts)
+            copy.write(sink.getvalue().to_pybytes())
+
+
+_LEAF_RECORD = np.dtype([("nf", ">i2"), ("l1", ">i4"), ("eid", ">i4"), ("l2", ">i4"), ("lid", ">i4"), ("l3", ">i4"),
+                         ("score", ">i8")])
+"""One leaf_score row in PostgreSQL's binary COPY format: 3 fields, int4 evaluation_id, int4 leaf_id, int8 score."""
+
+
+def _copy_leaf_matrix(raw, start: int, lids: np.ndarray, scores: np.ndarray) -> None:
+    """Leaf scores into PostgreSQL by binary COPY, the rows built by numpy (no Python object per score)."""
+    n, width = scores.shape
+    with raw.cursor() as cur, cur.copy("COPY leaf_score (evaluation_id, leaf_id, score_e4) FROM STDIN "
+                                       "(FORMAT binary)") as copy:
+        copy.write(b"PGCOPY\n\xff\r\n\x00" + bytes(8))
+        for s in range(0, n, CHUNK):
+            blk = scores[s:s + CHUNK]
+            rec = np.empty(blk.size, dtype=_LEAF_RECORD)
+            rec["nf"], rec["l1"], rec["l2"], rec["l3"] = 3, 4, 4, 8
+            rec["eid"] = np.repeat(np.arange(start + s, start + s + len(blk), dtype=np.int64), width)
+            rec["lid"] = np.tile(lids, len(blk))
+            rec["score"] = blk.ravel()
+            copy.write(rec.tobytes())
+        copy.write(b"\xff\xff")
+
+
+def _sqlite_leaf_matrix(raw, start: int, lids: np.ndarray, scores: np.ndarray) -> None:
+    """Leaf scores into SQLite: one INSERT … SELECT over json_each per CHUNK evaluations, so that the
+    rows are made by SQLite itself (no Python tuple per score), in primary-key order."""
+    import json
+
+    n, width = scores.shape
+    cur = raw.cursor()
+    if (lids == lids[0] + np.arange(width)).all():
+        sql = ("INSERT INTO leaf_score (evaluation_id, leaf_id, score_e4) SELECT ? + a.key, ? + b.key, b.value "
+               "FROM json_each(?) a, json_each(a.value) b")
+        first = int(lids[0])
+    else:
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS jixiao_leaf_map (k INTEGER PRIMARY KEY, leaf_id INTEGER NOT NULL)")
+        cur.execute("DELETE FROM jixiao_leaf_map")
+        cur.executemany("INSERT INTO jixiao_leaf_map VALUES (?, ?)", enumerate(lids.tolist()))
+        sql = ("INSERT INTO leaf_score (evaluation_id, leaf_id, score_e4) SELECT ? + a.key, 0 * ? + m.leaf_id, b.value "
+               "FROM json_each(?) a, json_each(a.value) b JOIN jixiao_leaf_map m ON m.k = b.key")
+        first = 0
+    for s in range(0, n, CHUNK):
+        cur.execute(sql, (start + s, first, json.dumps(scores[s:s + CHUNK].tolist(), separators=(",", ":"))))
+    cur.close()
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

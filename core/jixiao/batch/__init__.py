@@ -69,11 +69,14 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
               progress: Callable[[str, int], Callable[[int], None]] | None = None,
               encoding: str | None = None, ignore_columns: tuple[str, ...] = (),
               fill_from_template: bool = False, csv_encoding: str = "utf-8-sig",
-              lang: str = "en", keep: tuple[str, ...] = (), group_by: str | None = None) -> BatchOutcome:
+              lang: str = "en", keep: tuple[str, ...] = (), group_by: str | None = None,
+              archive: Callable[..., None] | None = None) -> BatchOutcome:
     """Evaluate every row of ``portfolio_path`` and write ``output``, the error file and the summary
     together at the end (all or none; every output checked before anything is read).
 
     ``progress(label, total)`` returns a function to call with the number of items done (or None).
+    ``archive(**scores)`` (``--archive``) is given the scored rows as columns before the outputs are
+    put in place: when it fails, no output is replaced.
     """
     from .output import check_outputs, deferred
 
@@ -90,13 +93,14 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
         return _run(pack_or_config, portfolio_path, output, errors_path=errors_path, summary_path=summary_path,
                     registry=registry, progress=progress, encoding=encoding, ignore_columns=ignore_columns,
                     fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang,
-                    keep=keep, group_by=group_by)
+                    keep=keep, group_by=group_by, archive=archive)
 
 
 def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: str | None,
          summary_path: str | None, registry: Any, progress: Any, encoding: str | None,
          ignore_columns: tuple[str, ...], fill_from_template: bool, csv_encoding: str, lang: str,
-         keep: tuple[str, ...] = (), group_by: str | None = None) -> BatchOutcome:
+         keep: tuple[str, ...] = (), group_by: str | None = None,
+         archive: Callable[..., None] | None = None) -> BatchOutcome:
     from ..plugins import Registry
     from ..validate import check_pack_semantics
     from .compile import compile_pack, layout_of, run_program
@@ -267,6 +271,12 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
             [v if v is not None and v.strip() else BLANK_GROUP
              for v in kept_arrays[group_by].take(pa.array(rows)).to_pylist()])
         write_summary(summary_path, summary)
+    if archive is not None and len(rows):
+        archive(pack=pack, template=template, project_ids=ids_arr.take(pa.array(rows)).to_pylist(),
+                kept={c: kept_arrays[c].take(pa.array(rows)).to_pylist() for c in kept}, total=total[rows],
+                grades=list(grade_col) if grade_col is not None else [None] * len(rows),
+                leaves={c: leaves[c][rows] for c in codes}, texts=texts, rows=rows, scale=sp,
+                row_numbers=row_numbers)
     return BatchOutcome(projects=n, scored=len(rows), errors=errors, engine_rows=len(redo),
                         columnar=program.vectorised, reasons=program.reasons, ignored_columns=layout.ignored,
                         filled_from_template=filled)

@@ -12,6 +12,20 @@ import click
 ARCHIVE_OPT = click.option("--archive", "url", metavar="URL", envvar="JIXIAO_ARCHIVE",
                            help="sqlite:///PATH.db or postgresql://user@host/db (default: $JIXIAO_ARCHIVE).")
 KIND_CHOICE = click.Choice(["self", "recheck", "third-party"])
+FROM_ENV = "$JIXIAO_ARCHIVE"
+
+
+def keep_option(what: str):
+    """``--archive [URL]`` of evaluate, batch and review: a URL, or alone for $JIXIAO_ARCHIVE (the variable
+    by itself never makes a run archive)."""
+    return click.option("--archive", "archive_url", metavar="[URL]", is_flag=False, flag_value=FROM_ENV,
+                        default=None, help=f"Also keep {what} in this archive (sqlite:///PATH.db or "
+                        "postgresql://…); alone, in $JIXIAO_ARCHIVE. docs/archive.md.")
+
+
+def archive_url(value: str | None) -> str | None:
+    """The URL ``--archive`` names (None: $JIXIAO_ARCHIVE, refused by the store when unset)."""
+    return None if value == FROM_ENV else value
 
 
 @click.group("archive")
@@ -42,16 +56,18 @@ def add(files: tuple[str, ...], url: str | None, replace: bool, kind: str | None
     """Add evaluation documents (.json), configs (.toml, evaluated now) or batch results
     (.parquet/.csv/.jsonl) to the archive — all in one transaction, or nothing."""
     from ..archive import Archive
+    from ..archive.bulk import of_records
     from ..archive.loading import (
         BATCH_SUFFIXES,
+        batch_evaluations,
         document_of_config,
         read_json,
-        records_of_batch,
         records_of_document,
     )
     from ..errors import ConfigError
 
     records = []
+    parts = []
     for f in files:
         suffix = Path(f).suffix.lower()
         if suffix == ".json":
@@ -62,14 +78,14 @@ def add(files: tuple[str, ...], url: str | None, replace: bool, kind: str | None
             doc, section = document_of_config(f, disable)
             records.append(records_of_document(doc, file=f, kind=kind, year=year, section=section))
         elif suffix in BATCH_SUFFIXES:
-            records.extend(records_of_batch(f, pack_name=pack_name, kind=kind, year=year, disable=disable))
+            parts.append(batch_evaluations(f, pack_name=pack_name, kind=kind, year=year, disable=disable))
         else:
             raise ConfigError(f"cannot tell what {Path(f).name!r} is; expected .json (an evaluation document), "
                               ".toml (an evaluation config) or batch results (" + ", ".join(BATCH_SUFFIXES) + ")",
                               file=f)
     archive = Archive(url)
     try:
-        counts = archive.add(records, replace=replace)
+        counts = archive.add(([of_records(records)] if records else []) + parts, replace=replace)
     finally:
         archive.close()
     click.echo(f"{archive.where}: {counts['added']} added, {counts['replaced']} replaced, "

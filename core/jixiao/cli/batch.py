@@ -6,6 +6,9 @@ import sys
 
 import click
 
+from .archive import KIND_CHOICE, keep_option
+from .archive import archive_url as url_of
+
 SHOWN_ERRORS = 20
 
 
@@ -38,9 +41,18 @@ SHOWN_ERRORS = 20
                    "(name/项目名称, department/主管部门, unit/实施单位, region/地区, always carried).")
 @click.option("--group-by", "group_by", default=None, metavar="COLUMN",
               help="The summary gains grade counts, count, mean and median total per value of COLUMN.")
+@keep_option("every scored project's evaluation")
+@click.option("--kind", type=KIND_CHOICE, help="Kind of evaluation, for --archive (default: the template "
+              "config's [archive] kind).")
+@click.option("--year", type=int, help="The evaluated year, for --archive (default: the template config's "
+              "project year or period).")
+@click.option("--replace", is_flag=True, help="With --archive: store these results in place of archived ones "
+              "for the same projects, year and kind.")
 def command(pack_or_config: str, portfolio: str, output: str, errors_path: str | None, summary_path: str | None,
             quiet: bool, disable: tuple[str, ...], encoding: str | None, ignore_columns: str,
-            fill_from_template: bool, csv_encoding: str, lang: str, keep: str, group_by: str | None) -> int:
+            fill_from_template: bool, csv_encoding: str, lang: str, keep: str, group_by: str | None,
+            archive_url: str | None = None, kind: str | None = None, year: int | None = None,
+            replace: bool = False) -> int:
     """Evaluate PORTFOLIO (CSV, XLSX or Parquet; one row per project) with a pack.
 
     PACK_OR_CONFIG is a registered pack name, a pack .toml, or an evaluation .toml used as a
@@ -51,19 +63,34 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
     jixiao batch shanghai-consumer-protection-2018 projects.parquet -o results.parquet
     jixiao batch evaluation.toml projects.xlsx -o results.xlsx --summary summary.md
     jixiao batch docs/examples/national-education-2023/evaluation.toml forms.parquet -o results.parquet
+    jixiao batch PACK projects.parquet -o results.parquet --archive sqlite:///jixiao.db --year 2023 --kind self
     """
     from ..batch import run_batch
     from ..errors import EXIT_DATA
     from ..plugins import Registry
 
+    archiver = None
+    if archive_url is not None or kind or year or replace:
+        from ..archive.loading import BatchArchiver
+        from ..errors import ConfigError
+
+        if archive_url is None:
+            raise ConfigError("--kind, --year and --replace go with --archive", path="--archive")
+        archiver = BatchArchiver(url_of(archive_url), pack_or_config=pack_or_config, portfolio=portfolio,
+                                 kind=kind, year=year, replace=replace)
     show = not quiet and sys.stderr.isatty()
-    with _Progress(show) as progress:
-        outcome = run_batch(pack_or_config, portfolio, output, errors_path=errors_path, summary_path=summary_path,
-                            registry=Registry(disabled=disable), progress=progress, encoding=encoding,
-                            ignore_columns=tuple(c.strip() for c in ignore_columns.split(",") if c.strip()),
-                            fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang,
-                            keep=tuple(c.strip() for c in keep.split(",") if c.strip()),
-                            group_by=group_by.strip() if group_by else None)
+    try:
+        with _Progress(show) as progress:
+            outcome = run_batch(pack_or_config, portfolio, output, errors_path=errors_path,
+                                summary_path=summary_path, registry=Registry(disabled=disable), progress=progress,
+                                encoding=encoding,
+                                ignore_columns=tuple(c.strip() for c in ignore_columns.split(",") if c.strip()),
+                                fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang,
+                                keep=tuple(c.strip() for c in keep.split(",") if c.strip()),
+                                group_by=group_by.strip() if group_by else None, archive=archiver)
+    finally:
+        if archiver is not None:
+            archiver.close()
     if outcome.ignored_columns and not quiet:
         click.echo("note: columns ignored (--ignore-columns): "
                    + ", ".join(outcome.ignored_columns), err=True)
@@ -72,6 +99,8 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
         filled = (f"; {outcome.filled_from_template} blank cell(s) filled from the template"
                   if outcome.filled_from_template else "")
         click.echo(f"wrote {output}: {outcome.scored} of {outcome.projects} projects scored ({how}){filled}", err=True)
+        if archiver is not None:
+            click.echo(archiver.note(), err=True)
     if outcome.errors:
         from ..batch import default_errors_path
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import click
 
 from ..errors import ConfigError
+from .archive import KIND_CHOICE, keep_option
+from .archive import archive_url as url_of
 
 
 def pick_renderer(registry, fmt: str | None, output: str | None):
@@ -132,8 +134,8 @@ def render_guarded(renderer, result, *, lang: str, output: str | None = None) ->
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (whole or not at all).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Report language.")
 @click.option("--disable", multiple=True, metavar="NAME", help="Skip a plugin without importing it (repeatable).")
-@click.option("--archive", "archive_url", metavar="URL", help="Also keep the result in this archive (docs/archive.md).")
-@click.option("--kind", type=click.Choice(["self", "recheck", "third-party"]), help="Kind of evaluation, for --archive.")
+@keep_option("the result")
+@click.option("--kind", type=KIND_CHOICE, help="Kind of evaluation, for --archive.")
 def command(config: str, fmt: str | None, output: str | None, lang: str, disable: tuple[str, ...],
             archive_url: str | None = None, kind: str | None = None) -> None:
     """Evaluate CONFIG (an evaluation .toml) with the pack it selects.
@@ -178,10 +180,10 @@ def command(config: str, fmt: str | None, output: str | None, lang: str, disable
         refuse_control_characters(build_document(result), file=f"the {renderer.name} report (from {cfg.file})",
                                   what=what, path="$")
     data = render_guarded(renderer, result, lang=lang, output=output)
-    if archive_url:
+    if archive_url is not None:
         from ..archive.loading import archive_result
 
-        click.echo(archive_result(result, cfg, archive_url, kind), err=True)
+        click.echo(archive_result(result, cfg, url_of(archive_url), kind), err=True)
     if output:
         try:
             write_atomic(output, data)

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import click
 
+from .archive import archive_url as url_of
+from .archive import keep_option
+
 FORM_SUFFIXES = (".xlsx", ".docx")
 FORM_COLUMNS = ["文件", "实施单位", "项目名称", "年度", "自评总分", "自评等级", "复核总分", "复核等级", "差异数",
                 "最大差异"]
@@ -164,7 +167,11 @@ def _text_cell(ws, row: int, col: int, value) -> None:
 @click.option("--json-dir", type=click.Path(file_okay=False), help="Also write each form's JSON document here.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes (0: one per CPU); the workbook is the same for any number.")
-def command(paths: tuple[str, ...], output: str, json_dir: str | None, jobs: int = 0) -> None:
+@keep_option("each reviewed form (as a self-evaluation, with its discrepancies)")
+@click.option("--replace", is_flag=True, help="With --archive: store these forms in place of archived ones "
+              "for the same projects and years.")
+def command(paths: tuple[str, ...], output: str, json_dir: str | None, jobs: int = 0,
+            archive_url: str | None = None, replace: bool = False) -> None:
     """Import and re-score every form in PATHS (folders of .xlsx/.docx forms, or files); write one workbook:
     a row per form, every discrepancy with its cell, and the forms that could not be read (exit 3)."""
     import io
@@ -177,9 +184,18 @@ def command(paths: tuple[str, ...], output: str, json_dir: str | None, jobs: int
     from ..io import write_atomic
 
     forms = _forms(paths)
+    archive = None
+    if archive_url is not None or replace:
+        from ..archive import Archive
+        from ..errors import ConfigError
+
+        if archive_url is None:
+            raise ConfigError("--replace goes with --archive", path="--archive")
+        archive = Archive(url_of(archive_url))  # a bad URL or an old archive: refused before any work
+    kept: list[tuple[Path, dict]] = []
     rows, issues, failed = [], [], []
     with tempfile.TemporaryDirectory(prefix="jixiao-review-") as root:
-        results = _results(forms, _jobs(jobs, len(forms)), root, bool(json_dir))
+        results = _results(forms, _jobs(jobs, len(forms)), root, bool(json_dir) or archive is not None)
         with Progress(transient=True, console=None) as progress:
             task = progress.add_task("reviewing forms", total=len(forms))
             for f, row, doc, found, error in results:
@@ -187,6 +203,7 @@ def command(paths: tuple[str, ...], output: str, json_dir: str | None, jobs: int
                     failed.append((f.name, error))
                 else:
                     rows.append(row)
+                    kept.append((f, doc))
                     issues += [(f.name, d.get("cell", ""), d.get("code") or "", d["kind"], d["stated"],
                                 d["computed"], d["message"]) for d in found]
                     if json_dir:
@@ -215,9 +232,19 @@ def command(paths: tuple[str, ...], output: str, json_dir: str | None, jobs: int
         _text_cell(ws3, r, 2, msg)
     buf = io.BytesIO()
     wb.save(buf)
+    note = None
+    if archive is not None:  # before the workbook: a failed archive write leaves the old workbook
+        from ..archive.loading import archive_reviewed
+
+        try:
+            note = archive_reviewed(archive, kept, replace=replace)
+        finally:
+            archive.close()
     write_atomic(output, buf.getvalue())
     click.echo(f"wrote {output}: {len(rows)} forms reviewed, {len(issues)} discrepancies, "
                f"{len(failed)} unreadable", err=True)
+    if note:
+        click.echo(note, err=True)
     for name, msg in failed:
         click.echo(f"jixiao: cannot read {name}: {msg}", err=True)
     if failed:
