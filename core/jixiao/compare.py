@@ -19,7 +19,6 @@ Rounding points (half-up, 四舍五入): means, deltas and amounts to 2 decimals
 
 from __future__ import annotations
 
-import bisect
 import itertools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -30,6 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .archive.schema import SCALE, evaluation, leaf_score
+from .archive.schema import leaf as leaf_table
 from .errors import ConfigError, DataError
 from .numbers import CONTEXT, ZERO, fmt_percent, quantize, to_decimal
 
@@ -142,79 +142,121 @@ def to_e4s(text: str) -> int:
 # -- a portfolio against its peers ----------------------------------------------------------------
 def peers(archive, *, pack: str, year: int, kind: str, by: str = "department",
           department: Sequence[str] = (), region: Sequence[str] = (), top: int = 10,
-          results_use: Mapping[str, Any] | None = None) -> dict[str, Any]:
+          results_use: Mapping[str, Any] | None = None, ranking: int | None = None) -> dict[str, Any]:
+    """The portfolio's figures are computed by the database (counts, sums, grade and group tallies,
+    the distribution, points lost per leaf over the long form); Python only formats them. ``ranking``
+    limits the ranked list to its first N projects (None: all)."""
     if by not in ("department", "region", "unit"):
         raise ConfigError(f"cannot group by {by!r}; expected department, region or unit", path="--by")
     e = evaluation.c
+    grp = getattr(e, by)
     flt = {"pack": pack, "year": year, "kind": kind, "department": tuple(department), "region": tuple(region)}
+    count = sa.func.count()
     with archive.engine.connect() as conn:
-        q = _filters(sa.select(e.project_id, e.project_name, getattr(e, by).label("grp"), e.total_e4, e.grade,
-                               e.budget), **flt).order_by(e.total_e4.desc(), e.project_id)
-        rows = conn.execute(q).all()
-        if not rows:
+        by_grade = conn.execute(_filters(sa.select(e.grade, count, sa.func.sum(e.total_e4), sa.func.max(e.total_e4),
+                                                   sa.func.min(e.total_e4)), **flt).group_by(e.grade)).all()
+        n = sum(r[1] for r in by_grade)
+        if not n:
             raise DataError(f"the archive holds no {kind} evaluation of pack {pack} for {year}"
                             + (" in the departments/regions given" if department or region else ""),
                             file=archive.where)
-        ids = _filters(sa.select(e.id), **flt).scalar_subquery()
-        ls = leaf_score.c
-        lq = (sa.select(ls.code, sa.func.max(ls.name), sa.func.sum(ls.lost_e4), sa.func.count(),
-                        sa.func.sum(sa.case((ls.lost_e4 > 0, 1), else_=0)))
-              .where(ls.evaluation_id.in_(ids)).group_by(ls.code))
-        lost = conn.execute(lq).all()
-    n = len(rows)
-    totals = [r.total_e4 for r in rows]
+        by_group = conn.execute(_filters(sa.select(grp, e.grade, count, sa.func.sum(e.total_e4)), **flt)
+                                .group_by(grp, e.grade)).all()
+        bins = []
+        for lo, hi in BINS:
+            cond = e.total_e4 >= to_e4s(str(lo))
+            if hi is not None:
+                cond = sa.and_(cond, e.total_e4 < to_e4s(str(hi)))
+            bins.append(sa.func.sum(sa.case((cond, 1), else_=0)))
+        dist_counts = conn.execute(_filters(sa.select(*bins), **flt)).one()
+        mid = conn.execute(_filters(sa.select(e.total_e4), **flt).order_by(e.total_e4)
+                           .limit(2 - n % 2).offset((n - 1) // 2)).scalars().all()
+        q = _filters(sa.select(e.project_id, e.project_name, grp.label("grp"), e.total_e4, e.grade, e.budget),
+                     **flt).order_by(e.total_e4.desc(), e.project_id)
+        rows = conn.execute(q if ranking is None else q.limit(ranking)).all()
+        ids = _filters(sa.select(e.id), **flt)
+        ls, lf = leaf_score.c, leaf_table.c
+        per_leaf = conn.execute(
+            sa.select(ls.leaf_id, count, sa.func.sum(ls.score_e4)).where(ls.evaluation_id.in_(ids.scalar_subquery()))
+            .group_by(ls.leaf_id)).all()
+        losing_counts = {}
+        leaf_info = {}
+        if per_leaf:
+            for row in conn.execute(sa.select(lf.id, lf.code, lf.name, lf.standard_e4)
+                                    .where(lf.id.in_([r[0] for r in per_leaf]))):
+                leaf_info[row.id] = row
+            # projects losing points on a leaf: scores below its standard, counted per leaf
+            for lid, k in conn.execute(
+                    sa.select(ls.leaf_id, count).join(leaf_table, lf.id == ls.leaf_id)
+                    .where(ls.evaluation_id.in_(ids.scalar_subquery()), ls.score_e4 < lf.standard_e4)
+                    .group_by(ls.leaf_id)):
+                losing_counts[lid] = k
+        last_lower = 0
+        if rows and ranking is not None and len(rows) == ranking:  # the last tie may go on past the list
+            t = rows[-1].total_e4
+            last_lower = conn.execute(_filters(sa.select(count), **flt).where(e.total_e4 < t)).scalar_one()
+        everyone = rows if results_use is None or ranking is None else conn.execute(q).all()
     # Competition ranking (equal totals share a rank); percentile = share of the portfolio scoring lower.
-    ranking = []
-    lower_than: dict[int, int] = {}
-    ascending = sorted(totals)
-    for t in set(totals):
-        lower_than[t] = bisect.bisect_left(ascending, t)
-    rank = 0
-    prev = None
+    # A limited list ends perhaps inside a tie: the count below its last total is asked of the database.
+    limited = ranking is not None and len(rows) == ranking
+    last_at: dict[int, int] = {}
+    for i, r in enumerate(rows):
+        last_at[r.total_e4] = i
+    ranked = []
+    prev, rank = None, 0
     for i, r in enumerate(rows):
         if r.total_e4 != prev:
             rank, prev = i + 1, r.total_e4
-        ranking.append({"rank": rank, "project_id": r.project_id, "project_name": r.project_name, by: r.grp,
-                        "total": f2(dec(r.total_e4)), "grade": r.grade, "percentile": share(lower_than[r.total_e4], n)})
+        lower = last_lower if limited and r.total_e4 == rows[-1].total_e4 else n - last_at[r.total_e4] - 1
+        ranked.append({"rank": rank, "project_id": r.project_id, "project_name": r.project_name, by: r.grp,
+                       "total": f2(dec(r.total_e4)), "grade": r.grade, "percentile": share(lower, n)})
     dist = []
-    for lo, hi in BINS:
-        lo4, hi4 = to_e4s(str(lo)), None if hi is None else to_e4s(str(hi))
-        k = sum(1 for t in totals if t >= lo4 and (hi4 is None or t < hi4))
+    for (lo, hi), k in zip(BINS, dist_counts, strict=True):
+        k = int(k or 0)
         dist.append({"band": f"{lo}–{hi}" if hi is not None else f"≥{lo}", "count": k, "share": share(k, n)})
-    grades: dict[str, int] = defaultdict(int)
-    best: dict[str, int] = {}
-    groups: dict[Any, dict[str, Any]] = {}
-    for r in rows:
-        grades[r.grade or ""] += 1
-        best[r.grade or ""] = max(best.get(r.grade or "", r.total_e4), r.total_e4)
-        g = groups.setdefault(r.grp, {"n": 0, "sum": 0, "grades": defaultdict(int)})
-        g["n"] += 1
-        g["sum"] += r.total_e4
-        g["grades"][r.grade or ""] += 1
+    grades = {g or "": int(c) for g, c, *_ in by_grade}
+    best = {g or "": mx for g, _, _, mx, _ in by_grade}
     grade_order = sorted(grades, key=lambda gr: (-best[gr], gr))  # best grade first
+    groups: dict[Any, dict[str, Any]] = {}
+    for key, g, c, sm in by_group:
+        x = groups.setdefault(key, {"n": 0, "sum": 0, "grades": defaultdict(int)})
+        x["n"] += c
+        x["sum"] += int(sm)
+        x["grades"][g or ""] += c
     group_rows = []
     for key in sorted(groups, key=lambda k: (k is None, "" if k is None else str(k))):
         g = groups[key]
         group_rows.append({by: key, "projects": g["n"], "mean_total": mean2(g["sum"], g["n"]),
                            "working": f"{mean2(g['sum'], g['n'])}={f2(dec(g['sum']))}/{g['n']}",
                            "grades": {gr: g["grades"].get(gr, 0) for gr in grade_order}})
+    lost_by_code: dict[str, list] = {}
+    for lid, cnt, score_sum in per_leaf:
+        info = leaf_info[lid]
+        x = lost_by_code.setdefault(info.code, [info.code, info.name, None, 0, 0])
+        x[1] = x[1] or info.name
+        if info.standard_e4 is not None:
+            x[2] = (x[2] or 0) + cnt * info.standard_e4 - int(score_sum)
+        x[3] += cnt
+        x[4] += losing_counts.get(lid, 0)
+    lost = [tuple(x) for x in lost_by_code.values()]
     total_lost = sum(x[2] or 0 for x in lost)
     losing = sorted(lost, key=lambda x: (-(x[2] or 0), x[0]))[:top]
+    total_sum = sum(int(r[2]) for r in by_grade)
     report: dict[str, Any] = {
         "comparison": "peers", "pack": pack, "year": year, "kind": kind, "by": by, "projects": n,
-        "mean_total": mean2(sum(totals), n), "median_total": f2(_median(totals)),
-        "highest": f2(dec(max(totals))), "lowest": f2(dec(min(totals))),
+        "mean_total": mean2(total_sum, n), "median_total": f2(_median(mid)),
+        "highest": f2(dec(max(r[3] for r in by_grade))), "lowest": f2(dec(min(r[4] for r in by_grade))),
         "grades": {gr: grades[gr] for gr in grade_order}, "distribution": dist, "groups": group_rows,
         "indicators_losing_most": [
             {"code": c, "name": name, "points_lost": f2(dec(s or 0)), "mean_per_project": mean2(s or 0, cnt),
              "projects_losing": k, "share_of_all_lost": share(s or 0, total_lost) if total_lost else None}
             for c, name, s, cnt, k in losing],
-        "ranking": ranking,
+        "ranking": ranked,
     }
     if results_use is not None:
         report["results_use"] = apply_results_use(
             results_use, [{"project_id": r.project_id, "project_name": r.project_name, by: r.grp, "grade": r.grade,
-                           "total": f2(dec(r.total_e4)), "budget": r.budget} for r in rows], by)
+                           "total": f2(dec(r.total_e4)), "budget": r.budget} for r in everyone], by)
     return report
 
 

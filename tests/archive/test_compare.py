@@ -52,15 +52,28 @@ def portfolio(tmp, seed: int, n: int = 60) -> list[dict[str, str]]:
     return rows
 
 
-@pytest.fixture
-def filled(tmp_path, archive_url):
-    self23, check23 = portfolio(tmp_path, 3), portfolio(tmp_path, 4)
+@pytest.fixture(scope="session")
+def compare_data(tmp_path_factory):
+    """Two scored portfolios with identifying columns, and a results-use rule — made once per session."""
+    tmp = tmp_path_factory.mktemp("compare")
+    self23, check23 = portfolio(tmp, 3), portfolio(tmp, 4)
+    (tmp / "rules.toml").write_text(RULES, encoding="utf-8")
+    return tmp, self23, check23
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def filled(request, tmp_path_factory, compare_data):
+    """An archive holding 2023 self-evaluations and re-checks and 2022 self-evaluations, built once per
+    database and session; the tests only read it (compare never writes)."""
+    tmp, self23, check23 = compare_data
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('compare-sqlite') / 'jixiao.db'}"
+    else:
+        url = request.getfixturevalue("pg_cluster").new_database()
     for f, year, kind in (("k3.csv", 2023, "self"), ("k4.csv", 2023, "recheck"), ("k4.csv", 2022, "self")):
-        r = run_cli("archive", "add", tmp_path / f, "--archive", archive_url, "--pack", PACK, "--year", year,
-                    "--kind", kind)
+        r = run_cli("archive", "add", tmp / f, "--archive", url, "--pack", PACK, "--year", year, "--kind", kind)
         assert r.code == 0, r
-    (tmp_path / "rules.toml").write_text(RULES, encoding="utf-8")
-    return archive_url, tmp_path, self23, check23
+    return url, tmp, self23, check23
 
 
 def test_peers_ranks_groups_losses_and_results_use(filled):
@@ -140,8 +153,9 @@ def test_a_project_over_years(filled):
     assert gained - lost == Decimal(step["total_delta"])
 
 
-def test_outputs_are_safe_and_deterministic(filled):
-    url, tmp, _, _ = filled
+def test_outputs_are_safe_and_deterministic(filled, tmp_path):
+    url, _, _, _ = filled
+    tmp = tmp_path
     args = ["compare", "peers", "--archive", url, "--pack", PACK, "--year", 2023, "--kind", "self"]
     for name in ("a.xlsx", "b.xlsx", "a.html", "b.html", "a.json", "b.json"):
         r = run_cli(*args, "-o", tmp / name)
@@ -157,8 +171,9 @@ def test_outputs_are_safe_and_deterministic(filled):
     assert r.code == 0 and "Ranking" in r.stdout, r
 
 
-def test_a_bad_results_use_rule_names_its_place(filled):
-    url, tmp, _, _ = filled
+def test_a_bad_results_use_rule_names_its_place(filled, tmp_path):
+    url, _, _, _ = filled
+    tmp = tmp_path
     (tmp / "bad.toml").write_text(RULES.replace('adjust = "-10%"', 'adjust = "minus ten"'), encoding="utf-8")
     r = run_cli("compare", "peers", "--archive", url, "--pack", PACK, "--year", 2023, "--kind", "self",
                 "--results-use", tmp / "bad.toml")
