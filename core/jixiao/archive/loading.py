@@ -187,8 +187,10 @@ def batch_evaluations(path: str, *, pack_name: str | None, kind: str | None, yea
     if year is None:
         raise ConfigError("batch results do not state the evaluated year", file=path, path="--year",
                           hint="give --year 2023")
+    from ..batch.compile import output_places
+
     pack, _ = load_pack(pack_name, Registry(disabled=disable))
-    places = pack.rule_set.rounding.score_places
+    places = output_places(pack.rule_set)  # the decimals batch results print their scores with
     leaves = pack_leaves(pack, file=pack_name)
     table = read_results_table(path)
     cols = table.column_names
