@@ -575,10 +575,10 @@ def _extras(register: Any, pack: Pack, registry: Registry, surveys: Any = None, 
         if found_s:
             out_s.setdefault("review", {})["findings"] = found_s
     prep = prepared if prepared is not None and prepared.pack is pack else Prepared(pack, registry)
-    qualitative = [(leaf.code, leaf.name) for leaf, req in prep.required() if req.kind == "rating"]
     required = [leaf.code for leaf in prep.leaves if leaf.require_citations]
     if not register.entries and not register.citations and not register.require_citations and not required:
         return out_s
+    qualitative = [(leaf.code, leaf.name) for leaf, req in prep.required() if req.kind == "rating"]
     out: dict[str, Any] = {"evidence": document_sections(register),
                            "citations": {k: list(v) for k, v in register.citations.items()}}
     review = out_s.pop("review", {})
