@@ -56,7 +56,17 @@ def main(n: int, jobs: int = 0) -> None:
         text += ("\n## Forms review\n\n`benchmarks/bench_review.py`: generated 自评表 forms (xlsx, official layout) "
                  "imported and re-scored by `jixiao review` in one process.\n\n"
                  "| date | input | time | memory | per form |\n|---|---|---|---|---|\n")
-    perf.write_text(text + line + "\n", encoding="utf-8")
+    perf.write_text(_with_row(text, line), encoding="utf-8")
+
+
+def _with_row(text: str, line: str) -> str:
+    """The page with ``line`` added as the last row of the Forms review section's table."""
+    lines = text.splitlines()
+    start = lines.index("## Forms review")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    rows = [i for i in range(start, end) if lines[i].startswith("|")]
+    at = rows[-1] + 1 if rows else end
+    return "\n".join(lines[:at] + [line] + lines[at:]) + "\n"
 
 
 if __name__ == "__main__":
