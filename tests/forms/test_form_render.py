@@ -200,3 +200,22 @@ def test_form_needs_an_xlsx_or_docx_file(args, message, tmp_path):
     assert r.code == 2, r
     assert message in r.stderr and "Traceback" not in r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_twenty_point_form_round_trips(tmp_path):
+    """A provincial form (预算执行 20, 产出 40): its [weights] survive the form and back."""
+    from builders import FUNDS, ROWS
+
+    rows = list(ROWS)
+    rows[0] = ("产出指标", "数量指标", "补助学生人数", "≥1200人", "1100人", 10, 9.17, "部分学生转学，人数减少")
+    form = write_xlsx(tmp_path / "p20.xlsx", funds=[("年度资金总额", 500, 480, 432, 20, "90%", 18), *FUNDS[1:]],
+                      rows=rows, total="89.25")
+    first, second, out = tmp_path / "a.toml", tmp_path / "b.toml", tmp_path / "f.xlsx"
+    assert run_cli("import-form", form, "-o", first).code == 0
+    assert run_cli("evaluate", first, "--format", "form", "-o", out).code == 0
+    assert run_cli("import-form", out, "-o", second).code == 0
+    docs = [run_cli("evaluate", c, "--format", "json").json() for c in (first, second)]
+    assert scores(docs[0]) == scores(docs[1])
+    a = docs[1]["tiers"][0]
+    assert (a["code"], a["standard_score"], a["score"]) == ("A", "20.00", "18.00")
+    assert tomllib.loads(second.read_text("utf-8"))["weights"] == {"A": 20, "B": 40, "C": 30, "D": 10}
