@@ -187,3 +187,38 @@ def test_unit_split_of_the_ninety_points_is_imported(tmp_path):
     assert [(t["code"], t["score"]) for t in doc["tiers"]] == [("A", "9.00"), ("B", "38.36"), ("C", "22.89"),
                                                                ("D", "20.00")]
     assert doc["total"] == "90.25" and doc.get("review", {}).get("discrepancies", []) == []
+
+
+def test_xml_reader_reads_what_openpyxl_reads(tmp_path):
+    """The sheet-XML reader against openpyxl (data_only) on the cells a form may hold: shared and rich
+    strings, numbers stored both ways, floats, dates by their number format, booleans, merged ranges."""
+    import datetime
+
+    import openpyxl
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    from jixiao.forms.reader import _cell_text, xlsx_grids
+
+    wb = openpyxl.load_workbook(write_xlsx(tmp_path / "src.xlsx"))
+    ws = wb.active
+    ws["J2"] = datetime.datetime(2023, 6, 30)
+    ws["J3"] = True
+    ws["J4"] = 0.1 + 0.2
+    ws["J5"] = 1e-7
+    ws["J6"] = CellRichText("部分", TextBlock(InlineFont(b=True), "学生"), "转学")
+    ws["J7"] = datetime.date(2023, 12, 31)
+    ws["L40"] = "far corner"
+    path = tmp_path / "odd.xlsx"
+    wb.save(path)
+    ref = openpyxl.load_workbook(path, data_only=True).active
+    values = [[_cell_text(c.value) for c in row] for row in ref.iter_rows()]
+    for rng in ref.merged_cells.ranges:
+        top = _cell_text(ref.cell(rng.min_row, rng.min_col).value)
+        for r in range(rng.min_row, rng.max_row + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                values[r - 1][c - 1] = top
+    ((title, grid),) = xlsx_grids(path)
+    assert title == "附件2"
+    assert [[c.text for c in row] for row in grid] == values
+    assert grid[1][9].text == "2023-06-30 00:00:00" and grid[5][9].text == "部分学生转学"
