@@ -1,5 +1,6 @@
 """Time the results archive: N batch results archived into SQLite and PostgreSQL, then a
-department/year comparison over them. Prints Markdown (the "Archive" section of docs/performance.md).
+department/year comparison over them (``compare peers --ranking 100``: every figure of the
+portfolio, the first 100 of its ranking). Prints Markdown (the "Archive" section of docs/performance.md).
 
 For N: generate a seed-pack portfolio and score it with ``jixiao batch`` (not timed), add the
 identifying columns a user keeps (16 departments, 8 regions, a budget), then for each database:
@@ -76,9 +77,9 @@ def bench(url: str, kept: Path) -> dict[str, float]:
     t3 = time.perf_counter()
     assert counts["added"] == records.n, counts
     del records
-    rep = peers(archive, pack=PACK, year=2023, kind="self", by="department")
+    rep = peers(archive, pack=PACK, year=2023, kind="self", by="department", ranking=100)
     t4 = time.perf_counter()
-    one = peers(archive, pack=PACK, year=2023, kind="self", by="unit", department=["部门03"])
+    one = peers(archive, pack=PACK, year=2023, kind="self", by="unit", department=["部门03"], ranking=100)
     t5 = time.perf_counter()
     assert rep["projects"] == counts["added"] and one["projects"] > 0
     archive.close()

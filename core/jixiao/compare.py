@@ -153,22 +153,29 @@ def peers(archive, *, pack: str, year: int, kind: str, by: str = "department",
     flt = {"pack": pack, "year": year, "kind": kind, "department": tuple(department), "region": tuple(region)}
     count = sa.func.count()
     with archive.engine.connect() as conn:
-        by_grade = conn.execute(_filters(sa.select(e.grade, count, sa.func.sum(e.total_e4), sa.func.max(e.total_e4),
-                                                   sa.func.min(e.total_e4)), **flt).group_by(e.grade)).all()
-        n = sum(r[1] for r in by_grade)
-        if not n:
-            raise DataError(f"the archive holds no {kind} evaluation of pack {pack} for {year}"
-                            + (" in the departments/regions given" if department or region else ""),
-                            file=archive.where)
-        by_group = conn.execute(_filters(sa.select(grp, e.grade, count, sa.func.sum(e.total_e4)), **flt)
-                                .group_by(grp, e.grade)).all()
+        # one pass over the portfolio: per group and grade, the count, sum, highest, lowest and distribution
         bins = []
         for lo, hi in BINS:
             cond = e.total_e4 >= to_e4s(str(lo))
             if hi is not None:
                 cond = sa.and_(cond, e.total_e4 < to_e4s(str(hi)))
             bins.append(sa.func.sum(sa.case((cond, 1), else_=0)))
-        dist_counts = conn.execute(_filters(sa.select(*bins), **flt)).one()
+        by_group = conn.execute(_filters(sa.select(grp, e.grade, count, sa.func.sum(e.total_e4),
+                                                   sa.func.max(e.total_e4), sa.func.min(e.total_e4), *bins), **flt)
+                                .group_by(grp, e.grade)).all()
+        n = sum(r[2] for r in by_group)
+        if not n:
+            raise DataError(f"the archive holds no {kind} evaluation of pack {pack} for {year}"
+                            + (" in the departments/regions given" if department or region else ""),
+                            file=archive.where)
+        tally: dict[str | None, list[int]] = {}
+        for r in by_group:
+            t = tally.setdefault(r[1] or "", [0, 0, r[4], r[5]])
+            t[0] += r[2]
+            t[1] += int(r[3])
+            t[2], t[3] = max(t[2], r[4]), min(t[3], r[5])
+        by_grade = [(g, *t) for g, t in tally.items()]
+        dist_counts = [sum(int(r[6 + k] or 0) for r in by_group) for k in range(len(BINS))]
         mid = conn.execute(_filters(sa.select(e.total_e4), **flt).order_by(e.total_e4)
                            .limit(2 - n % 2).offset((n - 1) // 2)).scalars().all()
         q = _filters(sa.select(e.project_id, e.project_name, grp.label("grp"), e.total_e4, e.grade, e.budget),
@@ -176,21 +183,13 @@ def peers(archive, *, pack: str, year: int, kind: str, by: str = "department",
         rows = conn.execute(q if ranking is None else q.limit(ranking)).all()
         ids = _filters(sa.select(e.id), **flt)
         ls, lf = leaf_score.c, leaf_table.c
+        # one pass over the long form: scores, and projects below the leaf's standard, per leaf
+        below = sa.func.sum(sa.case((ls.score_e4 < lf.standard_e4, 1), else_=0))
         per_leaf = conn.execute(
-            sa.select(ls.leaf_id, count, sa.func.sum(ls.score_e4)).where(ls.evaluation_id.in_(ids.scalar_subquery()))
-            .group_by(ls.leaf_id)).all()
-        losing_counts = {}
-        leaf_info = {}
-        if per_leaf:
-            for row in conn.execute(sa.select(lf.id, lf.code, lf.name, lf.standard_e4)
-                                    .where(lf.id.in_([r[0] for r in per_leaf]))):
-                leaf_info[row.id] = row
-            # projects losing points on a leaf: scores below its standard, counted per leaf
-            for lid, k in conn.execute(
-                    sa.select(ls.leaf_id, count).join(leaf_table, lf.id == ls.leaf_id)
-                    .where(ls.evaluation_id.in_(ids.scalar_subquery()), ls.score_e4 < lf.standard_e4)
-                    .group_by(ls.leaf_id)):
-                losing_counts[lid] = k
+            sa.select(ls.leaf_id, count, sa.func.sum(ls.score_e4), below).join(leaf_table, lf.id == ls.leaf_id)
+            .where(ls.evaluation_id.in_(ids.scalar_subquery())).group_by(ls.leaf_id)).all()
+        leaf_info = {row.id: row for row in conn.execute(
+            sa.select(lf.id, lf.code, lf.name, lf.standard_e4).where(lf.id.in_([r[0] for r in per_leaf])))}
         last_lower = 0
         if rows and ranking is not None and len(rows) == ranking:  # the last tie may go on past the list
             t = rows[-1].total_e4
@@ -218,7 +217,7 @@ def peers(archive, *, pack: str, year: int, kind: str, by: str = "department",
     best = {g or "": mx for g, _, _, mx, _ in by_grade}
     grade_order = sorted(grades, key=lambda gr: (-best[gr], gr))  # best grade first
     groups: dict[Any, dict[str, Any]] = {}
-    for key, g, c, sm in by_group:
+    for key, g, c, sm, *_ in by_group:
         x = groups.setdefault(key, {"n": 0, "sum": 0, "grades": defaultdict(int)})
         x["n"] += c
         x["sum"] += int(sm)
@@ -230,14 +229,14 @@ def peers(archive, *, pack: str, year: int, kind: str, by: str = "department",
                            "working": f"{mean2(g['sum'], g['n'])}={f2(dec(g['sum']))}/{g['n']}",
                            "grades": {gr: g["grades"].get(gr, 0) for gr in grade_order}})
     lost_by_code: dict[str, list] = {}
-    for lid, cnt, score_sum in per_leaf:
+    for lid, cnt, score_sum, losing_n in per_leaf:
         info = leaf_info[lid]
         x = lost_by_code.setdefault(info.code, [info.code, info.name, None, 0, 0])
         x[1] = x[1] or info.name
         if info.standard_e4 is not None:
             x[2] = (x[2] or 0) + cnt * info.standard_e4 - int(score_sum)
         x[3] += cnt
-        x[4] += losing_counts.get(lid, 0)
+        x[4] += int(losing_n or 0)
     lost = [tuple(x) for x in lost_by_code.values()]
     total_lost = sum(x[2] or 0 for x in lost)
     losing = sorted(lost, key=lambda x: (-(x[2] or 0), x[0]))[:top]

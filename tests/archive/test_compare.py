@@ -112,6 +112,16 @@ def test_peers_ranks_groups_losses_and_results_use(filled):
         assert g["suggested"] == h2(sum(Decimal(p["suggested"]) for p in mine))
 
 
+def test_a_limited_ranking_is_the_head_of_the_whole_one(filled):
+    url, _, _, _ = filled
+    args = ["compare", "peers", "--archive", url, "--pack", PACK, "--year", 2023, "--kind", "self", "--format", "json"]
+    whole = run_cli(*args).json()
+    for n in (7,):
+        head = run_cli(*args, "--ranking", n).json()
+        assert head["ranking"] == whole["ranking"][:n]
+        assert {k: v for k, v in head.items() if k != "ranking"} == {k: v for k, v in whole.items() if k != "ranking"}
+
+
 def test_self_against_recheck(filled):
     url, _, selfs, checks = filled
     r = run_cli("compare", "recheck", "--archive", url, "--pack", PACK, "--year", 2023, "--threshold", "5",

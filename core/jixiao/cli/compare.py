@@ -59,15 +59,17 @@ def years(project_id, pack, kind, url, fmt, output) -> None:
               help="Group means and grade counts by this.")
 @click.option("--department", multiple=True, help="Only these departments (repeatable).")
 @click.option("--region", multiple=True, help="Only these regions (repeatable).")
+@click.option("--ranking", "ranking", type=click.IntRange(min=1), default=None, metavar="N",
+              help="List only the first N projects of the ranking (default: every project).")
 @RULES_OPT
 @_out_options
-def peers_(pack, year, kind, by, department, region, rules, url, fmt, output) -> None:
+def peers_(pack, year, kind, by, department, region, ranking, rules, url, fmt, output) -> None:
     """A portfolio against its peers: ranks, distribution, grade counts and means by group, indicators losing most."""
     from ..compare import load_results_use, peers
 
     rule = load_results_use(rules) if rules else None
     _emit(lambda a: peers(a, pack=pack, year=year, kind=kind, by=by, department=department, region=region,
-                          results_use=rule), url, fmt, output)
+                          results_use=rule, ranking=ranking), url, fmt, output)
 
 
 @command.command("recheck")
