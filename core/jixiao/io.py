@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-
 from typing import Any
 
 from attrs import frozen as attrs_frozen
@@ -248,8 +247,6 @@ def read_csv_arrow(path: str | Path, *, encoding: str | None = None, what: str =
     a ragged row, a bad quote — so that :func:`read_csv_rows` reads it (an odd but valid file) or
     refuses it with its located message. Only the problem files pay for the Python text path.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     p = Path(path)
     try:
@@ -272,13 +269,38 @@ def read_csv_arrow(path: str | Path, *, encoding: str | None = None, what: str =
     del data
     if table is None:
         return None
+    return blanks_as_null(table), enc
+
+
+def blanks_as_null(table: Any) -> Any:
+    """Cells of only spaces become null, as the Python text path reads them (one pass per column)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     cols = []
     for col in table.columns:
         blank = pc.utf8_is_space(col)
         if pc.any(blank).as_py():
             col = pc.if_else(blank.fill_null(False), pa.scalar(None, pa.string()), col)
         cols.append(col)
-    return pa.table(cols, names=table.column_names), enc
+    return pa.table(cols, names=table.column_names)
+
+
+def csv_parse_options() -> Any:
+    """Arrow CSV parsing as the fast path uses it: records one per line (a value over several lines makes a
+    ragged record, which sends the file to the Python text path)."""
+    import pyarrow.csv as pcsv
+
+    return pcsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True)
+
+
+def csv_convert_options(names: list[str]) -> Any:
+    """Every column as text (typed later by its role), UTF-8 checked, empty cells null."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    return pcsv.ConvertOptions(column_types={c: pa.string() for c in names}, check_utf8=True,
+                               strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""])
 
 
 def _arrow_csv_table(data: bytes) -> Any | None:
@@ -309,10 +331,7 @@ def _arrow_csv_table(data: bytes) -> Any | None:
         table = pcsv.read_csv(
             pa.BufferReader(data),
             read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-            parse_options=pcsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
-            convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in names}, check_utf8=True,
-                                                strings_can_be_null=True, quoted_strings_can_be_null=True,
-                                                null_values=[""]))
+            parse_options=csv_parse_options(), convert_options=csv_convert_options(names))
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
     if table.num_rows + 1 != lines:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import attrs
 import numpy as np
@@ -70,16 +70,22 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
               encoding: str | None = None, ignore_columns: tuple[str, ...] = (),
               fill_from_template: bool = False, csv_encoding: str = "utf-8-sig",
               lang: str = "en", keep: tuple[str, ...] = (), group_by: str | None = None,
-              archive: Callable[..., None] | None = None) -> BatchOutcome:
+              chunk_rows: int = 131_072, jobs: int = 1, archive: Callable[..., None] | None = None) -> BatchOutcome:
     """Evaluate every row of ``portfolio_path`` and write ``output``, the error file and the summary
     together at the end (all or none; every output checked before anything is read).
 
+    The portfolio is read and scored ``chunk_rows`` projects at a time (``jobs`` chunks at once), so memory
+    does not grow with its size; results, ranks and summary are those of the whole file to the digit.
     ``progress(label, total)`` returns a function to call with the number of items done (or None).
     ``archive(**scores)`` (``--archive``) is given the scored rows as columns before the outputs are
     put in place: when it fails, no output is replaced.
     """
     from .output import check_outputs, deferred
 
+    if chunk_rows < 1:
+        raise ConfigError(f"--chunk-size must be at least 1, got {chunk_rows}", path="--chunk-size")
+    if jobs < 1:
+        raise ConfigError(f"--jobs must be at least 1, got {jobs}", path="--jobs")
     if csv_encoding not in ("utf-8-sig", "utf-8"):
         raise ConfigError(f"unknown CSV encoding {csv_encoding!r}; expected utf-8-sig (with BOM) or utf-8",
                           path="--csv-encoding")
@@ -93,28 +99,309 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
         return _run(pack_or_config, portfolio_path, output, errors_path=errors_path, summary_path=summary_path,
                     registry=registry, progress=progress, encoding=encoding, ignore_columns=ignore_columns,
                     fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang,
-                    keep=keep, group_by=group_by, archive=archive)
+                    keep=keep, group_by=group_by, chunk_rows=chunk_rows, jobs=jobs, archive=archive)
+
+
+@attrs.define
+class Plan:
+    """What every chunk (or Dask partition) of one run is scored with: compiled once, read-only after."""
+
+    pack: Any
+    registry: Any
+    template: Any
+    layout: Any
+    program: Any
+    codes: list[str]
+    kept: list[str]
+    sp: int
+    mode: str
+    has_total: bool
+    scheme: Any
+    fill_from_template: bool
+    lang: str
+    has_ids: bool
+
+
+@attrs.define
+class ChunkResult:
+    """One chunk scored: its scored rows as a table (scores as int64 at the score scale; no rank yet) and
+    what the summary and the error file need from it."""
+
+    n: int
+    table: Any
+    texts: dict[str, dict[int, str]]
+    """Leaves the engine scored as text: code → {position among the chunk's scored rows: text}."""
+    errors: list[Any]
+    engine_rows: int
+    filled: int
+    ids: Any
+    """The chunk's project ids as written (for the duplicate check), or None without a project_id column."""
+
+
+def make_plan(pack_or_config: str, columns: list[str], file: str, *, registry: Any, ignore_columns: tuple[str, ...],
+              fill_from_template: bool, lang: str, keep: tuple[str, ...], group_by: str | None,
+              suffix: str) -> Plan:
+    """The pack (or template) loaded and checked against the portfolio's header, and its columnar program."""
+    from ..validate import check_pack_semantics
+    from .compile import compile_pack, layout_of, output_places
+    from .rowwise import check_codes, known_inputs
+
+    pack, template = load_pack_or_template(pack_or_config, registry)
+    check_pack_semantics(pack, registry, raise_errors=True)
+    known = known_inputs(pack, registry)
+    layout = layout_of(list(columns), known)
+    check_codes(layout, pack, file)
+    kept = kept_columns(_Columns(columns), layout, keep, group_by, file)
+    layout = attrs.evolve(layout, ignored=tuple(c for c in layout.ignored if c not in kept))
+    check_headers(layout, pack, known, file, ignore_columns, suffix=suffix)
+    rs = pack.rule_set
+    scheme = rs.grading_scheme or (registry.grading(rs.grading) if rs.grading else None)
+    return Plan(pack=pack, registry=registry, template=template, layout=layout, program=compile_pack(pack, registry),
+                codes=[leaf.code for leaf in pack.leaves()], kept=kept, sp=output_places(rs),
+                mode=rs.rounding.mode, has_total=rs.total_aggregator is not None, scheme=scheme,
+                fill_from_template=fill_from_template, lang=lang, has_ids="project_id" in columns)
+
+
+class _Columns:
+    def __init__(self, names: list[str]) -> None:
+        self.columns = list(names)
+
+
+def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
+    """Score one chunk: the columnar program, then the engine for the rows it cannot do exactly. Every
+    figure of a row depends on that row alone, so chunks may be scored in any order or place."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .compile import run_program
+    from .rowwise import RowError, evaluate_row
+
+    n, sp, codes = portfolio.n, plan.sp, plan.codes
+    rounding = plan.pack.rule_set.rounding
+    col = run_program(plan.program, portfolio, plan.layout, plan.template)
+    leaves = {c: (col.leaves[c].copy() if c in col.leaves else np.zeros(n, dtype=np.int64)) for c in codes}
+    total = col.total.copy() if col.total is not None else np.zeros(n, dtype=np.int64)
+    ok = ~col.fallback
+    texts: dict[str, dict[int, str]] = {}
+    errors: list[RowError] = []
+    refused = np.zeros(n, dtype=bool)
+
+    ids_arr = portfolio.project_ids
+    if ids_arr.null_count:
+        ids_arr = pc.coalesce(ids_arr, pc.cast(pa.array(np.arange(portfolio.offset + 1, portfolio.offset + n + 1)),
+                                               pa.string()))
+
+    def pid_of(i: int) -> str:
+        return ids_arr[i].as_py()
+
+    for i, problems in portfolio.cell_errors.items():
+        refused[i] = True
+        errors += [RowError(row=portfolio.row_number(i), project_id=pid_of(i), column=c, kind="data error",
+                            message=msg) for c, msg in problems]
+    filled = 0
+    if plan.template is not None:
+        for i, cols_ in template_blanks(portfolio, plan.layout, plan.template).items():
+            if plan.fill_from_template:
+                filled += len(cols_)
+                continue
+            refused[i] = True
+            errors += [RowError(row=portfolio.row_number(i), project_id=pid_of(i), column=c,
+                                kind="data error", message=message(
+                                    "blank cell; the template's value is used only with --fill-from-template",
+                                    plan.lang))
+                       for c in cols_]
+    ok &= ~refused
+    redo = np.flatnonzero(col.fallback & ~refused)
+    for i in redo.tolist():
+        res = evaluate_row(plan.pack, plan.registry, portfolio, plan.layout, i, plan.template, errors, pid_of(i))
+        if res is not None:
+            for lr in res.leaves():
+                if isinstance(lr.score, Decimal):
+                    # every score column's precision is output_places; each value rounded at its own level
+                    shown = lr.score if lr.override is not None else rounding.shown(lr.score, "leaf")
+                    leaves[lr.code][i] = int(quantize(shown, sp).scaleb(sp))
+                else:
+                    texts.setdefault(lr.code, {})[i] = "" if lr.score is None else str(lr.score)
+            if res.total is not None:
+                total[i] = int(res.total.scaleb(sp))
+            ok[i] = True
+    rows = np.flatnonzero(ok)
+    pos = {int(i): k for k, i in enumerate(rows.tolist())} if texts else {}
+    texts = {c: {pos[i]: t for i, t in d.items() if i in pos} for c, d in texts.items()}
+    grades = None
+    if plan.scheme is not None and plan.has_total and len(rows):
+        uniq, inverse = np.unique(total[rows], return_inverse=True)
+        labels = np.array([plan.scheme.grade(Decimal(int(u)).scaleb(-sp)).label for u in uniq], dtype=object)
+        grades = labels[inverse]
+    row_numbers = (np.array([portfolio.row_number(int(i)) for i in rows], dtype=np.int64)
+                   if portfolio._row_numbers is not None
+                   else rows.astype(np.int64) + 1 + portfolio.header_rows + portfolio.offset)
+    take = pa.array(rows, pa.int64())
+    data: dict[str, Any] = {
+        "project_id": ids_arr.take(take),
+        **{c: _as_string(portfolio.columns[c]).take(take) for c in plan.kept},
+        "row": pa.array(row_numbers, pa.int64()),
+        "total": pa.array(total[rows], pa.int64()),
+        "grade": pa.array(list(grades) if grades is not None else [None] * len(rows), pa.string()),
+        **{c: pa.array(leaves[c][rows], pa.int64()) for c in codes},
+    }
+    return ChunkResult(n=n, table=pa.table(data), texts=texts, errors=errors, engine_rows=len(redo), filled=filled,
+                       ids=portfolio.project_ids if plan.has_ids else None)
+
+
+def _scored_chunks(plan: Plan, source: Any, jobs: int) -> Iterator[ChunkResult]:
+    """The source's chunks scored in order; with ``jobs`` > 1 that many chunks at once in threads (the
+    numpy and Arrow kernels release the GIL), at most ``jobs`` + 1 chunks held at a time."""
+    if jobs <= 1:
+        for part in source.chunks():
+            yield score_chunk(plan, part)
+        return
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="jixiao-batch") as pool:
+        pending: deque[Any] = deque()
+        for part in source.chunks():
+            pending.append(pool.submit(score_chunk, plan, part))
+            while len(pending) > jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+class IdCheck:
+    """Blank and duplicate project ids across chunks, reported as the whole-file check did: the first problem
+    in file order, with both row numbers for a duplicate."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.parts: list[Any] = []
+        self.rows: list[Any] = []
+        self.blank: tuple[int, int] | None = None
+
+    def add(self, portfolio: Any, ids: Any, offset: int) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        key = pc.utf8_trim_whitespace(pc.cast(ids, pa.string()))
+        bad = pc.or_kleene(pc.is_null(key), pc.equal(key, "")).fill_null(True)
+        if self.blank is None and pc.any(bad).as_py():
+            i = int(np.flatnonzero(np.asarray(bad.to_numpy(zero_copy_only=False)))[0])
+            self.blank = (offset + i, portfolio.row_number(i))
+        self.parts.append(key)
+        numbers = portfolio._row_numbers
+        self.rows.append((offset, portfolio.n, None if numbers is None else list(numbers),
+                          portfolio.offset + 1 + portfolio.header_rows))
+
+    def row_number(self, g: int) -> int:
+        for offset, n, numbers, first in self.rows:
+            if offset <= g < offset + n:
+                return numbers[g - offset] if numbers is not None else first + (g - offset)
+        raise IndexError(g)
+
+    def check(self) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from ..errors import DataError
+
+        dup = None
+        if self.parts:
+            allk = pa.chunked_array(self.parts, pa.string())
+            if len(pc.unique(allk)) != len(allk):
+                seen: dict[str, int] = {}
+                for g, v in enumerate(allk.to_pylist()):
+                    if not v:
+                        continue
+                    if v in seen:
+                        dup = (g, seen[v], v)
+                        break
+                    seen[v] = g
+        if self.blank is not None and (dup is None or self.blank[0] < dup[0]):
+            raise DataError("blank project_id; every project needs its own id", file=self.file,
+                            path=f"row {self.blank[1]}, column project_id")
+        if dup is not None:
+            g, first, v = dup
+            raise DataError(f"duplicate project_id {v!r} (also row {self.row_number(first)})", file=self.file,
+                            path=f"row {self.row_number(g)}, column project_id")
+
+
+class Counts:
+    """A distribution of int64 values as (sorted distinct values, counts), merged exactly across chunks."""
+
+    def __init__(self) -> None:
+        self.values = np.zeros(0, dtype=np.int64)
+        self.counts = np.zeros(0, dtype=np.int64)
+
+    def add(self, v: np.ndarray) -> None:
+        if not len(v):
+            return
+        u, c = np.unique(v, return_counts=True)
+        self.merge(u, c.astype(np.int64))
+
+    def merge(self, u: np.ndarray, c: np.ndarray) -> None:
+        allv = np.concatenate([self.values, u])
+        allc = np.concatenate([self.counts, c])
+        uu, inv = np.unique(allv, return_inverse=True)
+        cc = np.zeros(len(uu), dtype=np.int64)
+        np.add.at(cc, inv, allc)
+        self.values, self.counts = uu, cc
+
+
+class Tally:
+    """The summary's figures gathered chunk by chunk: grade counts, each indicator's and the total's value
+    counts (exact mean, median, min, max), and the same per --group-by group."""
+
+    def __init__(self, plan: Plan, group_by: str | None) -> None:
+        self.grades: dict[str, int] = {}
+        self.leaves = {c: Counts() for c in plan.codes}
+        self.total = Counts()
+        self.group_by = group_by
+        self.groups: dict[str, tuple[Counts, dict[str, int]]] = {}
+
+    def add(self, t: Any) -> None:
+        import pyarrow.compute as pc
+
+        total = np.asarray(t.column("total").to_numpy(), dtype=np.int64)
+        self.total.add(total)
+        for c, counts in self.leaves.items():
+            counts.add(np.asarray(t.column(c).to_numpy(), dtype=np.int64))
+        grades = t.column("grade")
+        if grades.null_count < len(grades):
+            vc = pc.value_counts(grades.combine_chunks())
+            for g, k in zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(), strict=True):
+                self.grades[g] = self.grades.get(g, 0) + k
+        if self.group_by is not None:
+            keys = [v if v is not None and v.strip() else BLANK_GROUP for v in t.column(self.group_by).to_pylist()]
+            glist = grades.to_pylist()
+            members: dict[str, list[int]] = {}
+            for k, g in enumerate(keys):
+                members.setdefault(g, []).append(k)
+            for g, idx in members.items():
+                counts, gd = self.groups.setdefault(g, (Counts(), {}))
+                counts.add(total[np.array(idx, dtype=np.int64)])
+                for k in idx:
+                    if glist[k] is not None:
+                        gd[glist[k]] = gd.get(glist[k], 0) + 1
 
 
 def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: str | None,
          summary_path: str | None, registry: Any, progress: Any, encoding: str | None,
          ignore_columns: tuple[str, ...], fill_from_template: bool, csv_encoding: str, lang: str,
-         keep: tuple[str, ...] = (), group_by: str | None = None,
-         archive: Callable[..., None] | None = None) -> BatchOutcome:
+         keep: tuple[str, ...] = (), group_by: str | None = None, chunk_rows: int = 131_072,
+         jobs: int = 1, archive: Callable[..., None] | None = None) -> BatchOutcome:
+    import pyarrow as pa
+
     from ..plugins import Registry
-    from ..validate import check_pack_semantics
-    from .compile import compile_pack, layout_of, run_program
     from .output import (
         RESULT_SUFFIXES,
         build_summary,
         check_suffix,
-        decimal_array,
         write_errors,
         write_results,
         write_summary,
     )
-    from .portfolio import read_portfolio
-    from .rowwise import RowError, check_codes, evaluate_row, known_inputs
+    from .portfolio import PortfolioSource, Restart
 
     suffix = check_suffix(output, RESULT_SUFFIXES, "results", "-o")
     if summary_path:
@@ -122,164 +409,243 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
     if errors_path:
         check_suffix(errors_path, (".csv",), "error file", "--errors")
     registry = registry or Registry()
-    pack, template = load_pack_or_template(pack_or_config, registry)
-    check_pack_semantics(pack, registry, raise_errors=True)
     prog = progress or (lambda label, total: _Null())
+    file = str(portfolio_path)
+    source = PortfolioSource(portfolio_path, encoding=encoding, chunk_rows=chunk_rows)
+    plan = make_plan(pack_or_config, source.columns, file, registry=registry, ignore_columns=ignore_columns,
+                     fill_from_template=fill_from_template, lang=lang, keep=keep, group_by=group_by,
+                     suffix=Path(portfolio_path).suffix)
+    sp, codes, has_total = plan.sp, plan.codes, plan.has_total
 
-    portfolio = read_portfolio(portfolio_path, encoding=encoding)
-    n = portfolio.n
-    known = known_inputs(pack, registry)
-    layout = layout_of(list(portfolio.columns), known)
-    check_codes(layout, pack, str(portfolio_path))
-    kept = kept_columns(portfolio, layout, keep, group_by, str(portfolio_path))
-    layout = attrs.evolve(layout, ignored=tuple(c for c in layout.ignored if c not in kept))
-    check_headers(layout, pack, known, str(portfolio_path), ignore_columns, suffix=Path(portfolio_path).suffix)
-    rs = pack.rule_set
-    from .compile import output_places
-
-    sp = output_places(rs)  # every score column's precision; each value rounded at its own level
-
-    program = compile_pack(pack, registry)
-    col = run_program(program, portfolio, layout, template)
-    codes = [leaf.code for leaf in pack.leaves()]
-    leaves = {c: (col.leaves[c].copy() if c in col.leaves else np.zeros(n, dtype=np.int64)) for c in codes}
-    has_total = rs.total_aggregator is not None
-    total = col.total.copy() if col.total is not None else np.zeros(n, dtype=np.int64)
-    ok = ~col.fallback
-    texts: dict[str, dict[int, str]] = {}
-    errors: list[RowError] = []
-    refused = np.zeros(n, dtype=bool)
-    for i, problems in portfolio.cell_errors.items():
-        refused[i] = True
-        errors += [RowError(row=portfolio.row_number(i), project_id=portfolio.project_ids[i].as_py(), column=c,
-                            kind="data error", message=msg) for c, msg in problems]
-    filled = 0
-    if template is not None:
-        blanks = template_blanks(portfolio, layout, template)
-        for i, cols_ in blanks.items():
-            if fill_from_template:
-                filled += len(cols_)
-                continue
-            refused[i] = True
-            errors += [RowError(row=portfolio.row_number(i), project_id=portfolio.project_ids[i].as_py(), column=c,
-                                kind="data error", message=message(
-                                    "blank cell; the template's value is used only with --fill-from-template", lang))
-                       for c in cols_]
-    ok &= ~refused
-
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    # A missing project_id is replaced by the row's position (1-based), column-wise.
-    ids_arr = portfolio.project_ids
-    if ids_arr.null_count:
-        ids_arr = pc.coalesce(ids_arr, pc.cast(pa.array(np.arange(1, n + 1)), pa.string()))
-
-    def pid_of(i: int) -> str:
-        return ids_arr[i].as_py()
-
-    redo = np.flatnonzero(col.fallback & ~refused)
-    tick = prog("engine", len(redo)) if len(redo) else _Null()
-    for k, i in enumerate(redo.tolist()):
-        res = evaluate_row(pack, registry, portfolio, layout, i, template, errors, pid_of(i))
-        if res is not None:
-            for lr in res.leaves():
-                if isinstance(lr.score, Decimal):
-                    shown = lr.score if lr.override is not None else rs.rounding.shown(lr.score, "leaf")
-                    leaves[lr.code][i] = int(quantize(shown, sp).scaleb(sp))
-                else:
-                    texts.setdefault(lr.code, {})[i] = "" if lr.score is None else str(lr.score)
-            if res.total is not None:
-                total[i] = int(res.total.scaleb(sp))
-            ok[i] = True
-        if k % 256 == 255:
-            tick(256)
-    if len(redo):
-        tick(len(redo) % 256)
-
-    # Grades: the real grading scheme, once per distinct total.
-    scheme = rs.grading_scheme or (registry.grading(rs.grading) if rs.grading else None)
-    grade_order = [b.label for b in scheme.bands] if scheme is not None else []
-    rows = np.flatnonzero(ok)
-    grades: list[str] | None = None
-    grade_col = None
-    if scheme is not None and has_total:
-        uniq, inverse = np.unique(total[rows], return_inverse=True)
-        labels = np.array([scheme.grade(Decimal(int(u)).scaleb(-sp)).label for u in uniq] or [""], dtype=object)
-        grade_col = labels[inverse] if len(rows) else np.array([], dtype=object)
-        grades = list(grade_col)
-    rank = None
-    order = None
-    if has_total and len(rows):
-        t = total[rows]
-        order = np.argsort(-t, kind="stable")
-        st = t[order]
-        first = np.r_[True, st[1:] != st[:-1]]
-        rank_sorted = np.maximum.accumulate(np.where(first, np.arange(len(st)), 0)) + 1
-        rank = np.empty(len(rows), dtype=np.int64)
-        rank[order] = rank_sorted
-
-    columns = ["project_id", *kept, "row", "total", "grade", "rank", *codes]
-    kept_arrays = {c: _as_string(portfolio.columns[c]) for c in kept}
-    score_cols = ["total", *codes]
-    row_numbers = np.array([portfolio.row_number(int(i)) for i in rows], dtype=np.int64) \
-        if portfolio._row_numbers is not None else rows.astype(np.int64) + 1 + portfolio.header_rows
-
-    def chunks() -> Iterator[pa.Table]:
-        from .output import CHUNK
-
-        for start in range(0, max(len(rows), 1), CHUNK):
-            sel = rows[start:start + CHUNK]
-            if len(sel) == 0 and len(rows):
+    with _Spill(output) as spill:
+        while True:
+            tally = Tally(plan, group_by)
+            ids = IdCheck(file)
+            totals: list[np.ndarray] = []
+            texts: dict[str, dict[int, str]] = {}
+            errors: list[Any] = []
+            n = engine_rows = filled = scored = 0
+            spill.reset()
+            tick = prog("score", source.n or 0)
+            try:
+                for res in _scored_chunks(plan, source, jobs):
+                    if res.ids is not None:
+                        ids.add(_IdRows(res, n, source), res.ids, n)
+                    for c, d in res.texts.items():
+                        texts.setdefault(c, {}).update({scored + k: t for k, t in d.items()})
+                    errors += res.errors
+                    n += res.n
+                    engine_rows += res.engine_rows
+                    filled += res.filled
+                    scored += res.table.num_rows
+                    totals.append(np.asarray(res.table.column("total").to_numpy(), dtype=np.int64))
+                    tally.add(res.table)
+                    spill.add(res.table)
+                    tick(res.n)
                 break
-            pid = ids_arr.take(pa.array(sel))
-            data: dict[str, Any] = {
-                "project_id": pid,
-                **{c: kept_arrays[c].take(pa.array(sel)) for c in kept},
-                "row": pa.array(row_numbers[start:start + CHUNK], pa.int64()),
-                "total": decimal_array(total[sel], sp, np.full(len(sel), has_total)),
-                "grade": pa.array(list(grade_col[start:start + CHUNK]) if grade_col is not None
-                                  else [None] * len(sel), pa.string()),
-                "rank": pa.array(rank[start:start + CHUNK] if rank is not None else [None] * len(sel), pa.int64()),
-            }
-            for c in codes:
-                if c in texts:
-                    vals = [texts[c].get(int(i), f"{Decimal(int(leaves[c][i])).scaleb(-sp):f}") for i in sel]
-                    data[c] = pa.array(vals, pa.string())
-                else:
-                    data[c] = decimal_array(leaves[c][sel], sp)
-            yield pa.table(data)
+            except Restart:
+                source._load_whole()  # a CSV the Python text path must number or refuse: read it whole
+        ids.check()
 
-    write_tick = prog("write", len(rows))
-    write_results(output, suffix, columns, chunks, [c for c in score_cols if c not in texts], sp, len(rows),
-                  write_tick, csv_encoding=csv_encoding, headings=headings(columns, pack))
+        total = np.concatenate(totals) if totals else np.zeros(0, dtype=np.int64)
+        rank = order = None
+        if has_total and scored:
+            order = np.argsort(-total, kind="stable")
+            st = total[order]
+            first = np.r_[True, st[1:] != st[:-1]]
+            rank_sorted = np.maximum.accumulate(np.where(first, np.arange(len(st)), 0)) + 1
+            rank = np.empty(scored, dtype=np.int64)
+            rank[order] = rank_sorted
+        top = 10
+        wanted = set() if order is None else {int(i) for i in (*order[:top], *order[max(scored - top, 0):])}
+        named: dict[int, tuple[str, str | None, str | None]] = {}
+        name_col = next((c for c in ("项目名称", "name") if c in plan.kept), None)
+        columns = ["project_id", *plan.kept, "row", "total", "grade", "rank", *codes]
+        score_cols = ["total", *codes]
 
-    errors.sort(key=lambda e: e.row)
-    if lang == "zh":
-        errors = [attrs.evolve(e, message=message(e.message, "zh")) for e in errors]
-    if errors_path or errors:
-        write_errors(errors_path or default_errors_path(output), errors, csv_encoding=csv_encoding)
-    if summary_path:
-        summary = build_summary(
-            pack=pack, n_rows=n, n_ok=len(rows), errors=len({e.row for e in errors}), fallback_rows=len(redo),
-            total=total[rows] if has_total else None, grades=grades,
-            leaves={c: leaves[c][rows] for c in codes if c not in texts}, ids=_Ids(ids_arr, rows),
-            scale=sp, grade_order=grade_order, ranked=order, ranks=rank, filled_from_template=filled,
-            names=next(([v or "" for v in kept_arrays[c].take(pa.array(rows)).to_pylist()]
-                        for c in ("项目名称", "name") if c in kept_arrays), None),
-            group_by=group_by, groups=None if group_by is None else
-            [v if v is not None and v.strip() else BLANK_GROUP
-             for v in kept_arrays[group_by].take(pa.array(rows)).to_pylist()])
-        write_summary(summary_path, summary)
-    if archive is not None and len(rows):
-        archive(pack=pack, template=template, project_ids=ids_arr.take(pa.array(rows)).to_pylist(),
-                kept={c: kept_arrays[c].take(pa.array(rows)).to_pylist() for c in kept}, total=total[rows],
-                grades=list(grade_col) if grade_col is not None else [None] * len(rows),
-                leaves={c: leaves[c][rows] for c in codes}, texts=texts, rows=rows, scale=sp,
-                row_numbers=row_numbers)
-    return BatchOutcome(projects=n, scored=len(rows), errors=errors, engine_rows=len(redo),
-                        columnar=program.vectorised, reasons=program.reasons, ignored_columns=layout.ignored,
-                        filled_from_template=filled)
+        def chunks() -> Iterator[pa.Table]:
+            from .output import CHUNK, decimal_array
+
+            start = 0
+            for t in spill.tables(CHUNK):
+                k = t.num_rows
+                for i in wanted:
+                    if start <= i < start + k:
+                        named[i] = (t.column("project_id")[i - start].as_py(),
+                                    (t.column(name_col)[i - start].as_py() or "") if name_col else None,
+                                    t.column("grade")[i - start].as_py())
+                tot = np.asarray(t.column("total").to_numpy(), dtype=np.int64)
+                data: dict[str, Any] = {
+                    "project_id": t.column("project_id"),
+                    **{c: t.column(c) for c in plan.kept},
+                    "row": t.column("row"),
+                    "total": decimal_array(tot, sp, np.full(k, has_total)),
+                    "grade": t.column("grade"),
+                    "rank": pa.array(rank[start:start + k] if rank is not None else [None] * k, pa.int64()),
+                }
+                for c in codes:
+                    v = np.asarray(t.column(c).to_numpy(), dtype=np.int64)
+                    if c in texts:
+                        d = texts[c]
+                        vals = [d.get(start + j, f"{Decimal(int(v[j])).scaleb(-sp):f}") for j in range(k)]
+                        data[c] = pa.array(vals, pa.string())
+                    else:
+                        data[c] = decimal_array(v, sp)
+                start += k
+                yield pa.table(data)
+
+        write_tick = prog("write", scored)
+        write_results(output, suffix, columns, chunks, [c for c in score_cols if c not in texts], sp, scored,
+                      write_tick, csv_encoding=csv_encoding, headings=headings(columns, plan.pack))
+
+        errors.sort(key=lambda e: e.row)
+        if lang == "zh":
+            errors = [attrs.evolve(e, message=message(e.message, "zh")) for e in errors]
+        if errors_path or errors:
+            write_errors(errors_path or default_errors_path(output), errors, csv_encoding=csv_encoding)
+        if summary_path:
+            grade_order = [b.label for b in plan.scheme.bands] if plan.scheme is not None else []
+            if scored and wanted and len(named) < len(wanted):
+                raise AssertionError("ranked projects not found in the results")  # pragma: no cover
+            summary = build_summary(
+                pack=plan.pack, n_rows=n, n_ok=scored, errors=len({e.row for e in errors}), fallback_rows=engine_rows,
+                tally=tally, has_grades=plan.scheme is not None and has_total, has_total=has_total,
+                leaves=[c for c in codes if c not in texts], scale=sp, grade_order=grade_order, order=order,
+                ranks=rank, total=total, named=named, top=top, filled_from_template=filled,
+                group_by=group_by)
+            write_summary(summary_path, summary)
+        if archive is not None and scored:
+            _archive(archive, plan, spill, total, texts)
+    return BatchOutcome(projects=n, scored=scored, errors=errors, engine_rows=engine_rows,
+                        columnar=plan.program.vectorised, reasons=plan.program.reasons,
+                        ignored_columns=plan.layout.ignored, filled_from_template=filled)
+
+
+def _archive(archive: Callable[..., None], plan: Plan, spill: Any, total: np.ndarray,
+             texts: dict[str, dict[int, str]]) -> None:
+    """Hand the scored rows to ``--archive`` as whole columns (the archive takes them in one transaction)."""
+    from .output import CHUNK
+
+    ids: list[Any] = []
+    kept: dict[str, list[Any]] = {c: [] for c in plan.kept}
+    grades: list[Any] = []
+    leaves: dict[str, list[np.ndarray]] = {c: [] for c in plan.codes}
+    numbers: list[np.ndarray] = []
+    for t in spill.tables(CHUNK):
+        ids += t.column("project_id").to_pylist()
+        for c in plan.kept:
+            kept[c] += t.column(c).to_pylist()
+        grades += t.column("grade").to_pylist()
+        for c in plan.codes:
+            leaves[c].append(np.asarray(t.column(c).to_numpy(), dtype=np.int64))
+        numbers.append(np.asarray(t.column("row").to_numpy(), dtype=np.int64))
+    archive(pack=plan.pack, template=plan.template, project_ids=ids, kept=kept, total=total, grades=grades,
+            leaves={c: np.concatenate(v) for c, v in leaves.items()}, texts=texts, rows=np.arange(len(total)),
+            scale=plan.sp, row_numbers=np.concatenate(numbers))
+
+
+class _IdRows:
+    """Row numbers of a chunk's rows for the id check (the chunk's portfolio is gone by then)."""
+
+    def __init__(self, res: ChunkResult, offset: int, source: Any) -> None:
+        self.n = res.n
+        self._row_numbers = None
+        self.offset = offset
+        self.header_rows = source.header_rows
+        whole = source.whole
+        if whole is not None and whole._row_numbers is not None:
+            self._row_numbers = whole._row_numbers[offset:offset + res.n]
+
+    def row_number(self, i: int) -> int:
+        if self._row_numbers is not None:
+            return self._row_numbers[i]
+        return self.offset + i + 1 + self.header_rows
+
+
+class _Spill:
+    """Scored chunks held until the ranks are known: in memory while small, beyond that in a temporary
+    Parquet file (zstd) that the second pass reads back batch by batch — memory stays bounded."""
+
+    LIMIT = 262_144
+
+    def __init__(self, output: str) -> None:
+        self.dir = Path(output).parent if str(Path(output).parent) else Path(".")
+        self.held: list[Any] = []
+        self.rows = 0
+        self.writer = None
+        self.path: Path | None = None
+        self.schema = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.path = None
+        self.held, self.rows, self.schema = [], 0, None
+
+    def add(self, t: Any) -> None:
+        import pyarrow.parquet as pq
+
+        if self.schema is None:
+            self.schema = t.schema
+        t = t.cast(self.schema)
+        self.rows += t.num_rows
+        if self.writer is None and self.rows <= self.LIMIT:
+            self.held.append(t)
+            return
+        if self.writer is None:
+            import tempfile
+
+            fd, tmp = tempfile.mkstemp(prefix=".jixiao-batch-", suffix=".parquet.tmp", dir=self.dir)
+            import os
+
+            os.close(fd)
+            self.path = Path(tmp)
+            self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+            for h in self.held:
+                self.writer.write_table(h)
+            self.held = []
+        self.writer.write_table(t)
+
+    def tables(self, size: int) -> Iterator[Any]:
+        """The held rows again, in order, as tables of exactly ``size`` rows (the last one shorter), whatever
+        the chunk size was — so the output's bytes do not depend on it."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        if self.path is not None:
+            source: Iterator[Any] = (pa.Table.from_batches([b]) for b in
+                                     pq.ParquetFile(self.path).iter_batches(batch_size=size))
+        else:
+            source = iter(self.held)
+        buf: list[Any] = []
+        held = 0
+        emitted = False
+        for t in source:
+            buf.append(t)
+            held += t.num_rows
+            while held >= size:
+                whole = pa.concat_tables(buf)
+                yield whole.slice(0, size).combine_chunks()
+                emitted = True
+                rest = whole.slice(size)
+                buf, held = [rest], rest.num_rows
+        if held or not emitted:
+            if buf:
+                yield pa.concat_tables(buf).combine_chunks()
+            elif self.schema is not None:
+                yield self.schema.empty_table()
 
 
 BLANK_GROUP = "（空）"

@@ -315,29 +315,38 @@ def _dec(v: int, scale: int) -> Decimal:
     return Decimal(int(v)).scaleb(-scale)
 
 
-def _stats(v: np.ndarray, scale: int) -> dict[str, str | None]:
-    if len(v) == 0:
+def _stats(values: np.ndarray, counts: np.ndarray, scale: int) -> dict[str, str | None]:
+    """Mean, median, min and max of a distribution given as sorted distinct values and their counts —
+    exact (Python integers), whatever chunks the counts were gathered from."""
+    n = int(counts.sum()) if len(counts) else 0
+    if n == 0:
         return {"mean": None, "median": None, "min": None, "max": None}
-    total = sum(int(x) for x in np.add.reduceat(v, np.arange(0, len(v), 1 << 16)))  # exact (Python ints)
-    mean = quantize(CONTEXT.divide(Decimal(total), Decimal(len(v))).scaleb(-scale), scale + 2)
-    s = np.sort(v)
-    mid = len(s) // 2
-    median = _dec(s[mid], scale) if len(s) % 2 else (Decimal(int(s[mid - 1])) + Decimal(int(s[mid]))).scaleb(-scale) / 2
-    return {"mean": f"{mean:f}", "median": f"{median:f}", "min": f"{_dec(s[0], scale):f}",
-            "max": f"{_dec(s[-1], scale):f}"}
+    total = sum(int(v) * int(c) for v, c in zip(values.tolist(), counts.tolist(), strict=True))
+    mean = quantize(CONTEXT.divide(Decimal(total), Decimal(n)).scaleb(-scale), scale + 2)
+    cum = np.cumsum(counts)
+
+    def at(k: int) -> int:  # the k-th smallest value (0-based)
+        return int(values[int(np.searchsorted(cum, k, side="right"))])
+
+    mid = n // 2
+    median = _dec(at(mid), scale) if n % 2 else (Decimal(at(mid - 1)) + Decimal(at(mid))).scaleb(-scale) / 2
+    return {"mean": f"{mean:f}", "median": f"{median:f}", "min": f"{_dec(values[0], scale):f}",
+            "max": f"{_dec(values[-1], scale):f}"}
 
 
-def build_summary(*, pack: Any, n_rows: int, n_ok: int, errors: int, fallback_rows: int, total: np.ndarray | None,
-                  grades: list[str] | None, leaves: dict[str, np.ndarray], ids: Any, scale: int,
-                  grade_order: list[str], ranked: np.ndarray | None, ranks: np.ndarray | None = None,
-                  top: int = 10, filled_from_template: int = 0, group_by: str | None = None,
-                  groups: list[str] | None = None, names: list[str] | None = None) -> dict[str, Any]:
+def build_summary(*, pack: Any, n_rows: int, n_ok: int, errors: int, fallback_rows: int, tally: Any,
+                  has_grades: bool, has_total: bool, leaves: list[str], scale: int, grade_order: list[str],
+                  order: np.ndarray | None, ranks: np.ndarray | None, total: np.ndarray,
+                  named: dict[int, tuple[str, str | None, str | None]], top: int = 10,
+                  filled_from_template: int = 0, group_by: str | None = None) -> dict[str, Any]:
+    """The batch summary from the figures gathered chunk by chunk (:class:`jixiao.batch.Tally`): grade counts,
+    exact mean/median/min/max per indicator and of the total, per-group counts, the top and bottom projects."""
     dist: dict[str, int] = {}
-    if grades is not None:
-        for g in grade_order:
-            dist[g] = 0
-        for g in grades:
-            dist[g] = dist.get(g, 0) + 1
+    if has_grades:
+        dist = {g: 0 for g in grade_order}
+        for g, k in tally.grades.items():
+            dist[g] = dist.get(g, 0) + k
+    wanted = set(leaves)
     out: dict[str, Any] = {
         "pack": pack.name,
         "pack_version": pack.version,
@@ -347,37 +356,34 @@ def build_summary(*, pack: Any, n_rows: int, n_ok: int, errors: int, fallback_ro
         "evaluated_by_engine": fallback_rows,
         "filled_from_template": filled_from_template,
         "grades": dist,
-        "total": _stats(total, scale) if total is not None else None,
+        "total": _stats(tally.total.values, tally.total.counts, scale) if has_total else None,
         "indicators": {code: {"name": leaf.name,
                               "standard_score": None if leaf.standard_score is None else str(leaf.standard_score),
-                              **_stats(leaves[code], scale)}
-                       for leaf in pack.leaves() for code in [leaf.code] if code in leaves},
+                              **_stats(tally.leaves[code].values, tally.leaves[code].counts, scale)}
+                       for leaf in pack.leaves() for code in [leaf.code] if code in wanted},
     }
-    if group_by is not None and groups is not None:
+    if group_by is not None:
         out["group_by"] = group_by
-        members: dict[str, list[int]] = {}
-        for k, g in enumerate(groups):
-            members.setdefault(g, []).append(k)
         out["groups"] = {}
-        for g in sorted(members):
-            idx = np.array(members[g], dtype=np.int64)
-            counts = {b: 0 for b in grade_order} if grades is not None else {}
-            for k in members[g]:
-                if grades is not None:
-                    counts[grades[k]] = counts.get(grades[k], 0) + 1
-            st = _stats(total[idx], scale) if total is not None else None
-            out["groups"][g] = {"count": len(idx), "grades": counts,
+        for g in sorted(tally.groups):
+            counts, gd = tally.groups[g]
+            grades = {b: 0 for b in grade_order} if has_grades else {}
+            for label, k in gd.items():
+                grades[label] = grades.get(label, 0) + k
+            st = _stats(counts.values, counts.counts, scale) if has_total else None
+            out["groups"][g] = {"count": int(counts.counts.sum()), "grades": grades,
                                 "total_mean": st["mean"] if st else None, "total_median": st["median"] if st else None}
-    if ranked is not None and total is not None:
+    if order is not None and has_total:
         def entry(k: int) -> dict[str, Any]:
-            i = int(ranked[k])
-            e = {"rank": int(ranks[i]) if ranks is not None else k + 1, "project_id": ids[i],
-                 "total": f"{_dec(total[i], scale):f}", "grade": grades[i] if grades else None}
-            if names is not None:
-                e["name"] = names[i]
+            i = int(order[k])
+            pid, name, grade = named[i]
+            e = {"rank": int(ranks[i]) if ranks is not None else k + 1, "project_id": pid,
+                 "total": f"{_dec(total[i], scale):f}", "grade": grade if has_grades else None}
+            if name is not None:
+                e["name"] = name
             return e
-        out["top"] = [entry(k) for k in range(min(top, len(ranked)))]
-        out["bottom"] = [entry(k) for k in range(max(len(ranked) - top, 0), len(ranked))]
+        out["top"] = [entry(k) for k in range(min(top, len(order)))]
+        out["bottom"] = [entry(k) for k in range(max(len(order) - top, 0), len(order))]
     return out
 
 

@@ -11,6 +11,7 @@ ratings (``rating.A11``, ``reason.A11``, ``band.C21``); overrides
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -47,9 +48,11 @@ class Portfolio:
     """The projects of one portfolio file, column by column (Arrow arrays)."""
 
     def __init__(self, path: Path, table: pa.Table, *, header_rows: int,
-                 row_numbers: list[int] | None = None) -> None:
+                 row_numbers: list[int] | None = None, offset: int = 0) -> None:
         self.path = path
         self._row_numbers = row_numbers
+        self.offset = offset
+        """Index of this (chunk of a) portfolio's first row in the whole file."""
         self.n = table.num_rows
         self.header_rows = header_rows
         self.columns: dict[str, pa.Array] = {}
@@ -66,14 +69,25 @@ class Portfolio:
             ids = self.columns["project_id"]
             self.project_ids = pc.cast(ids, pa.string()) if not pa.types.is_string(ids.type) else ids
         else:
-            self.project_ids = pa.array([str(i + 1) for i in range(self.n)], pa.string())
+            self.project_ids = pa.array([str(offset + i + 1) for i in range(self.n)], pa.string())
 
     def row_number(self, i: int) -> int:
         """Row ``i`` as the file shows it: the spreadsheet row (header is row 1) for CSV and XLSX,
         the 1-based record number for Parquet."""
         if self._row_numbers is not None:
             return self._row_numbers[i]
-        return i + 1 + self.header_rows
+        return self.offset + i + 1 + self.header_rows
+
+    def slice(self, start: int, length: int) -> Portfolio:
+        """Rows ``start`` … ``start + length - 1`` as a portfolio of their own (zero-copy), numbered as in the file."""
+        t = pa.table({c: a.slice(start, length) for c, a in self.columns.items()})
+        numbers = None if self._row_numbers is None else self._row_numbers[start:start + length]
+        part = Portfolio(self.path, t, header_rows=self.header_rows, row_numbers=numbers,
+                         offset=self.offset + start)
+        if "project_id" not in self.columns:
+            part.project_ids = self.project_ids.slice(start, length)
+        part.cell_errors = {i - start: e for i, e in self.cell_errors.items() if start <= i < start + length}
+        return part
 
     def has(self, name: str) -> bool:
         return name in self.columns
@@ -256,6 +270,182 @@ def read_portfolio(path: str | Path, *, encoding: str | None = None) -> Portfoli
     portfolio.cell_errors = errs
     _check_ids(portfolio)
     return portfolio
+
+
+def _check_path(p: Path) -> str:
+    suffix = p.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ConfigError(f"cannot read a portfolio from a {suffix or 'suffix-less'} file; "
+                          "expected .csv, .xlsx or .parquet", file=str(p))
+    if p.is_dir():
+        raise ConfigError("expected a portfolio file, got a directory", file=str(p))
+    if not p.is_file():
+        raise ConfigError("portfolio file not found", file=str(p))
+    return suffix
+
+
+class Restart(Exception):
+    """A streamed CSV turned out to need the Python text path (a ragged row, a value over several lines)."""
+
+
+class PortfolioSource:
+    """A portfolio file read chunk by chunk (``chunks()`` yields :class:`Portfolio` slices numbered as in the
+    whole file), so that memory does not grow with the number of projects.
+
+    Parquet is read record batch by record batch; a clean UTF-8 CSV by Arrow's streaming reader after one
+    cheap pass over its bytes (UTF-8, NUL, quotes, blank lines); anything else — XLSX, a CSV in another
+    encoding, a CSV the Python text path must number or refuse — is read whole and then sliced.
+    """
+
+    def __init__(self, path: str | Path, *, encoding: str | None = None, chunk_rows: int = 131_072) -> None:
+        self.path = Path(path)
+        self.suffix = _check_path(self.path)
+        self.encoding = encoding
+        self.chunk_rows = max(int(chunk_rows), 1)
+        self.whole: Portfolio | None = None
+        self.n: int | None = None
+        """Number of projects when known before reading (Parquet metadata, the line count of a clean CSV)."""
+        self.header_rows = 1
+        try:
+            if self.suffix == ".parquet":
+                import pyarrow.parquet as pq
+
+                self._pq = pq.ParquetFile(self.path)
+                self.columns = [c.strip() for c in self._pq.schema_arrow.names]
+                self.n = self._pq.metadata.num_rows
+                self.header_rows = 0
+            elif self.suffix == ".csv" and encoding is None and (scan := _scan_utf8_csv(self.path)) is not None:
+                self.columns, self.n, self._names = scan
+            else:
+                self._load_whole()
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise ConfigError(f"cannot read the portfolio: {exc}", file=str(self.path)) from None
+
+    def _load_whole(self) -> None:
+        self.whole = read_portfolio(self.path, encoding=self.encoding)
+        self.columns = list(self.whole.columns)
+        self.n = self.whole.n
+
+    def chunks(self) -> Iterator[Portfolio]:
+        try:
+            if self.whole is not None:
+                for start in range(0, max(self.whole.n, 1), self.chunk_rows):
+                    yield self.whole.slice(start, self.chunk_rows)
+            elif self.suffix == ".parquet":
+                offset = 0
+                for b in self._pq.iter_batches(batch_size=self.chunk_rows):
+                    yield Portfolio(self.path, pa.Table.from_batches([b]), header_rows=0, offset=offset)
+                    offset += b.num_rows
+                if offset == 0:
+                    yield Portfolio(self.path, self._pq.schema_arrow.empty_table(), header_rows=0)
+            else:
+                yield from self._csv_chunks()
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise ConfigError(f"cannot read the portfolio: {exc}", file=str(self.path)) from None
+
+    def _csv_chunks(self) -> Iterator[Portfolio]:
+        import pyarrow.csv as pcsv
+
+        from ..io import csv_convert_options, csv_parse_options
+
+        names = self._names
+        f = open(self.path, "rb")  # noqa: SIM115 - closed below, also on error
+        try:
+            if f.read(3) != b"\xef\xbb\xbf":
+                f.seek(0)
+            try:
+                reader = pcsv.open_csv(f, read_options=pcsv.ReadOptions(column_names=names, skip_rows=1,
+                                                                        block_size=1 << 22),
+                                       parse_options=csv_parse_options(),
+                                       convert_options=csv_convert_options(names))
+            except pa.ArrowInvalid:
+                raise Restart from None
+            offset = 0
+            buf: list[pa.RecordBatch] = []
+            held = 0
+            while True:
+                try:
+                    b = reader.read_next_batch()
+                except StopIteration:
+                    break
+                except pa.ArrowInvalid:
+                    raise Restart from None
+                buf.append(b)
+                held += b.num_rows
+                while held >= self.chunk_rows:
+                    t = pa.Table.from_batches(buf)
+                    yield self._csv_part(t.slice(0, self.chunk_rows), offset)
+                    offset += self.chunk_rows
+                    rest = t.slice(self.chunk_rows)
+                    buf, held = rest.to_batches(), rest.num_rows
+            if held or offset == 0:
+                t = pa.Table.from_batches(buf, schema=reader.schema)
+                yield self._csv_part(t, offset)
+                offset += held
+            if offset != self.n:
+                raise Restart
+        finally:
+            f.close()
+
+    def _csv_part(self, t: pa.Table, offset: int) -> Portfolio:
+        from ..io import blanks_as_null
+
+        t = blanks_as_null(t).rename_columns(self.columns)
+        return Portfolio(self.path, t, header_rows=1, offset=offset)
+
+
+def _scan_utf8_csv(p: Path) -> tuple[list[str], int, list[str]] | None:
+    """One pass over a CSV's bytes, block by block: (header, number of records, Arrow column names) when the
+    file is clean UTF-8 that Arrow's streaming reader numbers exactly as the file does (records are lines
+    2, 3, …); None otherwise (the Python text path then reads or refuses it)."""
+    import codecs
+    import csv
+    import io as _io
+
+    dec = codecs.getincrementaldecoder("utf-8")()
+    lines = quotes = 0
+    prev = b""
+    first = b""
+    with open(p, "rb") as f:
+        head = f.read(3)
+        if head != b"\xef\xbb\xbf":
+            f.seek(0)
+        while True:
+            block = f.read(1 << 24)
+            if not block:
+                break
+            if not first:
+                nl = block.find(b"\n")
+                first = block if nl < 0 else block[:nl]
+                if nl < 0 and len(block) == 1 << 24:
+                    return None
+            try:
+                dec.decode(block)
+            except UnicodeDecodeError:
+                return None
+            if b"\x00" in block:
+                return None
+            edge = prev[-2:] + block[:2]
+            if b"\n\n" in block or b"\n\r\n" in block or b"\n\n" in edge or b"\n\r\n" in edge:
+                return None  # a blank line: the Python reader counts it
+            if block.count(b"\r") != block.count(b"\r\n") + (1 if block.endswith(b"\r") else 0) \
+                    - (1 if prev.endswith(b"\r") and block.startswith(b"\n") else 0):
+                return None  # a lone carriage return
+            lines += block.count(b"\n")
+            quotes += block.count(b'"')
+            prev = block
+    try:
+        dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    if not first.strip() or first.count(b'"') % 2 or quotes % 2 or first.startswith((b"\n", b"\r")):
+        return None
+    if prev and not prev.endswith(b"\n"):
+        lines += 1
+    header = [h.strip() for h in next(csv.reader(_io.StringIO(first.decode("utf-8").rstrip("\r"))), [])]
+    if not header or "" in header or len(set(header)) != len(header):
+        return None
+    return header, lines - 1, [f"c{j}" for j in range(len(header))]
 
 
 def _check_ids(portfolio: Portfolio) -> None:

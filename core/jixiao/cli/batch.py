@@ -48,11 +48,16 @@ SHOWN_ERRORS = 20
               "project year or period).")
 @click.option("--replace", is_flag=True, help="With --archive: store these results in place of archived ones "
               "for the same projects, year and kind.")
+@click.option("--chunk-size", "chunk_rows", type=click.IntRange(min=1), default=131_072, show_default=True,
+              metavar="ROWS", help="Projects read and scored at a time; memory grows with this, not with the "
+                                   "portfolio (results are the same for any size).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Chunks scored at once, in threads (output order and digits unchanged).")
 def command(pack_or_config: str, portfolio: str, output: str, errors_path: str | None, summary_path: str | None,
             quiet: bool, disable: tuple[str, ...], encoding: str | None, ignore_columns: str,
             fill_from_template: bool, csv_encoding: str, lang: str, keep: str, group_by: str | None,
             archive_url: str | None = None, kind: str | None = None, year: int | None = None,
-            replace: bool = False) -> int:
+            replace: bool = False, chunk_rows: int = 131_072, jobs: int = 1) -> int:
     """Evaluate PORTFOLIO (CSV, XLSX or Parquet; one row per project) with a pack.
 
     PACK_OR_CONFIG is a registered pack name, a pack .toml, or an evaluation .toml used as a
@@ -87,7 +92,8 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
                                 ignore_columns=tuple(c.strip() for c in ignore_columns.split(",") if c.strip()),
                                 fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang,
                                 keep=tuple(c.strip() for c in keep.split(",") if c.strip()),
-                                group_by=group_by.strip() if group_by else None, archive=archiver)
+                                group_by=group_by.strip() if group_by else None, archive=archiver,
+                                chunk_rows=chunk_rows, jobs=jobs)
     finally:
         if archiver is not None:
             archiver.close()

@@ -1,0 +1,132 @@
+"""Issue 14 §4–§5: portfolios read, scored and written in chunks, and chunks scored in parallel (--jobs),
+give results, error files and summaries byte-identical to the whole-file run."""
+
+from __future__ import annotations
+
+import csv
+import json
+import statistics
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import run_cli
+from test_batch import PACK, generate
+
+N = 1500
+
+
+@pytest.fixture(scope="session")
+def portfolios(tmp_path_factory) -> dict[str, Path]:
+    """A generated seed portfolio with names, departments (some blank), a few bad rows spread over the
+    file (they go to the error file) and rows the engine scores, as Parquet and as CSV."""
+    d = tmp_path_factory.mktemp("stream")
+    t = pq.read_table(generate(N, d / "g.parquet", seed=11))
+    depts = pa.array([None if i % 97 == 0 else f"部门{i % 7}" for i in range(N)], pa.string())
+    names = pa.array([f"项目 {i}" if i % 5 else "=HYPERLINK(1)" for i in range(N)], pa.string())
+    t = t.append_column("项目名称", names).append_column("department", depts)
+    done = t.column("spot_check_done").combine_chunks().to_pylist()
+    for i in (3, 700, 1499):
+        done[i] = -5  # a negative count: the row's error, through the engine
+    t = t.set_column(t.column_names.index("spot_check_done"), "spot_check_done", pa.array(done, pa.int64()))
+    rating = t.column("rating.A11").combine_chunks().cast(pa.string()).to_pylist()
+    for i in range(0, N, 113):
+        rating[i] = "80%"  # text: this column takes the text path, these rows the fast path still
+    t = t.set_column(t.column_names.index("rating.A11"), "rating.A11", pa.array(rating, pa.string()))
+    pq.write_table(t, d / "p.parquet")
+    pcsv.write_csv(t, d / "p.csv")
+    return {"parquet": d / "p.parquet", "csv": d / "p.csv"}
+
+
+def run(portfolio: Path, out: Path, *extra: str) -> dict[str, bytes]:
+    r = run_cli("batch", PACK, portfolio, "-o", out, "--summary", out.with_suffix(".json"), "--errors",
+                out.with_suffix(".errors.csv"), "--group-by", "department", "--quiet", *extra)
+    assert r.code == 3, r  # the three bad rows
+    assert "Traceback" not in r.stderr
+    return {p.name.split(".", 1)[1]: p.read_bytes()
+            for p in (out, out.with_suffix(".json"), out.with_suffix(".errors.csv"))}
+
+
+@pytest.fixture(scope="session")
+def whole(portfolios, tmp_path_factory) -> dict[str, dict[str, bytes]]:
+    d = tmp_path_factory.mktemp("whole")
+    return {kind: run(p, d / f"r-{kind}.{suffix}") for kind, p in portfolios.items()
+            for suffix in ["csv" if kind == "csv" else "parquet"]}
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+@pytest.mark.parametrize("extra", [("--chunk-size", "97"), ("--chunk-size", "1"), ("--chunk-size", "200", "--jobs", "2")],
+                         ids=["chunks-97", "chunks-1", "jobs-2"])
+def test_chunked_and_parallel_runs_are_byte_identical(portfolios, whole, tmp_path, kind, extra):
+    suffix = "csv" if kind == "csv" else "parquet"
+    got = run(portfolios[kind], tmp_path / f"r.{suffix}", *extra)
+    assert got == whole[kind]
+
+
+def test_the_whole_run_is_right(portfolios, whole, tmp_path):
+    """The figures the chunks are merged into, recomputed here from the results file."""
+    out = tmp_path / "r.csv"
+    out.write_bytes(whole["csv"]["csv"])
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    summary = json.loads(whole["csv"]["json"])
+    assert summary["scored"] == len(rows) == N - 3
+    assert summary["failed"] == 3
+    totals = [Decimal(r["total"]) for r in rows]
+    assert Decimal(summary["total"]["median"]) == statistics.median(totals)
+    assert Decimal(summary["total"]["mean"]) == (sum(totals) / len(totals)).quantize(Decimal("0.0001"))
+    ranked = sorted(rows, key=lambda r: -Decimal(r["total"]))
+    assert [e["project_id"] for e in summary["top"]] == [r["project_id"] for r in ranked[:10]]
+    assert [e["name"] for e in summary["top"]] == [r["项目名称"].removeprefix("'") for r in ranked[:10]]
+    higher = sorted(totals, reverse=True)
+    assert all(int(r["rank"]) == higher.index(Decimal(r["total"])) + 1 for r in rows[:200])
+    g = summary["groups"]
+    assert sum(v["count"] for v in g.values()) == len(rows)
+    d3 = [Decimal(r["total"]) for r in rows if r["department"] == "部门3"]
+    assert Decimal(g["部门3"]["total_median"]) == statistics.median(d3)
+    assert "（空）" in g
+    errs = whole["csv"]["errors.csv"].decode("utf-8-sig").splitlines()
+    assert [line.split(",")[0] for line in errs[1:]] == ["5", "702", "1501"]  # file lines of rows 3, 700, 1499
+
+
+def test_duplicate_id_in_another_chunk_names_both_rows(portfolios, tmp_path):
+    t = pq.read_table(portfolios["parquet"])
+    ids = t.column("project_id").combine_chunks().to_pylist()
+    ids[1200] = ids[10]
+    t = t.set_column(0, "project_id", pa.array(ids, pa.string()))
+    for suffix in ("parquet", "csv"):
+        p = tmp_path / f"d.{suffix}"
+        (pq.write_table if suffix == "parquet" else pcsv.write_csv)(t, p)
+        r = run_cli("batch", PACK, p, "-o", tmp_path / "r.csv", "--chunk-size", "100", "--quiet")
+        first, second = (11, 1201) if suffix == "parquet" else (12, 1202)
+        assert r.code == 3, r
+        assert f"row {second}, column project_id" in r.stderr and f"also row {first}" in r.stderr, r.stderr
+        assert not (tmp_path / "r.csv").exists()
+
+
+def test_a_ragged_row_late_in_a_streamed_csv_is_located(portfolios, tmp_path):
+    lines = portfolios["csv"].read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[1400] = lines[1400].rsplit(",", 1)[0] + "\n"
+    p = tmp_path / "ragged.csv"
+    p.write_text("".join(lines), encoding="utf-8")
+    r = run_cli("batch", PACK, p, "-o", tmp_path / "r.csv", "--chunk-size", "100", "--quiet")
+    assert r.code == 3 and "line 1401" in r.stderr and "cell(s) where the header" in r.stderr, r
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_no_temporary_file_is_left(portfolios, tmp_path):
+    r = run_cli("batch", PACK, portfolios["parquet"], "-o", tmp_path / "r.parquet", "--chunk-size", "50", "--quiet")
+    assert r.code == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.errors.csv", "r.parquet"]
+    assert pc.sum(pq.read_table(tmp_path / "r.parquet").column("rank")).as_py() > 0
+
+
+@pytest.mark.parametrize("option", ["--chunk-size", "--jobs"])
+def test_bad_chunk_size_and_jobs(tmp_path, portfolios, option):
+    r = run_cli("batch", PACK, portfolios["parquet"], "-o", tmp_path / "r.csv", option, "0")
+    assert r.code == 2 and option in r.stderr, r
