@@ -14,6 +14,7 @@ renderers and heavy libraries it imported (from ``sys.modules`` at exit). Prints
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import platform
 import statistics
@@ -75,9 +76,22 @@ def machine() -> list[str]:
 
 
 def same_results(a: Path, b: Path) -> bool:
-    import pyarrow.parquet as pq
+    """Every value of the columns both files have equal, as exact text (decimals as written; CSV read as text)."""
+    def load(p: Path) -> dict[str, list[str]]:
+        import pyarrow.csv as pcsv
+        import pyarrow.parquet as pq
 
-    return pq.read_table(a).equals(pq.read_table(b))
+        if p.suffix == ".parquet":
+            t = pq.read_table(p)
+        else:
+            with p.open(encoding="utf-8-sig", newline="") as fh:
+                names = next(csv.reader(fh))
+            t = pcsv.read_csv(p, convert_options=pcsv.ConvertOptions(column_types={c: "string" for c in names}))
+        return {c: [None if v is None else str(v) for v in t.column(c).to_pylist()] for c in t.column_names}
+
+    x, y = load(a), load(b)
+    common = [c for c in x if c in y]
+    return len(common) >= 5 and all(x[c] == y[c] for c in common)
 
 
 PROBE = """
@@ -119,7 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, default=None, help="where portfolios and results go (default: a temp dir)")
     ap.add_argument("--pack", choices=sorted(BENCHES), default="seed")
     ap.add_argument("--no-cold-start", action="store_true", help="skip the `jixiao evaluate` cold-start timing")
+    ap.add_argument("--formats", nargs="+", default=None, metavar="IN-OUT",
+                    help="compare with the polars baseline (baseline_polars.py) for these input-output formats, "
+                         "e.g. parquet-parquet csv-csv csv-parquet, instead of the numpy baseline table")
+    ap.add_argument("--jixiao-args", default="", help="extra options for jixiao batch, e.g. '--jobs 2'")
     args = ap.parse_args(argv)
+    if args.formats:
+        return polars_table(args)
     target, baseline, heading = BENCHES[args.pack]
     work = args.workdir or Path(tempfile.mkdtemp(prefix="jixiao-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -142,6 +162,41 @@ def main(argv: list[str] | None = None) -> int:
         print(lines[-1], file=sys.stderr, flush=True)
     if not args.no_cold_start:
         lines += ["", "### Cold start", "", *cold_start(5)]
+    print("\n".join(lines))
+    return 0
+
+
+def polars_table(args: argparse.Namespace) -> int:
+    """jixiao vs the polars baseline (and the numpy baseline for Parquet → Parquet), one row per size and format."""
+    target, baseline, heading = BENCHES[args.pack]
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="jixiao-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    extra = args.jixiao_args.split()
+    lines = ["### Machine", "", *machine(), "", f"### Batch: {heading}, jixiao vs polars"
+             + (f" (jixiao {' '.join(extra)})" if extra else ""), "",
+             ("| projects | in → out | jixiao batch | polars | ratio | numpy (Parquet only) | jixiao peak RSS | "
+              "polars peak RSS | identical |"), "|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+    for n in args.sizes:
+        for fmt in args.formats:
+            src, dst = fmt.split("-")
+            portfolio = work / f"{args.pack}-{n}.{src}"
+            if not portfolio.exists():
+                subprocess.run([sys.executable, str(HERE / "generate.py"), str(n), "--pack", args.pack, "-o",
+                                str(portfolio)], check=True, stderr=subprocess.DEVNULL)
+            repeat = args.repeat if n <= 100_000 else max(1, args.repeat - 1)
+            jx_out, pl_out = work / f"jixiao-{args.pack}-{n}-{fmt}.{dst}", work / f"polars-{args.pack}-{n}-{fmt}.{dst}"
+            jx = best([sys.executable, "-m", "jixiao", "batch", target, str(portfolio), "-o", str(jx_out), "--quiet",
+                       *extra], repeat)
+            pl = best([sys.executable, str(HERE / "baseline_polars.py"), args.pack, str(portfolio), "-o", str(pl_out)],
+                      repeat)
+            npy = "–"
+            if fmt == "parquet-parquet":
+                np_out = work / f"numpy-{args.pack}-{n}.parquet"
+                npy = f"{best([sys.executable, str(HERE / baseline), str(portfolio), '-o', str(np_out)], repeat)[0]:.2f} s"
+            same = same_results(jx_out, pl_out)
+            lines.append(f"| {n:,} | {src} → {dst} | {jx[0]:.2f} s | {pl[0]:.2f} s | {jx[0] / pl[0]:.2f}× | {npy} | "
+                         f"{jx[1]:,} MiB | {pl[1]:,} MiB | {'yes' if same else 'NO'} |")
+            print(lines[-1], file=sys.stderr, flush=True)
     print("\n".join(lines))
     return 0
 
