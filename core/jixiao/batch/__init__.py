@@ -359,6 +359,19 @@ class Tally:
         self.group_by = group_by
         self.groups: dict[str, tuple[Counts, dict[str, int]]] = {}
 
+    def merge(self, other: Tally) -> None:
+        """Add another tally's figures (a Dask partition's): counts add up exactly."""
+        for g, k in other.grades.items():
+            self.grades[g] = self.grades.get(g, 0) + k
+        self.total.merge(other.total.values, other.total.counts)
+        for c, counts in other.leaves.items():
+            self.leaves[c].merge(counts.values, counts.counts)
+        for g, (counts, gd) in other.groups.items():
+            mine, md = self.groups.setdefault(g, (Counts(), {}))
+            mine.merge(counts.values, counts.counts)
+            for label, k in gd.items():
+                md[label] = md.get(label, 0) + k
+
     def add(self, t: Any) -> None:
         import pyarrow.compute as pc
 
@@ -450,12 +463,7 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
         total = np.concatenate(totals) if totals else np.zeros(0, dtype=np.int64)
         rank = order = None
         if has_total and scored:
-            order = np.argsort(-total, kind="stable")
-            st = total[order]
-            first = np.r_[True, st[1:] != st[:-1]]
-            rank_sorted = np.maximum.accumulate(np.where(first, np.arange(len(st)), 0)) + 1
-            rank = np.empty(scored, dtype=np.int64)
-            rank[order] = rank_sorted
+            rank, order = ranks_of(total)
         top = 10
         wanted = set() if order is None else {int(i) for i in (*order[:top], *order[max(scored - top, 0):])}
         named: dict[int, tuple[str, str | None, str | None]] = {}
@@ -464,35 +472,13 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
         score_cols = ["total", *codes]
 
         def chunks() -> Iterator[pa.Table]:
-            from .output import CHUNK, decimal_array
+            from .output import CHUNK
 
             start = 0
             for t in spill.tables(CHUNK):
-                k = t.num_rows
-                for i in wanted:
-                    if start <= i < start + k:
-                        named[i] = (t.column("project_id")[i - start].as_py(),
-                                    (t.column(name_col)[i - start].as_py() or "") if name_col else None,
-                                    t.column("grade")[i - start].as_py())
-                tot = np.asarray(t.column("total").to_numpy(), dtype=np.int64)
-                data: dict[str, Any] = {
-                    "project_id": t.column("project_id"),
-                    **{c: t.column(c) for c in plan.kept},
-                    "row": t.column("row"),
-                    "total": decimal_array(tot, sp, np.full(k, has_total)),
-                    "grade": t.column("grade"),
-                    "rank": pa.array(rank[start:start + k] if rank is not None else [None] * k, pa.int64()),
-                }
-                for c in codes:
-                    v = np.asarray(t.column(c).to_numpy(), dtype=np.int64)
-                    if c in texts:
-                        d = texts[c]
-                        vals = [d.get(start + j, f"{Decimal(int(v[j])).scaleb(-sp):f}") for j in range(k)]
-                        data[c] = pa.array(vals, pa.string())
-                    else:
-                        data[c] = decimal_array(v, sp)
-                start += k
-                yield pa.table(data)
+                named.update(pick_named(t, start, wanted, name_col))
+                yield result_table(plan, t, start, rank, texts)
+                start += t.num_rows
 
         write_tick = prog("write", scored)
         write_results(output, suffix, columns, chunks, [c for c in score_cols if c not in texts], sp, scored,
@@ -542,6 +528,56 @@ def _archive(archive: Callable[..., None], plan: Plan, spill: Any, total: np.nda
     archive(pack=plan.pack, template=plan.template, project_ids=ids, kept=kept, total=total, grades=grades,
             leaves={c: np.concatenate(v) for c, v in leaves.items()}, texts=texts, rows=np.arange(len(total)),
             scale=plan.sp, row_numbers=np.concatenate(numbers))
+
+
+def pick_named(t: Any, start: int, wanted: set[int], name_col: str | None) -> dict[int, tuple[Any, Any, Any]]:
+    """(project id, name, grade) of the ranked projects the summary names that fall in table ``t``
+    (rows ``start`` … of the scored rows)."""
+    out = {}
+    k = t.num_rows
+    for i in wanted:
+        if start <= i < start + k:
+            out[i] = (t.column("project_id")[i - start].as_py(),
+                      (t.column(name_col)[i - start].as_py() or "") if name_col else None,
+                      t.column("grade")[i - start].as_py())
+    return out
+
+
+def result_table(plan: Plan, t: Any, start: int, rank: np.ndarray | None, texts: dict[str, dict[int, str]]) -> Any:
+    """Scored rows ``start`` … as the results file has them: decimal scores, the rank, text scores."""
+    import pyarrow as pa
+
+    from .output import decimal_array
+
+    sp, k = plan.sp, t.num_rows
+    tot = np.asarray(t.column("total").to_numpy(), dtype=np.int64)
+    data: dict[str, Any] = {
+        "project_id": t.column("project_id"),
+        **{c: t.column(c) for c in plan.kept},
+        "row": t.column("row"),
+        "total": decimal_array(tot, sp, np.full(k, plan.has_total)),
+        "grade": t.column("grade"),
+        "rank": pa.array(rank[start:start + k] if rank is not None else [None] * k, pa.int64()),
+    }
+    for c in plan.codes:
+        v = np.asarray(t.column(c).to_numpy(), dtype=np.int64)
+        if c in texts:
+            d = texts[c]
+            data[c] = pa.array([d.get(start + j, f"{Decimal(int(v[j])).scaleb(-sp):f}") for j in range(k)],
+                               pa.string())
+        else:
+            data[c] = decimal_array(v, sp)
+    return pa.table(data)
+
+
+def ranks_of(total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(competition ranks, order by total descending, stable) of the scored rows."""
+    order = np.argsort(-total, kind="stable")
+    st = total[order]
+    first = np.r_[True, st[1:] != st[:-1]]
+    rank = np.empty(len(total), dtype=np.int64)
+    rank[order] = np.maximum.accumulate(np.where(first, np.arange(len(st)), 0)) + 1
+    return rank, order
 
 
 class _IdRows:

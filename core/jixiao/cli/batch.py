@@ -14,7 +14,7 @@ SHOWN_ERRORS = 20
 
 @click.command("batch")
 @click.argument("pack_or_config")
-@click.argument("portfolio", type=click.Path(dir_okay=False))
+@click.argument("portfolio", type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Results file: .csv, .xlsx, .parquet or .jsonl (written whole or not at all).")
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False),
@@ -53,11 +53,18 @@ SHOWN_ERRORS = 20
                                    "portfolio (results are the same for any size).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="Chunks scored at once, in threads (output order and digits unchanged).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="dask: PORTFOLIO is a Parquet dataset (a folder of partitions) scored on a dask.distributed "
+                   "cluster, -o a folder that gets one results file per partition (pip install jixiao[dask]).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --engine dask: the scheduler to use (tcp://host:8786); default a local cluster of "
+                   "--jobs worker processes.")
 def command(pack_or_config: str, portfolio: str, output: str, errors_path: str | None, summary_path: str | None,
             quiet: bool, disable: tuple[str, ...], encoding: str | None, ignore_columns: str,
             fill_from_template: bool, csv_encoding: str, lang: str, keep: str, group_by: str | None,
             archive_url: str | None = None, kind: str | None = None, year: int | None = None,
-            replace: bool = False, chunk_rows: int = 131_072, jobs: int = 1) -> int:
+            replace: bool = False, chunk_rows: int = 131_072, jobs: int = 1, engine: str = "local",
+            scheduler: str | None = None) -> int:
     """Evaluate PORTFOLIO (CSV, XLSX or Parquet; one row per project) with a pack.
 
     PACK_OR_CONFIG is a registered pack name, a pack .toml, or an evaluation .toml used as a
@@ -70,33 +77,49 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
     jixiao batch docs/examples/national-education-2023/evaluation.toml forms.parquet -o results.parquet
     jixiao batch PACK projects.parquet -o results.parquet --archive sqlite:///jixiao.db --year 2023 --kind self
     """
-    from ..batch import run_batch
-    from ..errors import EXIT_DATA
+    from ..batch import default_errors_path, run_batch
+    from ..errors import EXIT_DATA, ConfigError
     from ..plugins import Registry
 
+    if scheduler and engine != "dask":
+        raise ConfigError("--scheduler is for --engine dask", path="--scheduler")
+    errors_file = errors_path or default_errors_path(output)
     archiver = None
-    if archive_url is not None or kind or year or replace:
+    if engine == "dask":
+        from ..batch.dask_engine import run_dask
+
+        if archive_url is not None:
+            raise ConfigError("--archive is not available with --engine dask (archive the results files with "
+                              "jixiao archive add)", path="--archive")
+        errors_file = errors_path or output.rstrip("/") + ".errors.csv"
+        outcome = run_dask(pack_or_config, portfolio, output, scheduler=scheduler, jobs=jobs,
+                           errors_path=errors_path, summary_path=summary_path, disabled=disable,
+                           ignore_columns=tuple(c.strip() for c in ignore_columns.split(",") if c.strip()),
+                           fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang,
+                           keep=tuple(c.strip() for c in keep.split(",") if c.strip()),
+                           group_by=group_by.strip() if group_by else None)
+    elif archive_url is not None or kind or year or replace:
         from ..archive.loading import BatchArchiver
-        from ..errors import ConfigError
 
         if archive_url is None:
             raise ConfigError("--kind, --year and --replace go with --archive", path="--archive")
         archiver = BatchArchiver(url_of(archive_url), pack_or_config=pack_or_config, portfolio=portfolio,
                                  kind=kind, year=year, replace=replace)
-    show = not quiet and sys.stderr.isatty()
-    try:
-        with _Progress(show) as progress:
-            outcome = run_batch(pack_or_config, portfolio, output, errors_path=errors_path,
-                                summary_path=summary_path, registry=Registry(disabled=disable), progress=progress,
-                                encoding=encoding,
-                                ignore_columns=tuple(c.strip() for c in ignore_columns.split(",") if c.strip()),
-                                fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang,
-                                keep=tuple(c.strip() for c in keep.split(",") if c.strip()),
-                                group_by=group_by.strip() if group_by else None, archive=archiver,
-                                chunk_rows=chunk_rows, jobs=jobs)
-    finally:
-        if archiver is not None:
-            archiver.close()
+    if engine == "local":
+        show = not quiet and sys.stderr.isatty()
+        try:
+            with _Progress(show) as progress:
+                outcome = run_batch(pack_or_config, portfolio, output, errors_path=errors_path,
+                                    summary_path=summary_path, registry=Registry(disabled=disable),
+                                    progress=progress, encoding=encoding,
+                                    ignore_columns=tuple(c.strip() for c in ignore_columns.split(",") if c.strip()),
+                                    fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang,
+                                    keep=tuple(c.strip() for c in keep.split(",") if c.strip()),
+                                    group_by=group_by.strip() if group_by else None, archive=archiver,
+                                    chunk_rows=chunk_rows, jobs=jobs)
+        finally:
+            if archiver is not None:
+                archiver.close()
     if outcome.ignored_columns and not quiet:
         click.echo("note: columns ignored (--ignore-columns): "
                    + ", ".join(outcome.ignored_columns), err=True)
@@ -108,14 +131,12 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
         if archiver is not None:
             click.echo(archiver.note(), err=True)
     if outcome.errors:
-        from ..batch import default_errors_path
-
         rows = len({e.row for e in outcome.errors})
         for e in outcome.errors[:SHOWN_ERRORS]:
             click.echo(f"jixiao: {e.kind}: {portfolio}: row {e.row}, column {e.column}: {e.message}", err=True)
         if len(outcome.errors) > SHOWN_ERRORS:
             click.echo(f"… and {len(outcome.errors) - SHOWN_ERRORS} more", err=True)
-        click.echo(f"jixiao: {rows} row(s) failed; see {errors_path or default_errors_path(output)}", err=True)
+        click.echo(f"jixiao: {rows} row(s) failed; see {errors_file}", err=True)
         return EXIT_DATA
     return 0
 
