@@ -317,5 +317,6 @@ class CsvRef:
     path: Path
     where: str
 
-    def read(self, numeric: tuple[str, ...], label: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-        return read_csv_table(self.path, numeric=numeric, label=label)
+    def read(self, numeric: tuple[str, ...], label: tuple[str, ...] = (), *,
+             amounts: bool = False) -> list[dict[str, Any]]:
+        return read_csv_table(self.path, numeric=numeric, label=label, amounts=amounts)

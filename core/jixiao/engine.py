@@ -37,6 +37,7 @@ from .numbers import (
     fmt_fixed,
     fmt_number,
     quantize,
+    range_problem,
     rounding_mark,
     to_decimal,
 )
@@ -146,8 +147,12 @@ def check_number(value: Any, *, kind: str, file: str, where: str) -> Decimal:
         raise ConfigError(f"expected a number, got {value!r}", file=file, path=where) from None
     if not d.is_finite():
         raise ConfigError(f"expected a finite number, got {value!r}", file=file, path=where)
+    problem = range_problem(d)
+    if problem:  # located here, at the key it is written in, not later at the indicator computing with it
+        raise DataError(problem, file=file, path=where)
     if kind in ("count", "amount", "rate") and d < 0:
-        raise DataError(f"a {kind} cannot be negative, got {value}", file=file, path=where)
+        raise DataError(f"{'an' if kind == 'amount' else 'a'} {kind} cannot be negative, got {value}",
+                        file=file, path=where)
     if kind == "count" and d != d.to_integral_value():
         raise DataError(f"a count must be a whole number, got {value}", file=file, path=where)
     return d
@@ -156,7 +161,7 @@ def check_number(value: Any, *, kind: str, file: str, where: str) -> Decimal:
 def read_table(value: Any, *, columns: tuple[str, ...], labels: tuple[str, ...], file: str, where: str,
                name: str) -> list[dict[str, Any]]:
     if isinstance(value, CsvRef):
-        rows = value.read(columns, labels)
+        rows = value.read(columns, labels, amounts=True)  # as check_number(kind="amount") reads [[inputs.X]] rows
         for csv_row in rows:
             for col in columns:
                 if csv_row[col] < 0:
@@ -338,11 +343,27 @@ def check_inputs(pack: Pack, config: EvaluationConfig, registry: Registry,
                 at = ".mark" if rating.mark is not None else ""
                 errors.append(ConfigError(f"{leaf.code}: {problem}", file=config.file, path=f"$.ratings.{leaf.code}{at}"))
     codes = prep.codes
+    from .schema import suggestion
+
     for section, entries in (("ratings", config.ratings), ("overrides", config.overrides), ("notes", config.notes)):
         for code in entries:
             if code not in codes:
+                order = [leaf.code for leaf in prep.leaves]
+                # a misspelt rating is most likely the one a qualitative leaf still lacks
+                rated = [leaf.code for leaf, req in prep.required() if req.kind == "rating"]
+                unrated = [c for c in rated if c not in config.ratings and c not in config.overrides
+                           and c not in panel_codes]
+                close = ((suggestion(code, unrated) if unrated else None) or suggestion(code, rated or order)
+                         if section == "ratings" else suggestion(code, order))
+                if close is None:
+                    hint = f"the pack's indicators: {', '.join(order)}"
+                elif section == "notes":
+                    hint = f"rename the key {toml_key(code)} in [notes] to {toml_key(close)}"
+                else:
+                    hint = f"rename [{section}.{toml_key(code)}] to [{section}.{toml_key(close)}]"
                 errors.append(ConfigError(
-                    f"no indicator {code!r} in pack {pack.name!r}", file=config.file, path=f"$.{section}.{code}"))
+                    f"no indicator {code!r} in pack {pack.name!r}" + (f"; did you mean {close!r}?" if close else ""),
+                    file=config.file, path=f"$.{section}.{code}", hint=hint))
     return errors
 
 

@@ -92,3 +92,29 @@ def fmt_number(value: Decimal) -> str:
     if value == value.to_integral_value():
         return f"{value.quantize(ONE):f}"
     return f"{value.normalize():f}"
+
+
+MAX_MAGNITUDE = Decimal(10) ** 15
+"""Entered numbers lie below 10¹⁵ in magnitude (a thousand trillion — above any budget in 元)."""
+MAX_DIGITS = 34
+"""…and have at most 34 significant digits, the precision every step computes in (:data:`CONTEXT`)."""
+
+
+def range_problem(value: Decimal) -> str | None:
+    """Why an entered number cannot be computed with exactly (``1e308``, a 41-digit count, nan), or None.
+
+    Checked where a number is read, so the message names the key or cell it is written in; a plugin
+    meeting such a number later could only name its indicator.
+    """
+    if not value.is_finite():
+        return f"expected a finite number, got {value}"
+    if value.copy_abs() >= MAX_MAGNITUDE:  # copy_abs and as_tuple never round: abs() would overflow on 1e999999999
+        return (f"the number is out of range: it has {value.adjusted() + 1:,} digits before the decimal point; "
+                "numbers must lie below 10^15 in magnitude (at most 15 digits before the point)")
+    digits = value.as_tuple().digits
+    significant = len(digits)
+    while significant and digits[significant - 1] == 0:  # 1.50000 has two significant digits
+        significant -= 1
+    if significant > MAX_DIGITS:
+        return f"the number has more than {MAX_DIGITS} significant digits; jixiao cannot compute with it exactly"
+    return None

@@ -52,23 +52,36 @@ def parse_number(text: str) -> Decimal:
     t = text.strip().replace(",", "")
     if not t:
         raise ValueError("empty cell")
+    from .numbers import CONTEXT, range_problem
+
+    pct = t.endswith("%")
     try:
-        if t.endswith("%"):
-            return Decimal(t[:-1]) / 100
-        value = Decimal(t)
+        value = Decimal(t[:-1] if pct else t)
     except InvalidOperation:
         raise ValueError(f"not a number: {text!r}") from None
     if not value.is_finite():
         raise ValueError(f"not a finite number: {text!r}")
-    return value
+    problem = range_problem(value)
+    if problem:
+        raise OutOfRange(problem)
+    return CONTEXT.divide(value, Decimal(100)) if pct else value
 
 
-def read_csv_table(path: Path, *, numeric: tuple[str, ...], label: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+class OutOfRange(ValueError):
+    """A cell holds a number too large or too long to compute with exactly (its message says which)."""
+
+
+PERCENT_SIGNS = ("%", "％", "‰")
+
+
+def read_csv_table(path: Path, *, numeric: tuple[str, ...], label: tuple[str, ...] = (),
+                   amounts: bool = False) -> list[dict[str, Any]]:
     """Read a CSV table with a header row; every numeric cell becomes a Decimal.
 
     Each row dict carries ``_ref`` (``budget.csv row 3``) so that later errors can name it.
     A missing column is a configuration error; a cell that is not a number is a data error
-    naming the row and the column.
+    naming the row and the column. With ``amounts``, the numeric columns hold amounts or counts: a
+    percentage there (``95%`` in a 万元 column) is refused, never read as 0.95.
     """
     from .io import read_csv_rows
 
@@ -88,11 +101,15 @@ def read_csv_table(path: Path, *, numeric: tuple[str, ...], label: tuple[str, ..
         row: dict[str, Any] = {"_ref": f"{path.name} row {i}"}
         clean = {k: v for k, v in zip(header, rec, strict=True) if k}
         for col in numeric:
+            if amounts and clean[col].strip().endswith(PERCENT_SIGNS):
+                raise DataError(f"expected an amount, got the percentage {clean[col].strip()!r}",
+                                file=str(path), path=f"row {i}, column {col}")
             try:
                 row[col] = parse_number(clean[col])
             except ValueError as exc:
                 raise DataError(
-                    f"{exc}; expected a number", file=str(path), path=f"row {i}, column {col}"
+                    str(exc) if isinstance(exc, OutOfRange) else f"{exc}; expected a number",
+                    file=str(path), path=f"row {i}, column {col}"
                 ) from None
         for col in label:
             row[col] = clean[col].strip()

@@ -17,6 +17,10 @@ from .tomlio import read_toml
 from .validate import _flatten, check_formulas  # noqa: F401 - check_formulas kept importable from here
 
 
+TOO_DEEP = ("the file nests arrays or tables too deeply to read (hundreds of levels); "
+            "an evaluation config or pack file needs a few")
+
+
 def file_kind(data: dict[str, Any]) -> str:
     """A pack file has a [pack] table with a title; an evaluation config names its pack."""
     pack = data.get("pack")
@@ -81,16 +85,15 @@ def validate_paths(paths: list[str]) -> list[tuple[str, str, list[JixiaoError]]]
     for raw in paths:
         path = Path(raw)
         registry = Registry()
+        kind = "file"
         try:
             data = read_toml(path)
-        except JixiaoError as exc:
-            out.append((raw, "file", [exc]))
-            continue
-        kind = file_kind(data)
-        try:
+            kind = file_kind(data)
             errs = (validate_pack_file if kind == "pack" else validate_config_file)(path, registry, data)
         except JixiaoError as exc:
             errs = _flatten(exc)
+        except RecursionError:  # tomllib and the walkers recurse: 1,000-deep arrays/tables end here, as in evaluate
+            errs = [ConfigError(TOO_DEEP, file=raw, path="$")]
         out.append((raw, kind, errs))
     return out
 

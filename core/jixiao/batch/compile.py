@@ -146,6 +146,8 @@ class VecMeasure:
         if name in self.layout.scalars:
             f, present, ok = self.portfolio.fixed(self.layout.scalars[name], scale)
             frame.mark(~ok)
+            if kind in ("count", "amount"):
+                frame.mark(self.portfolio.percent(self.layout.scalars[name]))
             if default is None:
                 frame.mark(~present)
                 v = f.v
@@ -178,7 +180,7 @@ class VecMeasure:
                     values[c] = frame.full(0)
                     continue
                 f, p, ok = self.portfolio.fixed(cols[c], AMOUNT_SCALE)
-                frame.mark(present & (~p | ~ok | (f.v < 0)))
+                frame.mark(present & (~p | ~ok | (f.v < 0) | self.portfolio.percent(cols[c])))
                 values[c] = Fixed(np.where(present, f.v, 0), f.scale)
             any_row |= present
             out.append((present, values))

@@ -117,6 +117,16 @@ class Portfolio:
             valid &= ~np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
         return valid
 
+    def percent(self, name: str) -> np.ndarray:
+        """Rows whose cell is written as a percentage (``95%``): wrong in an amount or count column, which
+        the engine refuses with its own message (the fast path would read it as 0.95)."""
+        arr = self.columns.get(name)
+        if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            return np.zeros(self.n, dtype=bool)
+        s = pc.utf8_trim_whitespace(arr)
+        hit = pc.or_(pc.or_(pc.ends_with(s, "%"), pc.ends_with(s, "％")), pc.ends_with(s, "‰")).fill_null(False)
+        return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+
     def fixed(self, name: str, scale: int) -> tuple[Fixed, np.ndarray, np.ndarray]:
         """The column as exact integers at ``scale``: (values, present, ok).
 
@@ -126,7 +136,11 @@ class Portfolio:
         """
         key = (name, scale)
         if key not in self._fixed:
-            self._fixed[key] = parse_fixed(self.columns[name], scale, self.present(name))
+            f, present, ok = parse_fixed(self.columns[name], scale, self.present(name))
+            bound = 10 ** (15 + scale)  # the engine refuses |x| ≥ 10^15 at the cell (numbers.MAX_MAGNITUDE)
+            if bound <= LIMIT:
+                ok = ok & ~(present & (np.abs(f.v) >= bound))
+            self._fixed[key] = (f, present, ok)
         return self._fixed[key]
 
 

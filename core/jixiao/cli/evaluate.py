@@ -157,8 +157,9 @@ def command(config: str, fmt: str | None, output: str | None, lang: str, disable
     try:
         cfg = load_config(config)
     except RecursionError as exc:  # tomllib and the walkers recurse: 1,000-deep arrays/tables end here
-        raise ConfigError("the file nests arrays or tables too deeply to read (hundreds of levels); "
-                          "an evaluation config needs a few", file=config, path="$") from exc
+        from ..validate_files import TOO_DEEP
+
+        raise ConfigError(TOO_DEEP, file=config, path="$") from exc
     registry = Registry(disabled=(*disable, *cfg.disable))
     renderer = pick_renderer(registry, fmt, output)  # fail on a bad format before any work
     pack, prov = resolve_pack(cfg, registry)
