@@ -802,18 +802,8 @@ def template_blanks(portfolio: Any, layout: Any, template: Any) -> dict[int, lis
     return out
 
 
-_ZH = {
-    "blank cell; the template's value is used only with --fill-from-template":
-        "空白单元格；仅在使用 --fill-from-template 时才采用模板中的数值",
-}
-
-
 def message(text: str, lang: str) -> str:
-    """A batch message in ``lang`` (the batch's own messages; the engine's are kept as written)."""
-    if lang == "zh":
-        for en, zh in _ZH.items():
-            text = text.replace(en, zh)
-        if text.startswith("formula ") and "has no saved value" in text:
-            f = text[len("formula "):text.index(" has no saved value")]
-            return f"公式 {f} 没有保存的计算结果（工作簿保存时未计算）；请在 Excel 中重新计算并保存，或直接填写数值"
-    return text
+    """A message in ``lang``: the batch's own and the engine's common ones, from :mod:`jixiao.messages`."""
+    from ..messages import translate
+
+    return translate(text, lang)

@@ -145,6 +145,8 @@ def column_of(exc: JixiaoError, layout: Layout, portfolio: Portfolio, i: int) ->
         return f"{name}[{label}].{col}" if col else f"{name}[{label}]"
     if path.startswith("$.inputs."):
         return path[len("$.inputs."):]
+    if (m := re.fullmatch(r"\$\.indicators\.(.+)\.actual", path)) and f"{m[1]}.actual" in layout.scalars:
+        return f"{m[1]}.actual"  # a template leaf's actual value, given in the row's CODE.actual column
     for section, prefix in (("ratings", "rating"), ("overrides", "override")):
         if path.startswith(f"$.{section}."):
             code, _, field = path[len(f"$.{section}."):].partition(".")
