@@ -101,3 +101,24 @@ def test_success_replaces_old_file_whole(seed):
     assert first.startswith(b"{") and first != b"old"
     r = run_cli("evaluate", seed / "evaluation.toml", "-o", out)
     assert out.read_bytes() == first  # byte-identical on a second run
+
+
+SCHEMA_WRITE = {
+    # --write DIR: the folder must exist (never created on a guess) and take both files; nothing is written else
+    "missing-folder-with-file-name": (lambda d: d / "no-such-folder" / "x.json", "does not exist"),
+    "missing-folder": (lambda d: d / "schemas-typo", "does not exist"),
+    "a-file": (lambda d: d / "old.json", "is a file, not a folder"),
+    "read-only-mount": (lambda d: "/proc", "is not writable"),
+}
+
+
+@pytest.mark.parametrize(("make", "words"), SCHEMA_WRITE.values(), ids=SCHEMA_WRITE.keys())
+def test_schema_write_refuses_a_folder_it_cannot_write(tmp_path, make, words):
+    (tmp_path / "old.json").write_text("the old file", encoding="utf-8")
+    target = make(tmp_path)
+    r = run_cli("schema", "--write", target)
+    assert r.code == 2, r
+    assert f"{target}" in r.stderr and ": --write: " in r.stderr and words in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.json"]
+    assert (tmp_path / "old.json").read_text(encoding="utf-8") == "the old file"
