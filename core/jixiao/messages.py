@@ -18,6 +18,9 @@ import re
 from functools import cache
 
 CATALOGUE: tuple[tuple[str, str], ...] = (
+    # where a message about a leaf's value starts ({message} is translated in turn)
+    ("indicator {code} ({title}), target {target}: {message}", "指标 {code}（{title}），目标值 {target}：{message}"),
+    ("division by zero: {message}", "除数为 0：{message}"),
     # reading a number
     ("{_a} {kind} cannot be negative, got {value}", "{kind}不能为负数，填写的是 {value}"),
     ("a count must be a whole number, got {value}", "计数必须是整数，填写的是 {value}"),
@@ -37,6 +40,9 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     # units
     ("{value} has no unit but {what} is a percentage: write it as {written}",
      "{value} 没有单位，但{what}是百分数：请写作 {written}"),
+    ("{value} has no unit and is above 1, so it could be {value}% or {hundredfold}%; write the percent sign "
+     "(\"{value}%\" or \"{hundredfold}%\")",
+     "{value} 没有单位且大于 1，可能是 {value}%，也可能是 {hundredfold}%；请写上百分号（\"{value}%\" 或 \"{hundredfold}%\"）"),
     ("the value is {shown} but {what} is in {unit}; only 万元 and 元 are converted",
      "数值{shown}，但{what}的单位是 {unit}；只有万元与元之间会换算"),
     # missing inputs, ratings, overrides
@@ -61,9 +67,6 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
      "to the responses)", "各选项合计 {total}，但回收问卷数 responses = {responses}（单选题各选项之和须等于回收问卷数）"),
     ("{by} cannot compute with these numbers ({detail}); a value is out of range (too large, too many digits, "
      "nan or inf)", "{by} 无法用这些数字计算（{detail}）；某个数值超出范围（过大、位数过多、nan 或 inf）"),
-    # where a message about a leaf's value starts ({message} is translated in turn)
-    ("indicator {code} ({title}), target {target}: {message}", "指标 {code}（{title}），目标值 {target}：{message}"),
-    ("division by zero: {message}", "除数为 0：{message}"),
     # the batch's own
     ("blank cell; the template's value is used only with --fill-from-template",
      "空白单元格；仅在使用 --fill-from-template 时才采用模板中的数值"),
@@ -71,7 +74,8 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
      "in Excel, or type the value",
      "公式 {formula} 没有保存的计算结果（工作簿保存时未计算）；请在 Excel 中重新计算并保存，或直接填写数值"),
 )
-"""(English template, Chinese template), the more specific before the more general."""
+"""(English template, Chinese template), tried in order: the prefixes that wrap another message first (a
+general entry such as ``{value} has no unit …`` would otherwise take the prefix for its ``{value}``)."""
 
 WORDS: dict[str, str] = {
     "count": "计数", "amount": "金额", "rate": "比率", "number": "数字", "table": "表", "rating": "评价",
@@ -95,7 +99,14 @@ def _word(text: str) -> str:
 @cache
 def _pattern(template: str) -> re.Pattern[str]:
     parts = re.split(r"\{(\w+)\}", template)
-    rx = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+    seen: set[str] = set()
+    rx = ""
+    for i, p in enumerate(parts):
+        if i % 2 == 0:
+            rx += re.escape(p)
+        else:  # a part named twice must be the same text both times
+            rx += f"(?P={p})" if p in seen else f"(?P<{p}>.+?)"
+            seen.add(p)
     return re.compile(rx, re.DOTALL)
 
 

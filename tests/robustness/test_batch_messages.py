@@ -105,10 +105,20 @@ NATIONAL_ROWS: dict[str, tuple[dict[str, str], str, str, str, str]] = {
                           "optional unit (%, ‰, 人次, 万元, 天 …), e.g. \"98%\" or \"735人次\"",
                           "指标 B21（资助对象认定准确率），目标值 ≥98%：无法读取 'abc'：应填写数字，可带单位（%、‰、人次、万元、"
                           "天 …），如 \"98%\" 或 \"735人次\""),
+    "plain-rate-above-1": ({"B21.actual": "97.5"}, "B21.actual", "configuration error",
+                           "indicator B21 (资助对象认定准确率), target ≥98%: 97.5 has no unit and is above 1, so it could "
+                           "be 97.5% or 9750%; write the percent sign (\"97.5%\" or \"9750%\")",
+                           "指标 B21（资助对象认定准确率），目标值 ≥98%：97.5 没有单位且大于 1，可能是 97.5%，也可能是 9750%；"
+                           "请写上百分号（\"97.5%\" 或 \"9750%\"）"),
+    "plain-rate-just-above-1": ({"B21.actual": "1.02"}, "B21.actual", "configuration error",
+                                "indicator B21 (资助对象认定准确率), target ≥98%: 1.02 has no unit and is above 1, so it "
+                                "could be 1.02% or 102%; write the percent sign (\"1.02%\" or \"102%\")",
+                                "指标 B21（资助对象认定准确率），目标值 ≥98%：1.02 没有单位且大于 1，可能是 1.02%，也可能是 "
+                                "102%；请写上百分号（\"1.02%\" 或 \"102%\"）"),
     "formula-divides-by-zero": ({"全年预算数": "0"}, "全年预算数", "data error",
                                 "division by zero: 432 ÷ 0 全年执行数/全年预算数 ^", "除数为 0：432 ÷ 0 全年执行数/全年预算数 ^"),
 }
-NATIONAL_GOOD = {"B11.actual": "1100", "B12.actual": "33", "B21.actual": "97.5%", "B41.actual": "1300", "全年预算数": "480"}
+NATIONAL_GOOD = {"B11.actual": "1100", "B12.actual": "33", "B21.actual": "0.975", "B41.actual": "1300", "全年预算数": "480"}
 
 
 def _seed_portfolio(path: Path) -> Path:

@@ -344,7 +344,11 @@ def v_input_value(vm: VecMeasure) -> VecValue:
     if kind not in _VALUE_KINDS:
         vm.frame.mark(np.ones(vm.frame.n, dtype=bool))
         return VecValue(kind=str(kind), value=vm.frame.full(0))
-    return VecValue(kind=kind, value=vm.number("input", kind=kind))
+    value = vm.number("input", kind=kind)
+    col = vm.layout.scalars.get(vm._name("input") or "")
+    if kind == "rate" and col is not None:  # a plain number above 1 is ambiguous (97.5 or 97.5%?): the engine refuses
+        vm.frame.mark(~vm.portfolio.percent(col) & (value.v > 10**value.scale))
+    return VecValue(kind=kind, value=value)
 
 
 def v_formula(vm: VecMeasure) -> VecValue:

@@ -214,6 +214,10 @@ def input_value(ctx) -> Measurement:
         try:
             q = read_quantity(raw)
             if wanted == "%" and q.unit == "" and getattr(ctx.config, "plain_rates", False):
+                if q.value > 1:  # 97.5 for ≥98%: 97.5% with the sign forgotten, or 9750%? Never guessed
+                    v, h = f"{q.value.normalize():f}", f"{(q.value * 100).normalize():f}"
+                    raise ReadError(f"{v} has no unit and is above 1, so it could be {v}% or {h}%; write the "
+                                    f"percent sign (\"{v}%\" or \"{h}%\")")
                 q = convert(q.__class__(value=q.value, unit="%"), "%")
             q = convert(q, wanted)
         except ReadError as exc:
