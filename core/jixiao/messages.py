@@ -27,21 +27,21 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("expected {_a} {kind}, got the percentage {value}", "此处应填写{kind}，不能填写百分数 {value}"),
     ("expected a number, got {value}", "此处应填写数字，填写的是 {value}"),
     ("expected a finite number, got {value}", "此处应填写有限的数字，填写的是 {value}"),
-    ("the number is out of range: it has {n} digits before the decimal point; numbers must lie below 10^15 in "
-     "magnitude (at most 15 digits before the point)",
+    (("the number is out of range: it has {n} digits before the decimal point; numbers must lie below 10^15 in "
+     "magnitude (at most 15 digits before the point)"),
      "数字超出范围：小数点前有 {n} 位；数字的绝对值须小于 10^15（小数点前最多 15 位）"),
     ("the number has more than {n} significant digits; jixiao cannot compute with it exactly",
      "数字的有效位数超过 {n} 位，无法精确计算"),
     ("{column} cannot be negative, got {value}", "{column} 不能为负数，填写的是 {value}"),
     ("expected true or false, got {value}", "此处应填写 true 或 false，填写的是 {value}"),
     ("the value is blank", "数值为空"),
-    ("cannot read {value}: expected a number with an optional unit (%, ‰, 人次, 万元, 天 …), e.g. \"98%\" or "
-     "\"735人次\"", "无法读取 {value}：应填写数字，可带单位（%、‰、人次、万元、天 …），如 \"98%\" 或 \"735人次\""),
+    (("cannot read {value}: expected a number with an optional unit (%, ‰, 人次, 万元, 天 …), e.g. \"98%\" or "
+     "\"735人次\""), "无法读取 {value}：应填写数字，可带单位（%、‰、人次、万元、天 …），如 \"98%\" 或 \"735人次\""),
     # units
     ("{value} has no unit but {what} is a percentage: write it as {written}",
      "{value} 没有单位，但{what}是百分数：请写作 {written}"),
-    ("{value} has no unit and is above 1, so it could be {value}% or {hundredfold}%; write the percent sign "
-     "(\"{value}%\" or \"{hundredfold}%\")",
+    (("{value} has no unit and is above 1, so it could be {value}% or {hundredfold}%; write the percent sign "
+     "(\"{value}%\" or \"{hundredfold}%\")"),
      "{value} 没有单位且大于 1，可能是 {value}%，也可能是 {hundredfold}%；请写上百分号（\"{value}%\" 或 \"{hundredfold}%\"）"),
     ("the value is {shown} but {what} is in {unit}; only 万元 and 元 are converted",
      "数值{shown}，但{what}的单位是 {unit}；只有万元与元之间会换算"),
@@ -63,15 +63,15 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("the total budget is 0; the budget execution rate needs a budget above 0",
      "预算合计为 0；计算预算执行率需要大于 0 的预算"),
     ("the budget table has no rows", "预算表没有数据行"),
-    ("the answers add up to {total} but responses = {responses} (a single-choice question's answers must add up "
-     "to the responses)", "各选项合计 {total}，但回收问卷数 responses = {responses}（单选题各选项之和须等于回收问卷数）"),
-    ("{by} cannot compute with these numbers ({detail}); a value is out of range (too large, too many digits, "
-     "nan or inf)", "{by} 无法用这些数字计算（{detail}）；某个数值超出范围（过大、位数过多、nan 或 inf）"),
+    (("the answers add up to {total} but responses = {responses} (a single-choice question's answers must add up "
+     "to the responses)"), "各选项合计 {total}，但回收问卷数 responses = {responses}（单选题各选项之和须等于回收问卷数）"),
+    (("{by} cannot compute with these numbers ({detail}); a value is out of range (too large, too many digits, "
+     "nan or inf)"), "{by} 无法用这些数字计算（{detail}）；某个数值超出范围（过大、位数过多、nan 或 inf）"),
     # the batch's own
     ("blank cell; the template's value is used only with --fill-from-template",
      "空白单元格；仅在使用 --fill-from-template 时才采用模板中的数值"),
-    ("formula {formula} has no saved value (the workbook was saved without calculating); recalculate and save it "
-     "in Excel, or type the value",
+    (("formula {formula} has no saved value (the workbook was saved without calculating); recalculate and save it "
+     "in Excel, or type the value"),
      "公式 {formula} 没有保存的计算结果（工作簿保存时未计算）；请在 Excel 中重新计算并保存，或直接填写数值"),
 )
 """(English template, Chinese template), tried in order: the prefixes that wrap another message first (a

@@ -16,7 +16,6 @@ from .plugins import Registry
 from .tomlio import read_toml
 from .validate import _flatten, check_formulas  # noqa: F401 - check_formulas kept importable from here
 
-
 TOO_DEEP = ("the file nests arrays or tables too deeply to read (hundreds of levels); "
             "an evaluation config or pack file needs a few")
 

@@ -20,9 +20,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from conftest import ROOT, SEED_DIR, run_cli
-from test_batch import PACK, seed_row, write_rows
-
 from jixiao.messages import CATALOGUE, known, translate
+from test_batch import PACK, seed_row, write_rows
 
 NATIONAL = ROOT / "docs" / "examples" / "national-education-2023" / "evaluation.toml"
 
@@ -42,20 +41,20 @@ SEED_ROWS: dict[str, tuple[dict[str, str], str, str, str, str]] = {
     "nan": ({"spot_check_done": "nan"}, "spot_check_done", "configuration error",
             "expected a finite number, got 'nan'", "此处应填写有限的数字，填写的是 'nan'"),
     "1e308": ({"spot_check_done": "1e308"}, "spot_check_done", "data error",
-              "the number is out of range: it has 309 digits before the decimal point; numbers must lie below 10^15 "
-              "in magnitude (at most 15 digits before the point)",
+              ("the number is out of range: it has 309 digits before the decimal point; numbers must lie below 10^15 "
+              "in magnitude (at most 15 digits before the point)"),
               "数字超出范围：小数点前有 309 位；数字的绝对值须小于 10^15（小数点前最多 15 位）"),
     "41-digit-count": ({"spot_check_planned": "1" * 41}, "spot_check_planned", "data error",
-                       "the number is out of range: it has 41 digits before the decimal point; numbers must lie "
-                       "below 10^15 in magnitude (at most 15 digits before the point)",
+                       ("the number is out of range: it has 41 digits before the decimal point; numbers must lie "
+                       "below 10^15 in magnitude (at most 15 digits before the point)"),
                        "数字超出范围：小数点前有 41 位；数字的绝对值须小于 10^15（小数点前最多 15 位）"),
     "16-digit-count": ({"spot_check_planned": "1" + "0" * 15}, "spot_check_planned", "data error",
-                       "the number is out of range: it has 16 digits before the decimal point; numbers must lie "
-                       "below 10^15 in magnitude (at most 15 digits before the point)",
+                       ("the number is out of range: it has 16 digits before the decimal point; numbers must lie "
+                       "below 10^15 in magnitude (at most 15 digits before the point)"),
                        "数字超出范围：小数点前有 16 位；数字的绝对值须小于 10^15（小数点前最多 15 位）"),
     "41-digit-table-cell": ({"budget[3].actual": "1" * 41}, "budget[3].actual", "data error",
-                            "the number is out of range: it has 41 digits before the decimal point; numbers must "
-                            "lie below 10^15 in magnitude (at most 15 digits before the point)",
+                            ("the number is out of range: it has 41 digits before the decimal point; numbers must "
+                            "lie below 10^15 in magnitude (at most 15 digits before the point)"),
                             "数字超出范围：小数点前有 41 位；数字的绝对值须小于 10^15（小数点前最多 15 位）"),
     "40-significant-digits": ({"losses_claimed": "6785." + "1" * 36}, "losses_claimed", "data error",
                               "the number has more than 34 significant digits; jixiao cannot compute with it exactly",
@@ -83,8 +82,8 @@ SEED_ROWS: dict[str, tuple[dict[str, str], str, str, str, str]] = {
                                 "expected a percentage like \"80%\", got 'good'",
                                 "此处应填写百分数（如 \"80%\"），填写的是 'good'"),
     "answers-disagree": ({"awareness_survey.responses": "10"}, "awareness_survey.responses", "data error",
-                         "the answers add up to 120 but responses = 10 (a single-choice question's answers must add "
-                         "up to the responses)",
+                         ("the answers add up to 120 but responses = 10 (a single-choice question's answers must add "
+                         "up to the responses)"),
                          "各选项合计 120，但回收问卷数 responses = 10（单选题各选项之和须等于回收问卷数）"),
     "negative-answer": ({"awareness_survey.answers.不关注": "-1"}, "awareness_survey.answers.不关注", "data error",
                         "a count cannot be negative, got -1", "计数不能为负数，填写的是 -1"),
@@ -97,24 +96,24 @@ SEED_ROWS: dict[str, tuple[dict[str, str], str, str, str, str]] = {
 # rows of the national template (unit-defined leaves: CODE.actual columns)
 NATIONAL_ROWS: dict[str, tuple[dict[str, str], str, str, str, str]] = {
     "unit-mismatch": ({"B11.actual": "1100人次"}, "B11.actual", "configuration error",
-                      "indicator B11 (补助学生人数), target ≥1200人: the value is in 人次 but the target is in 人; only "
-                      "万元 and 元 are converted",
+                      ("indicator B11 (补助学生人数), target ≥1200人: the value is in 人次 but the target is in 人; only "
+                      "万元 and 元 are converted"),
                       "指标 B11（补助学生人数），目标值 ≥1200人：数值的单位是 人次，但目标值的单位是 人；只有万元与元之间会换算"),
     "unreadable-actual": ({"B21.actual": "abc"}, "B21.actual", "configuration error",
-                          "indicator B21 (资助对象认定准确率), target ≥98%: cannot read 'abc': expected a number with an "
-                          "optional unit (%, ‰, 人次, 万元, 天 …), e.g. \"98%\" or \"735人次\"",
-                          "指标 B21（资助对象认定准确率），目标值 ≥98%：无法读取 'abc'：应填写数字，可带单位（%、‰、人次、万元、"
-                          "天 …），如 \"98%\" 或 \"735人次\""),
+                          ("indicator B21 (资助对象认定准确率), target ≥98%: cannot read 'abc': expected a number with an "
+                          "optional unit (%, ‰, 人次, 万元, 天 …), e.g. \"98%\" or \"735人次\""),
+                          ("指标 B21（资助对象认定准确率），目标值 ≥98%：无法读取 'abc'：应填写数字，可带单位（%、‰、人次、万元、"
+                          "天 …），如 \"98%\" 或 \"735人次\"")),
     "plain-rate-above-1": ({"B21.actual": "97.5"}, "B21.actual", "configuration error",
-                           "indicator B21 (资助对象认定准确率), target ≥98%: 97.5 has no unit and is above 1, so it could "
-                           "be 97.5% or 9750%; write the percent sign (\"97.5%\" or \"9750%\")",
-                           "指标 B21（资助对象认定准确率），目标值 ≥98%：97.5 没有单位且大于 1，可能是 97.5%，也可能是 9750%；"
-                           "请写上百分号（\"97.5%\" 或 \"9750%\"）"),
+                           ("indicator B21 (资助对象认定准确率), target ≥98%: 97.5 has no unit and is above 1, so it could "
+                           "be 97.5% or 9750%; write the percent sign (\"97.5%\" or \"9750%\")"),
+                           ("指标 B21（资助对象认定准确率），目标值 ≥98%：97.5 没有单位且大于 1，可能是 97.5%，也可能是 9750%；"
+                           "请写上百分号（\"97.5%\" 或 \"9750%\"）")),
     "plain-rate-just-above-1": ({"B21.actual": "1.02"}, "B21.actual", "configuration error",
-                                "indicator B21 (资助对象认定准确率), target ≥98%: 1.02 has no unit and is above 1, so it "
-                                "could be 1.02% or 102%; write the percent sign (\"1.02%\" or \"102%\")",
-                                "指标 B21（资助对象认定准确率），目标值 ≥98%：1.02 没有单位且大于 1，可能是 1.02%，也可能是 "
-                                "102%；请写上百分号（\"1.02%\" 或 \"102%\"）"),
+                                ("indicator B21 (资助对象认定准确率), target ≥98%: 1.02 has no unit and is above 1, so it "
+                                "could be 1.02% or 102%; write the percent sign (\"1.02%\" or \"102%\")"),
+                                ("指标 B21（资助对象认定准确率），目标值 ≥98%：1.02 没有单位且大于 1，可能是 1.02%，也可能是 "
+                                "102%；请写上百分号（\"1.02%\" 或 \"102%\"）")),
     "formula-divides-by-zero": ({"全年预算数": "0"}, "全年预算数", "data error",
                                 "division by zero: 432 ÷ 0 全年执行数/全年预算数 ^", "除数为 0：432 ÷ 0 全年执行数/全年预算数 ^"),
 }
@@ -201,7 +200,6 @@ def test_every_catalogued_message_is_one_a_real_run_produces(runs):
 
 def _engine_messages() -> list[str]:
     """Messages the catalogue knows that the portfolios above cannot produce, raised by the real code."""
-    from decimal import Decimal
 
     from jixiao.engine import check_number
     from jixiao.errors import JixiaoError, plugin_failure
@@ -234,8 +232,8 @@ def _engine_messages() -> list[str]:
         "the budget table has no rows",
         "missing rating for indicator A11 (部门职责相符性): add [ratings.A11] with rating = \"…%\" and reason = \"…\"",
         "blank cell; the template's value is used only with --fill-from-template",
-        "formula =A2+B2 has no saved value (the workbook was saved without calculating); recalculate and save it in "
-        "Excel, or type the value",
+        ("formula =A2+B2 has no saved value (the workbook was saved without calculating); recalculate and save it in "
+        "Excel, or type the value"),
     ]
 
 

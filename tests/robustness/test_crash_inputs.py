@@ -44,8 +44,8 @@ VALUES = {
     "str-nan": ('"nan"', 2, r"evaluation\.toml: {key}: expected a finite number, got 'nan'"),
     "str-inf": ('"inf"', 2, r"evaluation\.toml: {key}: expected a finite number, got 'inf'"),
     "-1e308": ("-1e308", 3, OUT_OF_RANGE),
-    "40-significant-digits": ("1." + "1" * 39, 3, r"evaluation\.toml: {key}: the number has more than 34 significant "
-                                                 r"digits"),
+    "40-significant-digits": ("1." + "1" * 39, 3, (r"evaluation\.toml: {key}: the number has more than 34 significant "
+                                                 r"digits")),
 }
 TOML_CASES = [pytest.param(line, key, lit, code, pat.replace("{key}", re.escape(key)), id=f"{key[9:]}={vid}")
               for line, key in KEYS.items() for vid, (lit, code, pat) in VALUES.items()

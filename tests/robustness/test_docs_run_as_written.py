@@ -19,7 +19,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 def _readme_commands() -> list[str]:
     """Every `jixiao …` command in the README's code: the sh blocks and inline `jixiao evaluate …` examples."""
     cmds = []
-    for block in re.findall(r"```sh\n(.*?)```", README, flags=re.S):
+    for block in re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL):
         for line in block.splitlines():
             line = line.split("#", 1)[0].strip()
             if line.startswith("uv run jixiao "):
@@ -41,7 +41,7 @@ def test_readme_example_runs_as_written(command):
 
 
 def test_readme_output_is_what_the_first_example_prints():
-    shown = re.search(r"```\n(2018年消费者权益保护专项.*?)```", README, flags=re.S)
+    shown = re.search(r"```\n(2018年消费者权益保护专项.*?)```", README, flags=re.DOTALL)
     assert shown, "the README shows the seed example's output"
     r = run_cli("evaluate", "docs/examples/consumer-protection-2018/evaluation.toml", cwd=ROOT)
     assert r.code == 0, r
@@ -68,7 +68,7 @@ def test_documented_lang_table_is_what_batch_writes():
     from jixiao.messages import translate
 
     doc = (ROOT / "docs" / "batch.md").read_text(encoding="utf-8")
-    rows = [r for r in re.findall(r"^\| `([^`]+)` \| `([^`]+)` \|$", doc, flags=re.M) if r[0] != "--lang en"]
+    rows = [r for r in re.findall(r"^\| `([^`]+)` \| `([^`]+)` \|$", doc, flags=re.MULTILINE) if r[0] != "--lang en"]
     assert len(rows) >= 5, rows
     for en, zh in rows:
         if "…" in en:  # shortened in the table: the parts shown must be the translation's
