@@ -263,8 +263,9 @@ def test_a_zero_budget_line_is_scored_alike_by_evaluate_and_batch(tmp_path):
     seed_b11 = next(leaf for leaf in seed["indicators"] if leaf["code"] == "B11")
     assert b11["value"] != seed_b11["value"]  # the line's 0 was read, not the seed's 30
     row = dict(seed_row(), **{"budget[1].budget": "0"})
-    for pid, cell in (("columnar", "0"), ("engine", "0e0")):  # "0e0" is not plain decimal text: the engine reads it
-        portfolio = write_rows(tmp_path / f"{pid}.csv", [dict(row, project_id=pid, **{"budget[1].budget": cell})])
+    # an override (of another leaf) sends a row through the engine instead of the columnar program
+    for pid, extra in (("columnar", {}), ("engine", {"override.A11": "2", "override_reason.A11": "复核"})):
+        portfolio = write_rows(tmp_path / f"{pid}.csv", [dict(row, project_id=pid, **extra)])
         ba = run_cli("batch", PACK, portfolio, "-o", tmp_path / f"{pid}-r.csv")
         assert ba.code == 0, ba
         assert ("1 columnar" in ba.stderr) == (pid == "columnar"), ba.stderr
