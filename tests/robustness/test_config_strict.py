@@ -206,9 +206,9 @@ CASES = [
     ("config-rounding-other-places", "seed", [(C, "$", "[rounding]\ntotal_places = 4000")], 2, C,
      "$.rounding.total_places", "out of bounds: decimals from 0 to 12"),
     ("packfile-score-places-13", "packfile", [(P, "score_places = 2", "score_places = 13")], 2, P,
-     "$.rule_set.rounding.score_places", "out of bounds: decimals from 0 to 12"),
+     "$.rule_set.rounding.score_places", "13 is greater than the maximum of 12"),
     ("packfile-value-places-negative", "packfile", [(P, "value_places = 4", "value_places = -1")], 2, P,
-     "$.rule_set.rounding.value_places", "out of bounds: decimals from 0 to 12"),
+     "$.rule_set.rounding.value_places", "-1 is less than the minimum of 0"),
     # --- codes the pack does not have, in [ratings], [overrides], [notes]: did you mean … ----------
     ("ratings-code-typo", "seed", [(C, "[ratings.A12]", "[ratings.A21]")], 2, C, "$.ratings.A21",
      "no indicator 'A21' in pack 'shanghai-consumer-protection-2018'; did you mean 'A12'?"),
