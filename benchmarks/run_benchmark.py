@@ -76,6 +76,14 @@ def machine() -> list[str]:
 
 
 def same_results(a: Path, b: Path) -> bool:
+    """Compared in a child process: loading two results files as text would raise this process's peak RSS,
+    which Linux carries into every later child (ru_maxrss survives fork and exec) and so into its figures."""
+    proc = subprocess.run([sys.executable, str(Path(__file__)), "--compare", str(a), str(b)], check=False,
+                          capture_output=True, text=True)
+    return proc.stdout.strip() == "same"
+
+
+def _same_results(a: Path, b: Path) -> bool:
     """Every value of the columns both files have equal, as exact text (decimals as written; CSV read as text)."""
     def load(p: Path) -> dict[str, list[str]]:
         import pyarrow.csv as pcsv
@@ -127,6 +135,10 @@ def cold_start(repeat: int) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--compare"]:
+        print("same" if _same_results(Path(argv[1]), Path(argv[2])) else "different")
+        return 0
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--repeat", type=int, default=3, help="runs per tool and size (best wall time kept)")
