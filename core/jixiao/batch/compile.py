@@ -1,10 +1,11 @@
 """Compiling a pack's declarative rules into one columnar program over all projects, in exact fixed point.
 
 Each leaf becomes (vectorised indicator form) → value rounding → (vectorised scoring method) → clamp
-→ rounding → the tree's sums → the total. The forms of the built-in indicators live here; those of
-the built-in scoring methods beside their per-row forms in :mod:`jixiao.builtin.methods`, registered
-like a plugin's own through the ``vectorized`` field of its :class:`~jixiao.types.IndicatorPlugin` /
-:class:`~jixiao.types.ScoringMethod` record. A leaf whose
+→ rounding → the tree's sums → the total. The built-in indicators' and scoring methods' forms live
+beside their per-row forms (:mod:`jixiao.builtin.indicators`, :mod:`jixiao.builtin.methods`),
+registered like a plugin's own through the ``vectorized`` field of its
+:class:`~jixiao.types.IndicatorPlugin` / :class:`~jixiao.types.ScoringMethod` record; this module
+reads the columns, runs the forms and sums the tree. A leaf whose
 plugin has no form, a node with an aggregator other than ``sum``, or any row the fast path cannot
 read exactly is evaluated by the real engine instead (row by row), so both paths give the same digits.
 """
@@ -18,6 +19,16 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ..builtin.indicators import budget_execution_rate_columnar as v_budget_execution_rate
+from ..builtin.indicators import completion_columnar as v_completion
+from ..builtin.indicators import formula_columnar as v_formula
+from ..builtin.indicators import formula_shape
+from ..builtin.indicators import handling_rate_columnar as v_handling_rate
+from ..builtin.indicators import incident_count_columnar as v_incident_count
+from ..builtin.indicators import input_value_columnar as v_input_value
+from ..builtin.indicators import qualitative_rating_columnar as v_qualitative_rating
+from ..builtin.indicators import recovery_columnar as v_recovery
+from ..builtin.indicators import survey_rate_columnar as v_survey_rate
 from ..builtin.methods import deduct_per_point_columnar as m_deduct_per_point
 from ..builtin.methods import proportional_columnar as m_proportional
 from ..builtin.methods import rate_times_standard_columnar as m_rate_times_standard
@@ -264,312 +275,6 @@ def _scalar_default(value: Any, scale: int) -> int | None:
 # ------------------------------------------------------------------------------------------------
 # Vectorised forms of the built-in indicator plugins
 # ------------------------------------------------------------------------------------------------
-
-
-def v_budget_execution_rate(vm: VecMeasure) -> VecValue:
-    bcol = vm.params.get("budget_column", "budget")
-    acol = vm.params.get("actual_column", "actual")
-    rows = vm.table("table", (bcol, acol))
-    f = vm.frame
-    total_b = f.sum([vals[bcol] for _, vals in rows])
-    total_a = f.sum([vals[acol] for _, vals in rows])
-    f.mark(total_b.v == 0)  # the engine refuses a zero budget (a located data error)
-    return VecValue(kind="rate", ratio=(total_a, total_b))
-
-
-def _v_ratio(num_param: str, den_param: str, cap: bool) -> Callable[[VecMeasure], VecValue]:
-    def form(vm: VecMeasure) -> VecValue:
-        kind = vm.params.get("kind", "count")
-        num = vm.number(num_param, kind=kind)
-        den = vm.number(den_param, kind=kind)
-        if cap:
-            num_, den_ = vm.frame.align(num, den)
-            vm.frame.mark(num_.v > den_.v)
-        return VecValue(kind="rate", ratio=(num, den))
-
-    return form
-
-
-v_completion = _v_ratio("done", "planned", cap=False)
-v_recovery = _v_ratio("recovered", "total", cap=True)
-_v_handled = _v_ratio("handled", "cases", cap=True)
-
-
-def v_handling_rate(vm: VecMeasure) -> VecValue:
-    if "table" not in vm.params:
-        return _v_handled(vm)
-    rcol = vm.params.get("received_column", "received")
-    hcol = vm.params.get("handled_column", "handled")
-    rows = vm.table("table", (rcol, hcol))
-    f = vm.frame
-    for present, vals in rows:
-        f.mark(present & (vals[hcol].v > vals[rcol].v))
-    received = f.sum([vals[rcol] for _, vals in rows])
-    handled = f.sum([vals[hcol] for _, vals in rows])
-    return VecValue(kind="rate", ratio=(handled, received))
-
-
-def v_survey_rate(vm: VecMeasure) -> VecValue:
-    f = vm.frame
-    answers, responses = vm.survey("survey")
-    chosen = vm.params.get("chosen")
-    if not answers or not isinstance(chosen, (list, tuple)) or not chosen or any(c not in answers for c in chosen):
-        f.mark(np.ones(f.n, dtype=bool))
-        return VecValue(kind="rate", value=f.full(0))
-    for c in chosen:
-        f.mark(~answers[c][0])  # a chosen answer missing from the row: the engine names it
-    total = f.sum([v for _, v in answers.values()])
-    picked = f.sum([answers[c][1] for c in chosen])
-    if responses is None:
-        responses = total
-    else:
-        f.mark(responses.v != total.v)
-    return VecValue(kind="rate", ratio=(picked, responses))
-
-
-def v_incident_count(vm: VecMeasure) -> VecValue:
-    return VecValue(kind="count", value=vm.number("count", kind="count"))
-
-
-def v_qualitative_rating(vm: VecMeasure) -> VecValue:
-    return VecValue(kind="rating", value=vm.rating(), inputs={"band": vm.band()})
-
-
-_VALUE_KINDS = ("count", "amount", "rate", "number")
-
-
-def v_input_value(vm: VecMeasure) -> VecValue:
-    """input_value: the input itself (``B11.actual``), read as its kind says (a rate as 97.5% or 0.975)."""
-    kind = vm.params.get("kind", "number")
-    if kind not in _VALUE_KINDS:
-        vm.frame.mark(np.ones(vm.frame.n, dtype=bool))
-        return VecValue(kind=str(kind), value=vm.frame.full(0))
-    value = vm.number("input", kind=kind)
-    col = vm.layout.scalars.get(vm._name("input") or "")
-    if kind == "rate" and col is not None:  # a plain number above 1 is ambiguous (97.5 or 97.5%?): the engine refuses
-        vm.frame.mark(~vm.portfolio.percent(col) & (value.v > 10**value.scale))
-    return VecValue(kind=kind, value=value)
-
-
-def v_formula(vm: VecMeasure) -> VecValue:
-    """formula: every operator of the language as column operations, exactly.
-
-    + − ×, ``min``/``max``/``sum`` (of inputs, numbers and table columns), comparisons and ``if`` are
-    exact in int64 (the engine computes them exactly in 34 digits too). A division is columnar where
-    its quotient is what is rounded: on top (``a/b``), times a division-free factor (``a/b*100``),
-    negated, or as a branch of a top-level ``if`` (``if(b=0,0,a/b)``); the engine's 34-digit quotient
-    rounds to the same digits (see :meth:`Frame.ratio`). Other shapes (a quotient inside a sum, a
-    comparison or a function) are refused when the pack is compiled (``formula_shape``) and then
-    evaluated by the engine.
-    """
-    from ..formula import Binary, Call, Column, Compare, Name, Num, Paren, Unary
-
-    f = vm.frame
-    tree = _formula_tree(vm.params)
-    assert tree is not None  # compile_pack only plans formulas whose shape is supported
-    kinds = {spec.name: spec.kind for spec in vm.pack.inputs} if vm.pack is not None else {}
-    names: dict[str, Fixed] = {}
-    tables: dict[str, list[tuple[np.ndarray, dict[str, Fixed]]]] = {}
-    used = _formula_columns(tree)
-
-    def name(n: str) -> Fixed:
-        if n not in names:
-            kind = kinds.get(n, "number")
-            names[n] = vm.scalar(n, kind=kind if kind in ("count", "rate", "amount") else "number")
-        return names[n]
-
-    def column(node: Any) -> list[tuple[np.ndarray, Fixed]]:
-        if node.table not in tables:
-            tables[node.table] = vm.table_named(node.table, used[node.table])
-        return [(present, vals[node.column]) for present, vals in tables[node.table]]
-
-    def poly(node: Any) -> Fixed:
-        if isinstance(node, Num):
-            return f.full(node.value)
-        if isinstance(node, Name):
-            return name(node.name)
-        if isinstance(node, Paren):
-            return poly(node.inner)
-        if isinstance(node, Unary):
-            x = poly(node.operand)
-            return f.neg(x) if node.op == "-" else x
-        if isinstance(node, Call) and node.func == "if":
-            cond = test(node.args[0])
-            return f.where(cond, poly(node.args[1]), poly(node.args[2]))
-        if isinstance(node, Call):
-            return call(node)
-        assert isinstance(node, Binary)
-        a, b = poly(node.left), poly(node.right)
-        if node.op == "+":
-            return f.add(a, b)
-        if node.op == "-":
-            return f.sub(a, b)
-        return f.mul(a, b)
-
-    def call(node: Any) -> Fixed:
-        parts: list[tuple[np.ndarray | None, Fixed]] = []
-        for arg in node.args:
-            if isinstance(arg, Column):
-                parts += column(arg)
-            else:
-                parts.append((None, poly(arg)))
-        if node.func == "sum":
-            return f.sum([x for _, x in parts])
-        cols = f.align(*[x for _, x in parts])
-        pick = np.minimum if node.func == "min" else np.maximum
-        out: np.ndarray | None = None
-        seen = np.zeros(f.n, dtype=bool)
-        for (present, _), x in zip(parts, cols, strict=True):
-            has = np.ones(f.n, dtype=bool) if present is None else present
-            out = x.v.copy() if out is None else np.where(has & seen, pick(out, x.v), np.where(has, x.v, out))
-            seen |= has
-        f.mark(~seen)  # min/max of an empty column: the engine names it
-        assert out is not None
-        return Fixed(out, cols[0].scale)
-
-    def test(node: Any) -> np.ndarray:
-        node = _strip(node)
-        assert isinstance(node, Compare)
-        a, b = f.align(poly(node.left), poly(node.right))
-        return {"<": a.v < b.v, "<=": a.v <= b.v, ">": a.v > b.v, ">=": a.v >= b.v, "=": a.v == b.v,
-                "!=": a.v != b.v}[node.op]
-
-    def ratio(node: Any) -> tuple[Fixed, Fixed | None]:
-        """(numerator, denominator) of a quotient-shaped node; (value, None) for a division-free one."""
-        node = _strip(node)
-        if _formula_kind(node) == "poly":
-            return poly(node), None
-        if isinstance(node, Binary) and node.op == "/":
-            return poly(node.left), poly(node.right)
-        if isinstance(node, Unary):
-            num, den = settled(*ratio(node.operand))
-            return (f.neg(num) if node.op == "-" else num), den
-        if isinstance(node, Binary):  # a quotient times a division-free factor
-            q, p = (node.left, node.right) if _formula_kind(_strip(node.left)) == "ratio" else (node.right, node.left)
-            num, den = settled(*ratio(q))
-            return f.mul(num, poly(p)), den
-        assert isinstance(node, Call) and node.func == "if"
-        cond = test(node.args[0])
-        (n1, d1), (n2, d2) = ratio(node.args[1]), ratio(node.args[2])
-        one = f.full(1)
-        return f.where(cond, n1, n2), f.where(cond, d1 or one, d2 or one)
-
-    def settled(num: Fixed, den: Fixed | None) -> tuple[Fixed, Fixed]:
-        """A quotient about to be transformed, with 0 ÷ 0 already replaced by the rule set's value
-        (1 or 0, as the engine's division returns it); n ÷ 0 and 0 ÷ 0 under ``error`` stay for the engine."""
-        assert den is not None
-        policy = vm.rule_set.zero_division
-        if policy not in ("met", "zero"):
-            return num, den
-        num, den = f.align(num, den)
-        zero = (den.v == 0) & (num.v == 0)
-        if max(num.scale, den.scale) > 18:
-            f.mark(zero)
-            return num, den
-        value = 10**num.scale if policy == "met" else 0
-        return Fixed(np.where(zero, value, num.v), num.scale), Fixed(np.where(zero, 10**den.scale, den.v), den.scale)
-
-    kind = vm.params.get("kind", "rate")
-    num, den = ratio(tree)
-    if kind in ("rate", "count", "amount"):
-        f.mark(num.v < 0)  # a negative value (den < 0 rows fall back in any case): the engine refuses it
-    if den is None:
-        return VecValue(kind=kind, value=num)
-    return VecValue(kind=kind, ratio=(num, den))
-
-
-def _strip(node: Any) -> Any:
-    from ..formula import Paren
-
-    while isinstance(node, Paren):
-        node = node.inner
-    return node
-
-
-def _formula_columns(tree: Any) -> dict[str, tuple[str, ...]]:
-    """table → the columns a formula reads from it (in order of appearance)."""
-    from ..formula import Column
-
-    out: dict[str, dict[str, None]] = {}
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Column):
-            out.setdefault(node.table, {})[node.column] = None
-        for child in attrs.astuple(node, recurse=False):
-            if hasattr(child, "start"):
-                stack.append(child)
-            elif isinstance(child, tuple):
-                stack.extend(c for c in child if hasattr(c, "start"))
-    return {t: tuple(cols) for t, cols in out.items()}
-
-
-def _formula_kind(node: Any) -> str | None:
-    """What a formula node is to the columnar form: ``poly`` (exact, division-free), ``ratio`` (a
-    quotient rounded once), ``cond`` (a comparison of polys), ``column`` (a table column, an argument
-    of sum/min/max) — or None when it has no columnar form."""
-    from ..formula import Binary, Call, Column, Compare, Name, Num, Paren, Unary
-
-    if isinstance(node, (Num, Name)):
-        return "poly"
-    if isinstance(node, Column):
-        return "column"
-    if isinstance(node, Paren):
-        inner = _formula_kind(node.inner)
-        return inner if inner != "column" else None
-    if isinstance(node, Unary):
-        k = _formula_kind(node.operand)
-        return k if k in ("poly", "ratio") else None
-    if isinstance(node, Compare):
-        return "cond" if _formula_kind(node.left) == _formula_kind(node.right) == "poly" else None
-    if isinstance(node, Binary):
-        a, b = _formula_kind(node.left), _formula_kind(node.right)
-        if node.op in "+-":
-            return "poly" if a == b == "poly" else None
-        if node.op == "*":
-            if a == b == "poly":
-                return "poly"
-            return "ratio" if {a, b} == {"poly", "ratio"} else None
-        return "ratio" if a == b == "poly" else None
-    if isinstance(node, Call):
-        kinds = [_formula_kind(a) for a in node.args]
-        if node.func == "if":
-            if len(kinds) != 3 or _formula_kind(_strip(node.args[0])) != "cond":
-                return None
-            if kinds[1] == kinds[2] == "poly":
-                return "poly"
-            return "ratio" if {kinds[1], kinds[2]} <= {"poly", "ratio"} else None
-        return "poly" if kinds and all(k in ("poly", "column") for k in kinds) else None
-    return None
-
-
-def _formula_tree(params: Mapping[str, Any]) -> Any:
-    from ..errors import FormulaError
-    from ..formula import compile_formula
-
-    expr = params.get("expr", params.get("formula"))  # formula = is expr's documented alias
-    if not isinstance(expr, str):
-        return None
-    try:
-        return compile_formula(expr).tree
-    except FormulaError:
-        return None
-
-
-def formula_shape(params: Mapping[str, Any], rule_set: RuleSet) -> str | None:
-    """Why a formula has no columnar form (None when it has one)."""
-    tree = _formula_tree(params)
-    if tree is None:
-        return "the formula does not compile (the engine reports it)"
-    kind = _formula_kind(_strip(tree))
-    if kind == "poly":
-        return None
-    if kind == "ratio":
-        if params.get("kind", "rate") not in ("rate", "rating") or rule_set.rounding.value_places is None:
-            return "a quotient that is not a rate rounded to value_places is not a finite decimal"
-        return None
-    return ("a quotient inside a sum, a comparison or a function is not a finite decimal: only a quotient "
-            "on top, times a factor or as a branch of if is columnar")
 
 
 BUILTIN_INDICATORS: dict[str, tuple[str, Callable[[VecMeasure], VecValue]]] = {

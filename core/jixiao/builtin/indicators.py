@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+import attrs
+
 from ..errors import ConfigError, DataError
 from ..hookspecs import hookimpl
 from ..model import BreakdownRow, Measurement
@@ -381,6 +383,342 @@ EXAMPLES = {
 }
 
 
+# ------------------------------------------------------------------------------------------------
+# Columnar forms for jixiao batch (registered in each record's ``vectorized`` field; see
+# docs/plugin-guide.md "Fast path"): each indicator's value over all rows as exact int64 fixed-point
+# columns (jixiao.batch.fixed), rows they cannot read exactly marked for the per-row forms above.
+# ------------------------------------------------------------------------------------------------
+
+
+def budget_execution_rate_columnar(vm: Any) -> Any:
+    from ..batch.compile import VecValue
+
+    bcol = vm.params.get("budget_column", "budget")
+    acol = vm.params.get("actual_column", "actual")
+    rows = vm.table("table", (bcol, acol))
+    f = vm.frame
+    total_b = f.sum([vals[bcol] for _, vals in rows])
+    total_a = f.sum([vals[acol] for _, vals in rows])
+    f.mark(total_b.v == 0)  # the engine refuses a zero budget (a located data error)
+    return VecValue(kind="rate", ratio=(total_a, total_b))
+
+
+def _ratio_columnar(num_param: str, den_param: str, cap: bool) -> Any:
+    def form(vm: Any) -> Any:
+        from ..batch.compile import VecValue
+
+        kind = vm.params.get("kind", "count")
+        num = vm.number(num_param, kind=kind)
+        den = vm.number(den_param, kind=kind)
+        if cap:
+            num_, den_ = vm.frame.align(num, den)
+            vm.frame.mark(num_.v > den_.v)
+        return VecValue(kind="rate", ratio=(num, den))
+
+    return form
+
+
+completion_columnar = _ratio_columnar("done", "planned", cap=False)
+recovery_columnar = _ratio_columnar("recovered", "total", cap=True)
+_handled_columnar = _ratio_columnar("handled", "cases", cap=True)
+
+
+def handling_rate_columnar(vm: Any) -> Any:
+    from ..batch.compile import VecValue
+
+    if "table" not in vm.params:
+        return _handled_columnar(vm)
+    rcol = vm.params.get("received_column", "received")
+    hcol = vm.params.get("handled_column", "handled")
+    rows = vm.table("table", (rcol, hcol))
+    f = vm.frame
+    for present, vals in rows:
+        f.mark(present & (vals[hcol].v > vals[rcol].v))
+    received = f.sum([vals[rcol] for _, vals in rows])
+    handled = f.sum([vals[hcol] for _, vals in rows])
+    return VecValue(kind="rate", ratio=(handled, received))
+
+
+def survey_rate_columnar(vm: Any) -> Any:
+    import numpy as np
+
+    from ..batch.compile import VecValue
+
+    f = vm.frame
+    answers, responses = vm.survey("survey")
+    chosen = vm.params.get("chosen")
+    if not answers or not isinstance(chosen, (list, tuple)) or not chosen or any(c not in answers for c in chosen):
+        f.mark(np.ones(f.n, dtype=bool))
+        return VecValue(kind="rate", value=f.full(0))
+    for c in chosen:
+        f.mark(~answers[c][0])  # a chosen answer missing from the row: the engine names it
+    total = f.sum([v for _, v in answers.values()])
+    picked = f.sum([answers[c][1] for c in chosen])
+    if responses is None:
+        responses = total
+    else:
+        f.mark(responses.v != total.v)
+    return VecValue(kind="rate", ratio=(picked, responses))
+
+
+def incident_count_columnar(vm: Any) -> Any:
+    from ..batch.compile import VecValue
+
+    return VecValue(kind="count", value=vm.number("count", kind="count"))
+
+
+def qualitative_rating_columnar(vm: Any) -> Any:
+    from ..batch.compile import VecValue
+
+    return VecValue(kind="rating", value=vm.rating(), inputs={"band": vm.band()})
+
+
+_VALUE_KINDS = ("count", "amount", "rate", "number")
+
+
+def input_value_columnar(vm: Any) -> Any:
+    """input_value: the input itself (``B11.actual``), read as its kind says (a rate as 97.5% or 0.975)."""
+    import numpy as np
+
+    from ..batch.compile import VecValue
+
+    kind = vm.params.get("kind", "number")
+    if kind not in _VALUE_KINDS:
+        vm.frame.mark(np.ones(vm.frame.n, dtype=bool))
+        return VecValue(kind=str(kind), value=vm.frame.full(0))
+    value = vm.number("input", kind=kind)
+    col = vm.layout.scalars.get(vm._name("input") or "")
+    if kind == "rate" and col is not None:  # a plain number above 1 is ambiguous (97.5 or 97.5%?): the engine refuses
+        vm.frame.mark(~vm.portfolio.percent(col) & (value.v > 10**value.scale))
+    return VecValue(kind=kind, value=value)
+
+
+def formula_columnar(vm: Any) -> Any:
+    """formula: every operator of the language as column operations, exactly.
+
+    + − ×, ``min``/``max``/``sum`` (of inputs, numbers and table columns), comparisons and ``if`` are
+    exact in int64 (the engine computes them exactly in 34 digits too). A division is columnar where
+    its quotient is what is rounded: on top (``a/b``), times a division-free factor (``a/b*100``),
+    negated, or as a branch of a top-level ``if`` (``if(b=0,0,a/b)``); the engine's 34-digit quotient
+    rounds to the same digits (see :meth:`Frame.ratio`). Other shapes (a quotient inside a sum, a
+    comparison or a function) are refused when the pack is compiled (``formula_shape``) and then
+    evaluated by the engine.
+    """
+    import numpy as np
+
+    from ..batch.compile import VecValue
+    from ..batch.fixed import Fixed
+    from ..formula import Binary, Call, Column, Compare, Name, Num, Paren, Unary
+
+    f = vm.frame
+    tree = _formula_tree(vm.params)
+    assert tree is not None  # compile_pack only plans formulas whose shape is supported
+    kinds = {spec.name: spec.kind for spec in vm.pack.inputs} if vm.pack is not None else {}
+    names: dict[str, Any] = {}
+    tables: dict[str, list[Any]] = {}
+    used = _formula_columns(tree)
+
+    def name(n: str) -> Any:
+        if n not in names:
+            kind = kinds.get(n, "number")
+            names[n] = vm.scalar(n, kind=kind if kind in ("count", "rate", "amount") else "number")
+        return names[n]
+
+    def column(node: Any) -> list[Any]:
+        if node.table not in tables:
+            tables[node.table] = vm.table_named(node.table, used[node.table])
+        return [(present, vals[node.column]) for present, vals in tables[node.table]]
+
+    def poly(node: Any) -> Any:
+        if isinstance(node, Num):
+            return f.full(node.value)
+        if isinstance(node, Name):
+            return name(node.name)
+        if isinstance(node, Paren):
+            return poly(node.inner)
+        if isinstance(node, Unary):
+            x = poly(node.operand)
+            return f.neg(x) if node.op == "-" else x
+        if isinstance(node, Call) and node.func == "if":
+            cond = test(node.args[0])
+            return f.where(cond, poly(node.args[1]), poly(node.args[2]))
+        if isinstance(node, Call):
+            return call(node)
+        assert isinstance(node, Binary)
+        a, b = poly(node.left), poly(node.right)
+        if node.op == "+":
+            return f.add(a, b)
+        if node.op == "-":
+            return f.sub(a, b)
+        return f.mul(a, b)
+
+    def call(node: Any) -> Any:
+        parts: list[Any] = []
+        for arg in node.args:
+            if isinstance(arg, Column):
+                parts += column(arg)
+            else:
+                parts.append((None, poly(arg)))
+        if node.func == "sum":
+            return f.sum([x for _, x in parts])
+        cols = f.align(*[x for _, x in parts])
+        pick = np.minimum if node.func == "min" else np.maximum
+        out: Any = None
+        seen = np.zeros(f.n, dtype=bool)
+        for (present, _), x in zip(parts, cols, strict=True):
+            has = np.ones(f.n, dtype=bool) if present is None else present
+            out = x.v.copy() if out is None else np.where(has & seen, pick(out, x.v), np.where(has, x.v, out))
+            seen |= has
+        f.mark(~seen)  # min/max of an empty column: the engine names it
+        assert out is not None
+        return Fixed(out, cols[0].scale)
+
+    def test(node: Any) -> Any:
+        node = _strip(node)
+        assert isinstance(node, Compare)
+        a, b = f.align(poly(node.left), poly(node.right))
+        return {"<": a.v < b.v, "<=": a.v <= b.v, ">": a.v > b.v, ">=": a.v >= b.v, "=": a.v == b.v,
+                "!=": a.v != b.v}[node.op]
+
+    def ratio(node: Any) -> tuple[Any, Any]:
+        """(numerator, denominator) of a quotient-shaped node; (value, None) for a division-free one."""
+        node = _strip(node)
+        if _formula_kind(node) == "poly":
+            return poly(node), None
+        if isinstance(node, Binary) and node.op == "/":
+            return poly(node.left), poly(node.right)
+        if isinstance(node, Unary):
+            num, den = settled(*ratio(node.operand))
+            return (f.neg(num) if node.op == "-" else num), den
+        if isinstance(node, Binary):  # a quotient times a division-free factor
+            q, p = (node.left, node.right) if _formula_kind(_strip(node.left)) == "ratio" else (node.right, node.left)
+            num, den = settled(*ratio(q))
+            return f.mul(num, poly(p)), den
+        assert isinstance(node, Call) and node.func == "if"
+        cond = test(node.args[0])
+        (n1, d1), (n2, d2) = ratio(node.args[1]), ratio(node.args[2])
+        one = f.full(1)
+        return f.where(cond, n1, n2), f.where(cond, d1 or one, d2 or one)
+
+    def settled(num: Any, den: Any) -> tuple[Any, Any]:
+        """A quotient about to be transformed, with 0 ÷ 0 already replaced by the rule set's value
+        (1 or 0, as the engine's division returns it); n ÷ 0 and 0 ÷ 0 under ``error`` stay for the engine."""
+        assert den is not None
+        policy = vm.rule_set.zero_division
+        if policy not in ("met", "zero"):
+            return num, den
+        num, den = f.align(num, den)
+        zero = (den.v == 0) & (num.v == 0)
+        if max(num.scale, den.scale) > 18:
+            f.mark(zero)
+            return num, den
+        value = 10**num.scale if policy == "met" else 0
+        return Fixed(np.where(zero, value, num.v), num.scale), Fixed(np.where(zero, 10**den.scale, den.v), den.scale)
+
+    kind = vm.params.get("kind", "rate")
+    num, den = ratio(tree)
+    if kind in ("rate", "count", "amount"):
+        f.mark(num.v < 0)  # a negative value (den < 0 rows fall back in any case): the engine refuses it
+    if den is None:
+        return VecValue(kind=kind, value=num)
+    return VecValue(kind=kind, ratio=(num, den))
+
+
+def _strip(node: Any) -> Any:
+    from ..formula import Paren
+
+    while isinstance(node, Paren):
+        node = node.inner
+    return node
+
+
+def _formula_columns(tree: Any) -> dict[str, tuple[str, ...]]:
+    """table → the columns a formula reads from it (in order of appearance)."""
+    from ..formula import Column
+
+    out: dict[str, dict[str, None]] = {}
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Column):
+            out.setdefault(node.table, {})[node.column] = None
+        for child in attrs.astuple(node, recurse=False):
+            if hasattr(child, "start"):
+                stack.append(child)
+            elif isinstance(child, tuple):
+                stack.extend(c for c in child if hasattr(c, "start"))
+    return {t: tuple(cols) for t, cols in out.items()}
+
+
+def _formula_kind(node: Any) -> str | None:
+    """What a formula node is to the columnar form: ``poly`` (exact, division-free), ``ratio`` (a
+    quotient rounded once), ``cond`` (a comparison of polys), ``column`` (a table column, an argument
+    of sum/min/max) — or None when it has no columnar form."""
+    from ..formula import Binary, Call, Column, Compare, Name, Num, Paren, Unary
+
+    if isinstance(node, (Num, Name)):
+        return "poly"
+    if isinstance(node, Column):
+        return "column"
+    if isinstance(node, Paren):
+        inner = _formula_kind(node.inner)
+        return inner if inner != "column" else None
+    if isinstance(node, Unary):
+        k = _formula_kind(node.operand)
+        return k if k in ("poly", "ratio") else None
+    if isinstance(node, Compare):
+        return "cond" if _formula_kind(node.left) == _formula_kind(node.right) == "poly" else None
+    if isinstance(node, Binary):
+        a, b = _formula_kind(node.left), _formula_kind(node.right)
+        if node.op in "+-":
+            return "poly" if a == b == "poly" else None
+        if node.op == "*":
+            if a == b == "poly":
+                return "poly"
+            return "ratio" if {a, b} == {"poly", "ratio"} else None
+        return "ratio" if a == b == "poly" else None
+    if isinstance(node, Call):
+        kinds = [_formula_kind(a) for a in node.args]
+        if node.func == "if":
+            if len(kinds) != 3 or _formula_kind(_strip(node.args[0])) != "cond":
+                return None
+            if kinds[1] == kinds[2] == "poly":
+                return "poly"
+            return "ratio" if {kinds[1], kinds[2]} <= {"poly", "ratio"} else None
+        return "poly" if kinds and all(k in ("poly", "column") for k in kinds) else None
+    return None
+
+
+def _formula_tree(params: Mapping[str, Any]) -> Any:
+    from ..errors import FormulaError
+    from ..formula import compile_formula
+
+    expr = params.get("expr", params.get("formula"))  # formula = is expr's documented alias
+    if not isinstance(expr, str):
+        return None
+    try:
+        return compile_formula(expr).tree
+    except FormulaError:
+        return None
+
+
+def formula_shape(params: Mapping[str, Any], rule_set: Any) -> str | None:
+    """Why a formula has no columnar form (None when it has one)."""
+    tree = _formula_tree(params)
+    if tree is None:
+        return "the formula does not compile (the engine reports it)"
+    kind = _formula_kind(_strip(tree))
+    if kind == "poly":
+        return None
+    if kind == "ratio":
+        if params.get("kind", "rate") not in ("rate", "rating") or rule_set.rounding.value_places is None:
+            return "a quotient that is not a rate rounded to value_places is not a finite decimal"
+        return None
+    return ("a quotient inside a sum, a comparison or a function is not a finite decimal: only a quotient "
+            "on top, times a factor or as a branch of if is columnar")
+
+
+
 @hookimpl
 def jixiao_indicators():
     import attrs
@@ -390,7 +728,8 @@ def jixiao_indicators():
 
 def _indicators():
     return [
-        IndicatorPlugin(name="budget_execution_rate", title="预算执行率 budget execution rate",
+        IndicatorPlugin(name="budget_execution_rate", vectorized=budget_execution_rate_columnar,
+                        title="预算执行率 budget execution rate",
                         measure=budget_execution_rate,
                         requires=lambda p: _req(p, "table", "table", ("budget", "actual")),
                         params=(ParamSpec(name="table", type="input", required=True,
@@ -400,13 +739,15 @@ def _indicators():
                                 ParamSpec(name="actual_column", type="string", default="actual",
                                           doc="the table's actual-spending column")),
                         description="Σ actual ÷ Σ budget, with per-category and per-item breakdown"),
-        IndicatorPlugin(name="completion_rate", title="计划完成率 plan completion rate", measure=completion_measure,
+        IndicatorPlugin(name="completion_rate", vectorized=completion_columnar,
+                        title="计划完成率 plan completion rate", measure=completion_measure,
                         requires=completion_requires,
                         params=(ParamSpec(name="done", type="input", required=True, doc="the input counting what was done"),
                                 ParamSpec(name="planned", type="input", required=True, doc="the input counting what was planned"),
                                 _KIND_COUNT),
                         description="done ÷ planned (may exceed 100%)"),
-        IndicatorPlugin(name="handling_rate", title="处理率 handling rate", measure=handling_rate,
+        IndicatorPlugin(name="handling_rate", vectorized=handling_rate_columnar,
+                        title="处理率 handling rate", measure=handling_rate,
                         requires=handling_requires,
                         params=(ParamSpec(name="table", type="input", doc="channels table with received, handled columns"),
                                 ParamSpec(name="received_column", type="string", default="received",
@@ -419,33 +760,39 @@ def _indicators():
                                 ParamSpec(name="cases", type="input", doc="instead of table: the input counting cases received"),
                                 _KIND_COUNT),
                         description="Σ handled ÷ Σ received; more handled than received is a data error"),
-        IndicatorPlugin(name="survey_rate", title="问卷比率 survey rate", measure=survey_rate,
+        IndicatorPlugin(name="survey_rate", vectorized=survey_rate_columnar,
+                        title="问卷比率 survey rate", measure=survey_rate,
                         requires=survey_requires,
                         params=(ParamSpec(name="survey", type="input", required=True,
                                           doc="questionnaire input { question, answers = { answer = count }, responses }"),
                                 ParamSpec(name="chosen", type="list", required=True, doc="the answers that count")),
                         description="Σ chosen answers ÷ responses"),
-        IndicatorPlugin(name="recovery_rate", title="挽回率 recovery rate", measure=recovery_measure,
+        IndicatorPlugin(name="recovery_rate", vectorized=recovery_columnar,
+                        title="挽回率 recovery rate", measure=recovery_measure,
                         requires=recovery_requires,
                         params=(ParamSpec(name="recovered", type="input", required=True, doc="the input: amount recovered"),
                                 ParamSpec(name="total", type="input", required=True, doc="the input: amount lost"),
                                 _KIND_COUNT),
                         description="recovered ÷ total"),
-        IndicatorPlugin(name="incident_count", title="事件数 incident count", measure=incident_count,
+        IndicatorPlugin(name="incident_count", vectorized=incident_count_columnar,
+                        title="事件数 incident count", measure=incident_count,
                         requires=lambda p: _req(p, "count", "count"),
                         params=(ParamSpec(name="count", type="input", required=True, doc="the input counting incidents"),),
                         value_kind="count", description="a count of incidents (zero-incidence indicators)"),
-        IndicatorPlugin(name="qualitative_rating", title="定性评价 qualitative rating", measure=qualitative_rating,
+        IndicatorPlugin(name="qualitative_rating", vectorized=qualitative_rating_columnar,
+                        title="定性评价 qualitative rating", measure=qualitative_rating,
                         requires=lambda p: [InputRequirement(name="", kind="rating")], value_kind="rating", params=(),
                         description="the evaluator's rating (a percentage) with a written reason"),
-        IndicatorPlugin(name="input_value", title="直接取值 input value", measure=input_value,
+        IndicatorPlugin(name="input_value", vectorized=input_value_columnar,
+                        title="直接取值 input value", measure=input_value,
                         requires=lambda p: _req(p, "input", p.get("kind", "number")),
                         params=(ParamSpec(name="input", type="input", required=True,
                                           doc="the input (written value = { input = \"name\" } in pack files)"),
                                 ParamSpec(name="kind", type="choice", default="number", choices=_KINDS,
                                           doc="how the input is read")),
                         value_kind="number", description="the value of one input as entered"),
-        IndicatorPlugin(name="formula", title="公式 formula", measure=formula_value, requires=formula_requires,
+        IndicatorPlugin(name="formula", vectorized=formula_columnar,
+                        title="公式 formula", measure=formula_value, requires=formula_requires,
                         params=(ParamSpec(name="expr", type="string", required=True, aliases=("formula",),
                                           doc="formula over named inputs and table columns (docs/formulas.md); "
                                               "pack files write value = { formula = \"…\" }"),
