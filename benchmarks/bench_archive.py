@@ -63,13 +63,31 @@ def pg_url(tmp: Path):
     return cluster, cluster.new_database()
 
 
-def bench(url: str, kept: Path) -> dict[str, float]:
+def synthetic(n: int):
+    """N evaluations of 25 leaves made by numpy (no ``jixiao batch`` run): the shape of the seed pack's
+    results with 16 departments, 8 regions and a budget, for sizes the batch step would take long to make."""
+    import numpy as np
+
+    from jixiao.archive.bulk import of_batch
+
+    scores = (np.random.default_rng(1).integers(0, 2000, (n, 25)) * 100).astype(np.int64)
+    return of_batch(pack=PACK, pack_version="synthetic", kind="self", year=2023, places=2, source="synthetic",
+                    project_id=[f"P{i:07d}" for i in range(n)],
+                    ids={"department": [f"部门{i % 16:02d}" for i in range(n)], "region": [f"区{i % 8}" for i in range(n)],
+                         "budget": [f"{100 + i % 900}.00" for i in range(n)]},
+                    total_e4=scores.sum(1), grade=["良"] * n,
+                    leaves=[(f"C{j:02d}", f"指标{j}", 200000) for j in range(25)], scores_e4=scores,
+                    row_numbers=np.arange(2, n + 2))
+
+
+def bench(url: str, kept: Path | int) -> dict[str, float]:
     from jixiao.archive import Archive
     from jixiao.archive.loading import batch_evaluations
     from jixiao.compare import peers
 
     t0 = time.perf_counter()
-    records = batch_evaluations(str(kept), pack_name=PACK, kind="self", year=2023)
+    records = (synthetic(kept) if isinstance(kept, int) else
+               batch_evaluations(str(kept), pack_name=PACK, kind="self", year=2023))
     t1 = time.perf_counter()
     archive = Archive(url)
     t2 = time.perf_counter()
@@ -92,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     ap.add_argument("--pg", help="a PostgreSQL URL (default: a throw-away cluster)")
     ap.add_argument("--only", choices=["sqlite", "postgresql"])
+    ap.add_argument("--synthetic", action="store_true",
+                    help="numpy-made results of the same shape instead of a jixiao batch run (read = making them)")
     args = ap.parse_args(argv)
     print(f"Machine: {platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores, Python "
           f"{platform.python_version()}\n")
@@ -102,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         cluster = None
         try:
             for n in args.sizes:
-                kept = prepare(n, tmp)
+                kept = n if args.synthetic else prepare(n, tmp)
                 targets = []
                 if args.only != "postgresql":
                     targets.append(("SQLite", f"sqlite:///{tmp / f'a{n}.db'}"))
