@@ -224,8 +224,15 @@ def midpoint_config(template: dict, p: dict) -> dict:
     return cfg
 
 
-def midpoint_row(pid: str, p: dict) -> dict:
-    return {"project_id": pid, **{f"{code}.actual": v for code, v in p.items()}}
+def midpoint_row(pid: str, p: dict, template: dict) -> dict:
+    """A portfolio row: a rate column's fraction stays plain (0.97 = 97%, the batch convention) up to 1; above
+    1 it carries its percent sign, since a plain 2 against a % target is refused as ambiguous (2% or 200%?)."""
+    def cell(code: str, v):
+        rate = str(template["indicators"][code]["target"]).endswith("%")
+        if rate and not str(v).endswith("%") and Decimal(str(v)) > 1:
+            return as_config_value(code, str(v), rate)
+        return v
+    return {"project_id": pid, **{f"{code}.actual": cell(code, v) for code, v in p.items()}}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -240,7 +247,8 @@ def test_proportional_midpoints_follow_the_engine(tmp_path_factory, b12, c12, d1
     template["indicators"]["D11"]["target"] = f"≥{d11}"
     path = d / "template.toml"
     path.write_text(tomli_w.dumps(template), encoding="utf-8")
-    check_same(d, path, template, projects, to_cfg=midpoint_config, to_r=midpoint_row)
+    check_same(d, path, template, projects, to_cfg=midpoint_config,
+               to_r=lambda pid, p: midpoint_row(pid, p, template))
 
 
 def test_national_template_from_the_command_line(tmp_path):
