@@ -350,9 +350,11 @@ class PortfolioSource:
                     yield self.whole.slice(start, self.chunk_rows)
             elif self.suffix == ".parquet":
                 offset = 0
-                for b in self._pq.iter_batches(batch_size=self.chunk_rows):
-                    yield Portfolio(self.path, pa.Table.from_batches([b]), header_rows=0, offset=offset)
-                    offset += b.num_rows
+                # One row group at a time: pre_buffer would otherwise hold the whole file's bytes.
+                for g in range(self._pq.metadata.num_row_groups):
+                    for b in self._pq.iter_batches(batch_size=self.chunk_rows, row_groups=[g]):
+                        yield Portfolio(self.path, pa.Table.from_batches([b]), header_rows=0, offset=offset)
+                        offset += b.num_rows
                 if offset == 0:
                     yield Portfolio(self.path, self._pq.schema_arrow.empty_table(), header_rows=0)
             else:
