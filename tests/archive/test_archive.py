@@ -226,3 +226,27 @@ def test_review_discrepancies_and_evidence_are_kept_when_present(tmp_path, archi
     engine.dispose()
     assert [c for c, _ in disc] == ["B11", "C21"] and json.loads(disc[1][1])["computed"] == "1.50"
     assert [(c, json.loads(d)["file"]) for c, d in evid] == [("B11", "预算执行表.xlsx")]
+
+
+def test_the_citations_of_an_evaluated_document_are_kept(tmp_path, archive_url):
+    """A real document's evidence: the register {entries, require_citations} and each indicator's ids."""
+    example = ROOT / "docs" / "examples" / "consumer-protection-2018-panel" / "evaluation.toml"
+    r = run_cli("evaluate", example, "--format", "json")
+    assert r.code == 0, r
+    doc = r.json()
+    cites = [(i["code"], e) for i in doc["indicators"] for e in i.get("evidence", [])]
+    assert cites, "the example cites evidence"
+    path = tmp_path / "panel.json"
+    path.write_text(r.stdout, encoding="utf-8")
+    assert run_cli("archive", "add", path, "--archive", archive_url, "--kind", "third-party").code == 0
+    engine = sa.create_engine(archive_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        evid = conn.execute(sa.text("SELECT code, detail FROM evidence_citation ORDER BY seq")).all()
+    engine.dispose()
+    titles = {e["id"]: e["title"] for e in doc["evidence"]["entries"]}
+    got = [(c, json.loads(d)) for c, d in evid]
+    assert [(c, d["id"]) for c, d in got if c is not None] == cites
+    assert all(d["title"] == titles[d["id"]] for _, d in got)
+    uncited = set(titles) - {e for _, e in cites}
+    assert {d["id"] for c, d in got if c is None} == uncited
+    assert not any(c in ("entries", "require_citations") for c, _ in got)

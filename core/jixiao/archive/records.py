@@ -117,6 +117,31 @@ def _list_of(section: Any, *, file: str | None, path: str) -> list[tuple[str | N
     return out
 
 
+def _citations(doc: Mapping[str, Any], *, file: str | None) -> list[tuple[str | None, str]]:
+    """Evidence rows: one per citation an indicator makes (its code, the cited register entry as JSON),
+    then the register's entries no indicator cites (no code). ``evidence`` in a document is the register
+    ``{entries, require_citations}`` that ``jixiao evaluate`` writes, with citations under each indicator's
+    ``evidence``; a plain list (a hand-made document) is taken one row per item."""
+    section = doc.get("evidence")
+    if section is None or isinstance(section, list):
+        return _list_of(section, file=file, path="$.evidence")
+    if not isinstance(section, dict) or not isinstance(section.get("entries", []), list):
+        raise DataError("expected the evidence register {entries = [...]}", file=file, path="$.evidence")
+    entries = [e for e in section.get("entries", []) if isinstance(e, dict)]
+    by_id = {str(e.get("id")): e for e in entries}
+    out: list[tuple[str | None, str]] = []
+    cited: set[str] = set()
+    for i, ind in enumerate(doc.get("indicators") or []):
+        ids = (ind.get("evidence") or []) if isinstance(ind, dict) else []
+        if not isinstance(ids, list):
+            raise DataError("expected a list of evidence ids", file=file, path=f"$.indicators[{i}].evidence")
+        for eid in ids:
+            cited.add(str(eid))
+            out.append((_text(ind.get("code")), canonical_json({"id": str(eid), **by_id.get(str(eid), {})}).decode()))
+    out += [(None, canonical_json(e).decode()) for e in entries if str(e.get("id")) not in cited]
+    return out
+
+
 def from_document(doc: Any, *, file: str | None, kind: str | None = None, year: int | None = None,
                   source: str | None = None, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The archive record of one evaluation's JSON document (``jixiao evaluate --format json``)."""
@@ -174,5 +199,5 @@ def from_document(doc: Any, *, file: str | None, kind: str | None = None, year: 
         "leaves": leaves,
         "discrepancies": _list_of(review.get("discrepancies") if isinstance(review, dict) else None,
                                   file=file, path="$.review.discrepancies"),
-        "evidence": _list_of(doc.get("evidence"), file=file, path="$.evidence"),
+        "evidence": _citations(doc, file=file),
     }
