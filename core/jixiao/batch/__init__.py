@@ -467,11 +467,15 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
         ids.check()
 
         total = np.concatenate(totals) if totals else np.zeros(0, dtype=np.int64)
+        del totals
         rank = order = None
-        if has_total and scored:
-            rank, order = ranks_of(total)
         top = 10
-        wanted = set() if order is None else {int(i) for i in (*order[:top], *order[max(scored - top, 0):])}
+        if has_total and scored:
+            # Ranks from the totals' exact counts (1 + the number of higher totals), looked up chunk by
+            # chunk when writing; the top and bottom projects found by threshold — no global sort.
+            rank = Ranker(tally.total)
+            order = TopBottom(total, tally.total, top)
+        wanted = set() if order is None else set(order.top) | set(order.bottom)
         named: dict[int, tuple[str, str | None, str | None]] = {}
         name_col = next((c for c in ("项目名称", "name") if c in plan.kept), None)
         columns = ["project_id", *plan.kept, "row", "total", "grade", "rank", *codes]
@@ -503,7 +507,8 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
                 pack=plan.pack, n_rows=n, n_ok=scored, errors=len({e.row for e in errors}), fallback_rows=engine_rows,
                 tally=tally, has_grades=plan.scheme is not None and has_total, has_total=has_total,
                 leaves=[c for c in codes if c not in texts], scale=sp, grade_order=grade_order, order=order,
-                ranks=rank, total=total, named=named, top=top, filled_from_template=filled,
+                ranks=None if rank is None else {i: rank.at(int(total[i])) for i in wanted}, total=total,
+                named=named, top=top, filled_from_template=filled,
                 group_by=group_by)
             write_summary(summary_path, summary)
         if archive is not None and scored:
@@ -563,7 +568,8 @@ def result_table(plan: Plan, t: Any, start: int, rank: np.ndarray | None, texts:
         "row": t.column("row"),
         "total": decimal_array(tot, sp, np.full(k, plan.has_total)),
         "grade": t.column("grade"),
-        "rank": pa.array(rank[start:start + k] if rank is not None else [None] * k, pa.int64()),
+        "rank": pa.array(rank.of(tot) if isinstance(rank, Ranker) else rank[start:start + k]
+                         if rank is not None else [None] * k, pa.int64()),
     }
     for c in plan.codes:
         v = np.asarray(t.column(c).to_numpy(), dtype=np.int64)
@@ -574,6 +580,49 @@ def result_table(plan: Plan, t: Any, start: int, rank: np.ndarray | None, texts:
         else:
             data[c] = decimal_array(v, sp)
     return pa.table(data)
+
+
+class Ranker:
+    """Competition ranks from a distribution of totals: rank = 1 + the number of higher totals."""
+
+    def __init__(self, counts: Counts) -> None:
+        self.values = counts.values
+        n = int(counts.counts.sum())
+        self.rank_of = 1 + n - np.cumsum(counts.counts)  # for each distinct total (ascending)
+
+    def of(self, totals: np.ndarray) -> np.ndarray:
+        return self.rank_of[np.searchsorted(self.values, totals)].astype(np.int64)
+
+    def at(self, total: int) -> int:
+        return int(self.of(np.array([total], dtype=np.int64))[0])
+
+
+class TopBottom:
+    """The positions the summary names, in the order a stable sort by total (descending) gives them:
+    ``top`` (the first ``k``) and ``bottom`` (the last ``k``); ``order[i]`` answers for those only."""
+
+    def __init__(self, total: np.ndarray, counts: Counts, k: int) -> None:
+        n = len(total)
+        self.n = n
+        k = min(k, n)
+        cum_hi = np.cumsum(counts.counts[::-1])
+        hi = counts.values[::-1][int(np.searchsorted(cum_hi, k))]  # the k-th highest total
+        cum_lo = np.cumsum(counts.counts)
+        lo = counts.values[int(np.searchsorted(cum_lo, k))]  # the k-th lowest
+
+        def ordered(pos: np.ndarray) -> np.ndarray:
+            return pos[np.lexsort((pos, -total[pos]))]
+
+        self.top = [int(i) for i in ordered(np.flatnonzero(total >= hi))[:k]]
+        self.bottom = [int(i) for i in ordered(np.flatnonzero(total <= lo))[len(np.flatnonzero(total <= lo)) - k:]]
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> int:
+        if i < len(self.top):
+            return self.top[i]
+        return self.bottom[i - (self.n - len(self.bottom))]
 
 
 def ranks_of(total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
