@@ -118,8 +118,18 @@ def _valid(v: Any, s: Any) -> bool:
         elif key == "maximum":
             if _is_number(v) and v > arg:
                 return False
+        elif key == "exclusiveMinimum":
+            if _is_number(v) and v <= arg:
+                return False
+        elif key == "exclusiveMaximum":
+            if _is_number(v) and v >= arg:
+                return False
         elif key == "minItems":
             if isinstance(v, list) and len(v) < arg:
+                return False
+        elif key == "uniqueItems":
+            if arg and isinstance(v, list) and any(_equal(v[i], v[j]) for i in range(len(v))
+                                                   for j in range(i + 1, len(v))):
                 return False
         elif key == "minProperties":
             if isinstance(v, dict) and len(v) < arg:
