@@ -263,14 +263,7 @@ def read_portfolio(path: str | Path, *, encoding: str | None = None) -> Portfoli
     a duplicate or unnamed column, a ragged row, a workbook over the size or cell limits, duplicate
     project ids."""
     p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise ConfigError(f"cannot read a portfolio from a {suffix or 'suffix-less'} file; "
-                          "expected .csv, .xlsx or .parquet", file=str(p))
-    if p.is_dir():
-        raise ConfigError("expected a portfolio file, got a directory", file=str(p))
-    if not p.is_file():
-        raise ConfigError("portfolio file not found", file=str(p))
+    suffix = _check_path(p)
     try:
         if suffix == ".csv":
             table, numbers, errs = _read_csv(p, encoding)
