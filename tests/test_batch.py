@@ -162,8 +162,12 @@ def test_interrupted_write_leaves_the_previous_file_whole(tmp_path):
     out = tmp_path / "r.csv"
     out.write_text("previous results\n", encoding="utf-8")
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    # Ctrl-C from a terminal: SIGINT at its default disposition in the child, whatever the test worker
+    # inherited (a worker whose SIGINT is ignored passes SIG_IGN on, and Python then never raises
+    # KeyboardInterrupt — the batch would finish and this test would fail for the wrong reason).
     proc = subprocess.Popen([sys.executable, "-m", "jixiao", "batch", PACK, str(portfolio), "-o", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
         temps = [p for p in tmp_path.iterdir() if p.name.startswith(".r.csv.")]
