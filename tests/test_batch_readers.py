@@ -8,9 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from jixiao.batch.portfolio import _read_csv, parse_fixed, read_portfolio
+from jixiao.batch.output import decimal_array, decimal_text
+from jixiao.batch.portfolio import Portfolio, _read_csv, parse_fixed, read_portfolio
 from jixiao.io import read_csv_arrow, read_csv_rows
 from jixiao.numbers import to_decimal
 
@@ -86,3 +90,38 @@ def test_fast_conversion_reads_what_the_engine_reads(cell, scale):
         if ok[i]:
             assert want is not None, (cell, scale)
             assert Decimal(int(fixed.v[i])).scaleb(-scale) == want, (cell, scale)
+
+
+MIXED = st.one_of(st.sampled_from([*CELLS, "", " ", "\u3000", "\t7", "1.50", "-2.25", "0.000001", "７"]),
+                  st.from_regex(r"-?[0-9]{1,19}(\.[0-9]{1,7})?", fullmatch=True), st.none())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=st.lists(MIXED, min_size=1, max_size=12), scale=st.sampled_from([0, 2, 4, 6]), cut=st.integers(0, 2))
+def test_byte_level_checks_agree_with_the_kernels(cells, scale, cut):
+    """present/percent/parse_fixed decide from a column's bytes what they used to ask Arrow kernels cell by
+    cell (spaces, "%", ".", "0x"): on any mix of cells, sliced or not, the same blanks and percentages,
+    and a value only where the engine reads the same one."""
+    arr = pa.array(cells, pa.string())
+    arr = arr.slice(min(cut, len(arr) - 1))
+    p = Portfolio(Path("p.csv"), pa.table({"c": arr}), header_rows=1)
+    trimmed = pc.utf8_trim_whitespace(arr)
+    want_present = [v is not None and v.strip() != "" for v in trimmed.to_pylist()]
+    assert p.present("c").tolist() == want_present
+    hit = pc.or_(pc.or_(pc.ends_with(trimmed, "%"), pc.ends_with(trimmed, "％")), pc.ends_with(trimmed, "‰"))
+    assert p.percent("c").tolist() == hit.fill_null(False).to_pylist()
+    fixed, _, ok = parse_fixed(arr, scale, p.present("c"))
+    for i, cell in enumerate(arr.to_pylist()):
+        if ok[i] and want_present[i]:
+            assert Decimal(int(fixed.v[i])).scaleb(-scale) == to_decimal(cell), (cell, scale)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), st.integers(-10**17, 10**17), st.integers(-300, 300)), min_size=1,
+                       max_size=40), scale=st.sampled_from([0, 1, 2, 4, 6]))
+def test_score_text_is_the_casts_text(values, scale):
+    """CSV scores take their text from a table of the column's range: the same characters as Arrow's cast."""
+    v = np.array([0 if x is None else x for x in values], dtype=np.int64)
+    arr = decimal_array(v, scale, np.array([x is not None for x in values]))
+    assert decimal_text(arr).to_pylist() == pc.cast(arr, pa.string()).to_pylist()
+    assert decimal_text(pa.chunked_array([arr, arr])).to_pylist() == pc.cast(arr, pa.string()).to_pylist() * 2

@@ -274,11 +274,26 @@ def read_csv_arrow(path: str | Path, *, encoding: str | None = None, what: str =
 
 def blanks_as_null(table: Any) -> Any:
     """Cells of only spaces become null, as the Python text path reads them (one pass per column)."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    def spaceless(chunk: Any) -> bool:
+        # No byte of a space, a control character or a non-ASCII character: no cell can be only spaces.
+        if not pa.types.is_string(chunk.type) or not len(chunk):
+            return False
+        offs = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset: chunk.offset + len(chunk) + 1]
+        if chunk.buffers()[2] is None or offs[-1] == offs[0]:
+            return True
+        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[int(offs[0]): int(offs[-1])]
+        return int(data.min()) > 0x20 and int(data.max()) < 0x7F
+
     cols = []
     for col in table.columns:
+        chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+        if all(spaceless(c) for c in chunks):
+            cols.append(col)
+            continue
         blank = pc.utf8_is_space(col)
         if pc.any(blank).as_py():
             col = pc.if_else(blank.fill_null(False), pa.scalar(None, pa.string()), col)

@@ -208,10 +208,36 @@ def _neutralised(t: pa.Table, skip: Sequence[str] = ()) -> pa.Table:
 
 
 def _as_text(t: pa.Table, score_columns: list[str]) -> pa.Table:
+    cols = [decimal_text(t.column(c)) if c in score_columns else t.column(c) for c in t.column_names]
+    return pa.table(cols, names=t.column_names)
+
+
+def decimal_text(col: Any) -> Any:
+    """A decimal column as Arrow's decimal → string cast writes it (``12.30``, ``-0.50``), digit for digit.
+
+    Scores span a narrow range of integers: the text of every value in that range is made once by the
+    cast, and each cell takes its text from that table (a gather instead of formatting every cell)."""
     import pyarrow.compute as pc
 
-    cols = [pc.cast(t.column(c), pa.string()) if c in score_columns else t.column(c) for c in t.column_names]
-    return pa.table(cols, names=t.column_names)
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    t = arr.type
+    if not isinstance(t, pa.Decimal128Type) or not len(arr):
+        return pc.cast(arr, pa.string())
+    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset: 2 * (arr.offset + len(arr))]
+    lo_w, hi_w = words[0::2], words[1::2]
+    valid = (np.ones(len(arr), dtype=bool) if not arr.null_count
+             else np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool))
+    if not valid.any():
+        return pc.cast(arr, pa.string())
+    v = lo_w[valid]
+    if not (((hi_w[valid] == 0) & (v >= 0)) | ((hi_w[valid] == -1) & (v < 0))).all():
+        return pc.cast(arr, pa.string())  # beyond int64: cast each cell
+    lo, hi = int(v.min()), int(v.max())
+    if hi - lo > 2 * len(arr) + 1024:
+        return pc.cast(arr, pa.string())
+    table = pc.cast(decimal_array(np.arange(lo, hi + 1, dtype=np.int64), t.scale), pa.string())
+    index = np.where(valid, lo_w - lo, 0)
+    return table.take(pa.array(index, mask=~valid if arr.null_count else None))
 
 
 def display_width(text: str) -> int:

@@ -66,6 +66,7 @@ class Portfolio:
             self.columns[name.strip()] = arr
         self._pylists: dict[str, list[Any]] = {}
         self._fixed: dict[tuple[str, int], tuple[Fixed, np.ndarray, np.ndarray]] = {}
+        self._present: dict[str, np.ndarray] = {}
         self.cell_errors: dict[int, list[tuple[str, str]]] = {}
         """Cells read as unreadable, by row index: (column, message) — a formula with no saved value."""
         if "project_id" in self.columns:
@@ -111,13 +112,24 @@ class Portfolio:
         return v
 
     def present(self, name: str) -> np.ndarray:
+        """Rows whose cell holds something (not null, not only spaces); read-only, computed once a column."""
+        got = self._present.get(name)
+        if got is not None:
+            return got
         arr = self.columns.get(name)
         if arr is None:
             return np.zeros(self.n, dtype=bool)
         valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
         if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-            blank = pc.equal(pc.utf8_trim_whitespace(arr), "").fill_null(True)
-            valid &= ~np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+            text = _text_bytes(arr)
+            if text is not None and _plain(text[1]):
+                # No space, control or non-ASCII byte anywhere: a cell is blank only when it is empty.
+                valid &= np.diff(text[0]) > 0
+            else:
+                blank = pc.equal(pc.utf8_trim_whitespace(arr), "").fill_null(True)
+                valid &= ~np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+        valid.setflags(write=False)
+        self._present[name] = valid
         return valid
 
     def percent(self, name: str) -> np.ndarray:
@@ -126,6 +138,9 @@ class Portfolio:
         arr = self.columns.get(name)
         if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
             return np.zeros(self.n, dtype=bool)
+        text = _text_bytes(arr)
+        if text is not None and (not len(text[1]) or (text[1].max() < 0x80 and not (text[1] == 0x25).any())):
+            return np.zeros(self.n, dtype=bool)  # no "%" and no non-ASCII byte (％, ‰) anywhere
         s = pc.utf8_trim_whitespace(arr)
         hit = pc.or_(pc.or_(pc.ends_with(s, "%"), pc.ends_with(s, "％")), pc.ends_with(s, "‰")).fill_null(False)
         return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
@@ -180,6 +195,23 @@ def _parse_decimal(arr: pa.Array, scale: int, present: np.ndarray) -> tuple[Fixe
     return Fixed(v, scale), present, fits | ~present
 
 
+def _text_bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """(offsets from the first cell's start, n + 1 of them; the cells' bytes end to end) of a ``string``
+    array, as views of its buffers (no copy); None for another type or an empty array."""
+    if not pa.types.is_string(arr.type) or not len(arr):
+        return None
+    bufs = arr.buffers()
+    offs = np.frombuffer(bufs[1], dtype=np.int32)[arr.offset: arr.offset + len(arr) + 1]
+    start = int(offs[0])
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, dtype=np.uint8)
+    return offs - start, data[start: int(offs[-1])]
+
+
+def _plain(data: np.ndarray) -> bool:
+    """Every byte printable ASCII other than the space (so no cell has whitespace to trim)."""
+    return not len(data) or (int(data.min()) > 0x20 and int(data.max()) < 0x7F)
+
+
 def _arrow_fixed(arr: pa.Array, scale: int, present: np.ndarray) -> tuple[Fixed, np.ndarray, np.ndarray] | None:
     """A text column whose every cell is a plain integer, every cell a plain decimal (``-12.5``, ``.5``,
     ``1e3``) or every cell a percentage (``80%``), converted by Arrow's own parsers (int64 first, the
@@ -187,23 +219,29 @@ def _arrow_fixed(arr: pa.Array, scale: int, present: np.ndarray) -> tuple[Fixed,
     mix of ``%`` and not, digits finer than ``scale``, hexadecimal) — the column then takes the text
     path, which finds the cells the fast path cannot read exactly and leaves them to the engine. The
     values are those the engine reads (:func:`jixiao.numbers.to_decimal`) for the same cells."""
-    pct = pc.ends_with(arr, "%")
+    # What the column's bytes rule out spares a pass of a kernel over its cells: no "%", no ".", no "x".
+    text = _text_bytes(arr)
+    data = text[1] if text is not None else None
+    pct = None if data is not None and not (data == 0x25).any() else pc.ends_with(arr, "%")
     eff = scale
-    if pc.any(pct).as_py():
+    if pct is not None and pc.any(pct).as_py():
         if not pc.all(pct).as_py():
             return None
         eff = scale - 2
         if eff < 0:
             return None
         arr = pc.utf8_slice_codeunits(arr, 0, -1)
+        data = None
     ints = None
-    if not pc.any(pc.match_substring(arr, ".")).as_py():  # a failing cast costs 50× a good one
+    dot = (data == 0x2E).any() if data is not None else pc.any(pc.match_substring(arr, ".")).as_py()
+    if not dot:  # a failing cast costs 50× a good one
         try:
             ints = pc.cast(arr, pa.int64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             ints = None
     if ints is not None:
-        if pc.any(pc.or_(pc.starts_with(arr, "0x"), pc.starts_with(arr, "0X"))).as_py():
+        if (data is None or (data == 0x78).any() or (data == 0x58).any()) \
+                and pc.any(pc.or_(pc.starts_with(arr, "0x"), pc.starts_with(arr, "0X"))).as_py():
             return None  # Arrow reads 0x10 as 16; the engine refuses it
         v = np.asarray(ints.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
         m = 10**eff
@@ -440,7 +478,7 @@ def _scan_utf8_csv(p: Path) -> tuple[list[str], int, list[str]] | None:
             edge = prev[-2:] + block[:2]
             if b"\n\n" in block or b"\n\r\n" in block or b"\n\n" in edge or b"\n\r\n" in edge:
                 return None  # a blank line: the Python reader counts it
-            if block.count(b"\r") != block.count(b"\r\n") + (1 if block.endswith(b"\r") else 0) \
+            if b"\r" in block and block.count(b"\r") != block.count(b"\r\n") + (1 if block.endswith(b"\r") else 0) \
                     - (1 if prev.endswith(b"\r") and block.startswith(b"\n") else 0):
                 return None  # a lone carriage return
             lines += block.count(b"\n")
