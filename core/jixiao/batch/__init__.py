@@ -179,8 +179,12 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
     n, sp, codes = portfolio.n, plan.sp, plan.codes
     rounding = plan.pack.rule_set.rounding
     col = run_program(plan.program, portfolio, plan.layout, plan.template)
-    leaves = {c: (col.leaves[c].copy() if c in col.leaves else np.zeros(n, dtype=np.int64)) for c in codes}
-    total = col.total.copy() if col.total is not None else np.zeros(n, dtype=np.int64)
+    # The program's columns are changed in place below only for rows the engine redoes: copied only then.
+    mine = bool(col.fallback.any())
+    leaves = {c: ((col.leaves[c].copy() if mine else col.leaves[c]) if c in col.leaves
+                  else np.zeros(n, dtype=np.int64)) for c in codes}
+    total = ((col.total.copy() if mine else col.total) if col.total is not None
+             else np.zeros(n, dtype=np.int64))
     ok = ~col.fallback
     texts: dict[str, dict[int, str]] = {}
     errors: list[RowError] = []
@@ -230,9 +234,7 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
     texts = {c: {pos[i]: t for i, t in d.items() if i in pos} for c, d in texts.items()}
     grades = None
     if plan.scheme is not None and plan.has_total and len(rows):
-        uniq, inverse = np.unique(total[rows], return_inverse=True)
-        labels = np.array([plan.scheme.grade(Decimal(int(u)).scaleb(-sp)).label for u in uniq], dtype=object)
-        grades = labels[inverse]
+        grades = grades_of(plan.scheme, total[rows], sp)
     row_numbers = (np.array([portfolio.row_number(int(i)) for i in rows], dtype=np.int64)
                    if portfolio._row_numbers is not None
                    else rows.astype(np.int64) + 1 + portfolio.header_rows + portfolio.offset)
@@ -242,11 +244,50 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
         **{c: _as_string(portfolio.columns[c]).take(take) for c in plan.kept},
         "row": pa.array(row_numbers, pa.int64()),
         "total": pa.array(total[rows], pa.int64()),
-        "grade": pa.array(list(grades) if grades is not None else [None] * len(rows), pa.string()),
+        "grade": (grades if isinstance(grades, pa.Array)
+                  else pa.array(grades if grades is not None else [None] * len(rows), pa.string())),
         **{c: pa.array(leaves[c][rows], pa.int64()) for c in codes},
     }
     return ChunkResult(n=n, table=pa.table(data), texts=texts, errors=errors, engine_rows=len(redo), filled=filled,
                        ids=portfolio.project_ids if plan.has_ids else None)
+
+
+def grades_of(scheme: Any, totals: np.ndarray, sp: int) -> Any:
+    """Each total's grade label (totals int64 at scale ``sp``), as ``scheme.grade`` gives it: every band's
+    bounds compared in integers at that scale, exactly; when any total has no band or two, the labels
+    come from ``scheme.grade`` one distinct total at a time (which raises its own error)."""
+    import pyarrow as pa
+
+    k = len(totals)
+    hits = np.zeros(k, dtype=np.int8)
+    label = np.full(k, -1, dtype=np.int64)
+    for j, band in enumerate(scheme.bands):
+        inside = np.ones(k, dtype=bool)
+        for bound, low, inclusive in ((band.lower, True, band.lower_inclusive),
+                                      (band.upper, False, band.upper_inclusive)):
+            if bound is None:
+                continue
+            scaled = Decimal(bound).scaleb(sp)
+            whole = scaled == scaled.to_integral_value()
+            b = int(scaled.to_integral_value(rounding="ROUND_FLOOR"))
+            if abs(b) > 2**62:
+                return _grades_one_by_one(scheme, totals, sp)
+            if low:  # total ≥ bound (or >): at an inexact bound, total > floor(bound)
+                inside &= (totals >= b) if whole and inclusive else (totals > b)
+            else:  # total ≤ bound (or <): at an inexact bound, total ≤ floor(bound)
+                inside &= (totals <= b) if (not whole or inclusive) else (totals < b)
+        hits += inside
+        label[inside] = j
+    if (hits != 1).any():
+        return _grades_one_by_one(scheme, totals, sp)
+    labels = pa.array([b.label for b in scheme.bands], pa.string())
+    return labels.take(pa.array(label, pa.int64()))
+
+
+def _grades_one_by_one(scheme: Any, totals: np.ndarray, sp: int) -> Any:
+    uniq, inverse = np.unique(totals, return_inverse=True)
+    labels = np.array([scheme.grade(Decimal(int(u)).scaleb(-sp)).label for u in uniq], dtype=object)
+    return list(labels[inverse])
 
 
 def _scored_chunks(plan: Plan, source: Any, jobs: int) -> Iterator[ChunkResult]:

@@ -146,7 +146,9 @@ def write_results(path: str, suffix: str, columns: list[str], chunks: Callable[[
             try:
                 for t in chunks():
                     if writer is None:
-                        writer = pq.ParquetWriter(tmp, t.schema, compression="zstd")
+                        # Decimals stored as INT64 (precision 18 fits): the same logical decimal(18, s) columns,
+                        # about a quarter less writing time than 8-byte fixed-length arrays.
+                        writer = pq.ParquetWriter(tmp, t.schema, compression="zstd", store_decimal_as_integer=True)
                     writer.write_table(t)
                     progress(t.num_rows)
             finally:
