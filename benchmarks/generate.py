@@ -23,6 +23,16 @@ five-level ratings ``rating.BK`` and eight three-band ratings ``rating.CK`` with
 
     uv run python benchmarks/generate.py 100000 --pack rules -o rules.parquet
     uv run jixiao batch benchmarks/packs/rules.toml rules.parquet -o out.parquet
+
+PEFA 2016 (``--pack pefa``): a ``mark.PI-n.m`` column for each of the 94 dimensions — A, B, C, D (D* for
+5% of the D's), NA 5%, NU 2%. PART (``--pack part``): the 25 questions' ``mark.n.m`` (sections I–III
+Yes/No, IV Yes/Large Extent/Small Extent/No; 10% N/A except each section's first question, so every
+section has an answer) and the evidence marks ``mark.measures``/``mark.baseline`` (10% No: Results Not
+Demonstrated). ``--pack part-sections``: the four published section scores ``rating.I`` … (whole and
+half percents) and the evidence marks. Every row is valid.
+
+    uv run python benchmarks/generate.py 100000 --pack pefa -o pefa.parquet
+    uv run jixiao batch pefa-2016 pefa.parquet -o out.parquet
 """
 
 from __future__ import annotations
@@ -35,7 +45,8 @@ import numpy as np
 import pyarrow as pa
 
 PACKS = {"seed": "shanghai-consumer-protection-2018", "national": "national-2020-self-evaluation",
-         "rules": "benchmarks/packs/rules.toml"}
+         "rules": "benchmarks/packs/rules.toml", "pefa": "pefa-2016", "part": "part",
+         "part-sections": "part-sections"}
 RULES_PACK = Path(__file__).resolve().parent / "packs" / "rules.toml"
 NATIONAL_TEMPLATE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "national-education-2023" / \
     "evaluation.toml"
@@ -215,6 +226,53 @@ def rules_columns(n: int, rng: np.random.Generator) -> dict[str, pa.Array]:
     return cols
 
 
+def _marks(labels: list[str], codes: np.ndarray) -> pa.Array:
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), pa.array(labels)).cast(pa.string())
+
+
+def pefa_columns(n: int, rng: np.random.Generator) -> dict[str, pa.Array]:
+    """Rows for the PEFA 2016 pack: one mark per dimension."""
+    pack, _ = _leaves(PACKS["pefa"])
+    cols: dict[str, pa.Array] = {"project_id": pa.array([f"F{i:07d}" for i in range(1, n + 1)], pa.string())}
+    labels = ["A", "B", "C", "D", "D*", "NA", "NU"]
+    p = np.array([0.2, 0.3, 0.25, 0.14, 0.04, 0.05, 0.02])
+    for leaf in pack.leaves():
+        cols[f"mark.{leaf.code}"] = _marks(labels, rng.choice(len(labels), n, p=p / p.sum()))
+    return cols
+
+
+def _evidence(n: int, rng: np.random.Generator, cols: dict[str, pa.Array]) -> None:
+    for code in ("measures", "baseline"):
+        cols[f"mark.{code}"] = _marks(["Yes", "No"], (rng.random(n) < 0.1).astype(np.int64))
+
+
+def part_columns(n: int, rng: np.random.Generator) -> dict[str, pa.Array]:
+    """Rows for the PART question pack: every question's answer and the two evidence facts."""
+    pack, _ = _leaves(PACKS["part"])
+    cols: dict[str, pa.Array] = {"project_id": pa.array([f"T{i:07d}" for i in range(1, n + 1)], pa.string())}
+    for leaf in pack.leaves():
+        if leaf.code in ("measures", "baseline"):
+            continue
+        section, q = leaf.code.split(".")
+        labels = ["Yes", "Large Extent", "Small Extent", "No", "N/A"] if section == "4" else ["Yes", "No", "N/A"]
+        k = len(labels) - 1
+        codes = rng.integers(0, k, n)
+        if q != "1":
+            codes = np.where(rng.random(n) < 0.1, k, codes)
+        cols[f"mark.{leaf.code}"] = _marks(labels, codes)
+    _evidence(n, rng, cols)
+    return cols
+
+
+def part_sections_columns(n: int, rng: np.random.Generator) -> dict[str, pa.Array]:
+    """Rows for the part-sections pack: the published section percentages and the evidence facts."""
+    cols: dict[str, pa.Array] = {"project_id": pa.array([f"S{i:07d}" for i in range(1, n + 1)], pa.string())}
+    for code in ("I", "II", "III", "IV"):
+        cols[f"rating.{code}"] = decimal_array(rng.integers(0, 201, n) * 5_000, 6, 9)  # 0%, 0.5%, … 100%
+    _evidence(n, rng, cols)
+    return cols
+
+
 def write(cols: dict[str, pa.Array], out: Path) -> None:
     table = pa.table(cols)
     suffix = out.suffix.lower()
@@ -254,6 +312,12 @@ def main(argv: list[str] | None = None) -> int:
         cols = national_columns(args.n, rng, args.template)
     elif args.pack == "rules":
         cols = rules_columns(args.n, rng)
+    elif args.pack == "pefa":
+        cols = pefa_columns(args.n, rng)
+    elif args.pack == "part":
+        cols = part_columns(args.n, rng)
+    elif args.pack == "part-sections":
+        cols = part_sections_columns(args.n, rng)
     else:
         cols = seed_columns(args.n, rng)
     write(cols, args.output)

@@ -107,6 +107,61 @@ def ordinal_mark_score(si: ScoreInput) -> ScoreOutcome:
     return ScoreOutcome(score=si.value, expression="", reason="")
 
 
+def ordinal_rating_columnar(vm: Any) -> Any:
+    """ordinal_rating over all rows (the batch engine's form): each row's ``mark.CODE`` cell, else the
+    template's mark, as a code into the scale's allowed marks (kept as entered: ``D*`` stays ``D*``).
+    A mark off the scale, a missing one, or a numeric ``rating.CODE`` cell beside it: the row goes to
+    :func:`ordinal_rating`, which reports it in its own words."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .batch.compile import VecValue
+    from .batch.fixed import Marks
+
+    frame, code = vm.frame, vm.indicator.code
+    scale = vm.pack.scale(vm.indicator.scale) if vm.pack is not None and vm.indicator.scale else None
+    if scale is None:
+        frame.mark(np.ones(frame.n, dtype=bool))
+        return VecValue(kind="ordinal", inputs={"marks": Marks.of(frame.n, ())})
+    labels = allowed_marks(scale)
+    tmpl = vm.defaults.ratings.get(code) if vm.defaults is not None else None
+    default = labels.index(tmpl.mark) if tmpl is not None and tmpl.mark in labels else None
+    rating_col = vm.layout.per_code.get("rating", {}).get(code)
+    if rating_col is not None:
+        frame.mark(vm.portfolio.present(rating_col))
+    col = vm.layout.per_code.get("mark", {}).get(code)
+    present = vm.portfolio.present(col) if col is not None else np.zeros(frame.n, dtype=bool)
+    codes = np.full(frame.n, -1 if default is None else default, dtype=np.int16)
+    if col is not None and present.any():
+        arr = vm.portfolio.columns[col]
+        if pa.types.is_large_string(arr.type):
+            arr = arr.cast(pa.string())
+        if not pa.types.is_string(arr.type):
+            frame.mark(present)  # a number where a mark belongs: the engine words the problem
+        else:
+            idx = pc.index_in(arr, value_set=pa.array(labels, pa.string()))
+            got = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int16)
+            frame.mark(present & (got < 0))
+            codes = np.where(present, got, codes).astype(np.int16)
+    if default is None:
+        frame.mark(~present)
+    return VecValue(kind="ordinal", inputs={"marks": Marks(codes, tuple(labels))})
+
+
+def ordinal_mark_columnar(vs: Any) -> Any:
+    """ordinal_mark over all rows: the marks read by the leaf's indicator form are the scores."""
+    import numpy as np
+
+    from .batch.fixed import Marks
+
+    marks = vs.inputs.get("marks")
+    if not isinstance(marks, Marks):
+        vs.frame.mark(np.ones(vs.frame.n, dtype=bool))
+        return Marks.of(vs.frame.n, ())
+    return marks
+
+
 def _no_params(params: Mapping[str, Any]) -> list[str]:
     return [f"unexpected parameter {k!r}" for k in params]
 
@@ -121,6 +176,7 @@ EXAMPLE = Example(
 def jixiao_indicators():
     return [IndicatorPlugin(
         name="ordinal_rating", title="等级评定 ordinal mark entered by the assessor", measure=ordinal_rating,
+        vectorized=ordinal_rating_columnar,
         requires=lambda p: [InputRequirement(name="", kind="rating")], value_kind="ordinal", params=(),
         example="[ratings.PI-2.1] mark = \"B\", reason = \"…\" → B", examples=(EXAMPLE,),
         description="the assessor's mark on the leaf's ordinal scale (mark = \"B\") with the evidence note "
@@ -131,5 +187,6 @@ def jixiao_indicators():
 def jixiao_scoring_methods():
     return [ScoringMethod(
         name="ordinal_mark", title="等级即得分 the mark is the score", score=ordinal_mark_score, ordinal=True,
+        vectorized=ordinal_mark_columnar,
         check_params=_no_params, params=(), examples=(EXAMPLE,), formula="score = the entered mark, shown as entered (D* stays D*)",
         example="PI-2.1: B")]

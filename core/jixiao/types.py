@@ -373,6 +373,11 @@ class Aggregator:
     examples: tuple[Example, ...] = attrs.field(default=(), converter=_tuple)
     """Runnable examples (:class:`Example`), run by ``jixiao packs --check``."""
     numeric: bool = True
+    vectorized: Callable[..., Any] | None = attrs.field(default=None, eq=False)
+    """Optional columnar form for ``jixiao batch``: gets the node, its children's columns and the frame
+    (:class:`jixiao.batch.compile.VecAggregate`) and returns the node's column
+    (:class:`jixiao.batch.fixed.NodeColumn`), marking the rows it cannot do exactly into the frame's
+    fallback (docs/plugin-guide.md, "Fast path")."""
     provenance: Provenance | None = attrs.field(default=None, eq=False)
 
 

@@ -87,6 +87,62 @@ def part_section(ai: AggregateInput) -> AggregateOutcome:
     return AggregateOutcome(score=fraction_to_decimal(share * 100), working=working)
 
 
+def part_section_columnar(va: Any) -> Any:
+    """part_section over all rows (the batch engine's form): per row the integers NUM and DEN with
+    share = NUM ÷ DEN exactly (credits and weights over their common denominators), so the node
+    carries its score as the exact ratio 100·NUM ÷ DEN (a parent rounds it or, PART's rating,
+    recomputes from it as :func:`_share_of` does); a section with no answered question is ``NA``.
+    An answer with no credit, or a child that is not a question leaf: the engine's words."""
+    import math
+
+    import numpy as np
+
+    from jixiao.batch.fixed import LIMIT, Marks, NodeColumn
+
+    f, group = va.frame, va.group
+    everything = np.ones(f.n, dtype=bool)
+    try:
+        credits = {k: frac(v) for k, v in group.aggregator.params.get("credits", {}).items()}
+        weights = {k: frac(v) for k, v in (group.aggregator.params.get("weights") or {}).items()}
+    except (TypeError, ValueError, ZeroDivisionError, AttributeError):
+        f.mark(everything)
+        return NodeColumn(marks=Marks.of(f.n, ("NA",)))
+    children = list(va.children)
+    if not children or any(not c.is_leaf or c.marks is None for c in children):
+        f.mark(everything)
+        return NodeColumn(marks=Marks.of(f.n, ("NA",)))
+    lw = math.lcm(*(weights.get(c.code, Fraction(1)).denominator for c in children))
+    lc = math.lcm(*(x.denominator for x in credits.values())) if credits else 1
+    num = np.zeros(f.n, dtype=np.int64)
+    den = np.zeros(f.n, dtype=np.int64)
+    bound = 0
+    for c in children:
+        scale = va.pack.scale(c.node.scale) if c.node.scale else None
+        w = weights.get(c.code, Fraction(1)) * lw
+        nt, dt, bad = [], [], []
+        for label in c.marks.labels:
+            if non_score(scale, label):
+                nt.append(0)
+                dt.append(0)
+                bad.append(False)
+                continue
+            mark = canonical(scale, label) if scale is not None else label
+            credit = credits.get(mark)
+            bad.append(credit is None)
+            nt.append(int(w * credit * lc) if credit is not None else 0)
+            dt.append(int(w * lc))
+        bound += max([abs(x) for x in nt + dt] + [0])
+        if bound > LIMIT // 200:
+            f.mark(everything)
+            return NodeColumn(marks=Marks.of(f.n, ("NA",)))
+        f.mark(c.marks.map([int(b) for b in bad]) != 0)  # no credit, or no mark (−1)
+        num += c.marks.map(nt)
+        den += c.marks.map(dt)
+    none = den <= 0
+    marks = Marks(np.where(none, 0, -1).astype(np.int16), ("NA",))
+    return NodeColumn(marks=marks, ratio=(np.where(none, 0, num * 100), np.where(none, 0, den)))
+
+
 def check_section(group: Group, pack: Pack) -> list[str]:
     params = group.aggregator.params
     problems = [f"part_section: unexpected parameter {k!r}" for k in params if k not in ("credits", "weights")]
@@ -172,6 +228,83 @@ def part_rating(ai: AggregateInput) -> AggregateOutcome:
     return AggregateOutcome(score=band, working=f"{band}: {working}")
 
 
+def part_rating_columnar(va: Any) -> Any:
+    """part_rating over all rows: each weighted section's exact share (from a part_section node's
+    ratio, a published rating, or score ÷ standard), the weighted score compared with every band's
+    lower edge by cross-multiplying in Python integers (no rounding anywhere), then the Results Not
+    Demonstrated override from the evidence leaves' marks. A section with no answered question, or
+    one without a number: the engine's words."""
+    import numpy as np
+
+    from jixiao.batch.fixed import Marks, NodeColumn
+
+    f, params = va.frame, va.params
+    everything = np.ones(f.n, dtype=bool)
+    by_code = {c.code: c for c in va.children}
+    try:
+        weights = {k: frac(v) for k, v in params["weights"].items()}
+        bands = sorted(((label, frac(lower)) for label, lower in params["bands"]), key=lambda b: -b[1])
+        rnd = params.get("results_not_demonstrated")
+        shares = []
+        for code, w in weights.items():
+            c = by_code[code]
+            if getattr(c.node, "children", None) is not None and c.node.aggregator.name == "part_section":
+                if c.ratio is None:
+                    raise ValueError(code)
+                n_, d_ = c.ratio
+                f.mark(d_ <= 0)  # "section … has no answered question"
+                shares.append((w, n_, np.where(d_ > 0, d_, 1) * 100))
+            elif c.is_leaf and c.value is not None and c.value_kind == "rating":
+                shares.append((w, c.value.v, np.full(f.n, 10**c.value.scale, dtype=np.int64)))
+            elif c.score is not None and c.standard_score:
+                std = Fraction(c.standard_score)
+                if c.marks is not None:
+                    f.mark(c.marks.codes >= 0)
+                shares.append((w, c.score.v * std.denominator,
+                               np.full(f.n, 10**c.score.scale * std.numerator, dtype=np.int64)))
+            else:
+                raise ValueError(code)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, AttributeError):
+        f.mark(everything)
+        return NodeColumn(marks=Marks.of(f.n, ()))
+    total_w = sum(weights.values(), Fraction(0))
+    if total_w == 0 or not bands:
+        f.mark(everything)
+        return NodeColumn(marks=Marks.of(f.n, ()))
+    # score = Σ w·n/d ÷ total_w × 100; as one fraction P ÷ Q over the product of the denominators.
+    p = np.zeros(f.n, dtype=object)
+    q = np.ones(f.n, dtype=object)
+    for w, n_, d_ in shares:
+        n_o, d_o = n_.astype(object) * (w.numerator * 100), d_.astype(object) * (w.denominator)
+        p, q = p * d_o + n_o * q, q * d_o
+    q = q * total_w.numerator
+    p = p * total_w.denominator
+    labels = [label for label, _ in bands]
+    codes = np.full(f.n, len(bands) - 1, dtype=np.int16)
+    hit = np.zeros(f.n, dtype=bool)
+    for i, (_, lower) in enumerate(bands):
+        ge = np.asarray(p * lower.denominator >= q * lower.numerator, dtype=bool)
+        codes = np.where(~hit & ge, i, codes)
+        hit |= ge
+    if rnd:
+        label = rnd.get("label", RND)
+        when = tuple(rnd.get("when", ("No",)))
+        labels.append(label)
+        override = np.zeros(f.n, dtype=bool)
+        for code in rnd["codes"]:
+            c = by_code.get(code)
+            if c is None:
+                f.mark(everything)
+                continue
+            if c.marks is None:
+                continue
+            scale = va.pack.scale(c.node.scale) if getattr(c.node, "scale", None) else None
+            table = [int((canonical(scale, m) if scale is not None else m) in when) for m in c.marks.labels]
+            override |= c.marks.map(table) == 1
+        codes = np.where(override, len(labels) - 1, codes)
+    return NodeColumn(marks=Marks(codes.astype(np.int16), tuple(labels)))
+
+
 def check_rating(group: Group, pack: Pack) -> list[str]:
     params = group.aggregator.params
     problems = [f"part_rating: unexpected parameter {k!r}" for k in params
@@ -250,14 +383,16 @@ def jixiao_aggregators():
 def _aggregators():
     return [
         Aggregator(name="part_section", title="PART section score: weighted share of question credit",
-                   aggregate=part_section, check=check_section, numeric=False,
+                   aggregate=part_section, check=check_section,
+                   vectorized=part_section_columnar, numeric=False,
                    params=(ParamSpec(name="credits", type="table", doc="answer → its credit "
                                      "(Yes = 1, Large Extent = 2/3, Small Extent = 1/3, No = 0); N/A drops out"),
                            ParamSpec(name="weights", type="table", doc="question code → weight (default equal)")),
                    description="Σ weight × credit ÷ Σ weight of the section's questions, as a percentage",
                    example="answers Yes, Yes, No, N/A → 2/3 = 66.67%"),
         Aggregator(name="part_rating", title="PART rating: weighted sections, bands, Results Not Demonstrated",
-                   aggregate=part_rating, check=check_rating, numeric=False,
+                   aggregate=part_rating, check=check_rating,
+                   vectorized=part_rating_columnar, numeric=False,
                    params=(ParamSpec(name="weights", type="table", required=True, doc="section code → weight"),
                            ParamSpec(name="bands", type="list", required=True,
                                      doc="[label, lower edge] pairs (Effective 85, …, Ineffective 0)"),

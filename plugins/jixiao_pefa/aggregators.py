@@ -114,6 +114,129 @@ def pefa_single(ai: AggregateInput) -> AggregateOutcome:
     return AggregateOutcome(score=lv, working=f"{lv}={dim}({mark})")
 
 
+# -- columnar forms (jixiao batch): every row's indicator score from its dimensions' mark codes -----
+
+
+_NA, _NU, _BAD = 10, 11, 12
+LABELS = tuple(x for lv in LETTERS for x in (lv, lv + "+")) + ("NA", "NU")
+"""Indicator scores as codes: 2 × rank (+1 with "+"), then NA and NU."""
+CODE_NA, CODE_NU = LABELS.index("NA"), LABELS.index("NU")
+
+
+def _dimension_ranks(va: Any) -> Any | None:
+    """Per dimension and row: its level's rank in A–D, or NA/NU; None when the node is not one the
+    per-row form takes (its rows then all go to the engine). Rows with a mark the engine would refuse
+    are marked."""
+    import numpy as np
+
+    f = va.frame
+    rows = []
+    for c in va.children:
+        if not c.is_leaf or not getattr(c.node, "scale", None) or c.marks is None:
+            return None
+        scale = va.pack.scale(c.node.scale)
+        if scale is None:
+            return None
+        table = []
+        for label in c.marks.labels:
+            ns = non_score(scale, label)
+            if ns:
+                table.append(_NU if ns == "NU" else _NA)
+                continue
+            try:
+                table.append(LETTERS.index(level(scale, label)))
+            except (ConfigError, ValueError):
+                table.append(_BAD)
+        r = c.marks.map(table)
+        f.mark((r < 0) | (r == _BAD))
+        rows.append(r)
+    if not rows:
+        return None
+    return np.vstack(rows)
+
+
+def _not_scored_codes(ranks: Any) -> Any:
+    import numpy as np
+
+    return np.where((ranks == _NU).any(axis=0), CODE_NU, CODE_NA)
+
+
+def _result(va: Any, codes: Any, labels: tuple[str, ...] = LABELS) -> Any:
+    from jixiao.batch.fixed import Marks, NodeColumn
+
+    return NodeColumn(marks=Marks(codes.astype("int16"), labels))
+
+
+def _everything(va: Any) -> Any:
+    import numpy as np
+
+    from jixiao.batch.fixed import Marks, NodeColumn
+
+    va.frame.mark(np.ones(va.frame.n, dtype=bool))
+    return NodeColumn(marks=Marks.of(va.frame.n, LABELS))
+
+
+def pefa_m1_columnar(va: Any) -> Any:
+    """pefa_m1 over all rows: the worst scored dimension's rank, "+" when a scored one ranks better."""
+    import numpy as np
+
+    ranks = _dimension_ranks(va)
+    if ranks is None:
+        return _everything(va)
+    scored = ranks <= 3
+    low = np.where(scored, ranks, -1).max(axis=0)
+    best = np.where(scored, ranks, 99).min(axis=0)
+    codes = np.where(scored.any(axis=0), 2 * low + (best < low), _not_scored_codes(ranks))
+    return _result(va, codes)
+
+
+def pefa_m2_columnar(va: Any) -> Any:
+    """pefa_m2 over all rows: Table 1 looked up by the counts of A, B, C and D among the scored
+    dimensions (one scored dimension is itself, none is NA/NU; more than four: the engine refuses)."""
+    import numpy as np
+
+    if va.group is not None and declared_method(va.pack, va.group.code) == "M1":
+        return _everything(va)
+    ranks = _dimension_ranks(va)
+    if ranks is None:
+        return _everything(va)
+    labels = list(LABELS)
+    lut = np.full(5**4, -1, dtype=np.int64)
+    table = _table(va.pack)
+    from itertools import product
+
+    for counts in product(range(5), repeat=4):
+        if 2 <= sum(counts) <= 4:
+            levels = [lv for lv, k in zip(LETTERS, counts, strict=True) for _ in range(k)]
+            got = table.get(table_key(levels))
+            if got is not None:
+                if got not in labels:
+                    labels.append(got)
+                lut[sum(k * 5**j for j, k in enumerate(counts))] = labels.index(got)
+    scored = ranks <= 3
+    n_scored = scored.sum(axis=0)
+    key = sum(np.minimum((ranks == j).sum(axis=0), 4) * 5**j for j in range(4))
+    looked = lut[key]
+    one = 2 * np.where(scored, ranks, -1).max(axis=0)
+    codes = np.where(n_scored == 0, _not_scored_codes(ranks), np.where(n_scored == 1, one, looked))
+    va.frame.mark((n_scored > 4) | ((n_scored >= 2) & (looked < 0)))
+    return _result(va, np.where(codes < 0, 0, codes), tuple(labels))
+
+
+def pefa_single_columnar(va: Any) -> Any:
+    """pefa_single over all rows: the one scored dimension's level (two scored: the engine refuses)."""
+    import numpy as np
+
+    ranks = _dimension_ranks(va)
+    if ranks is None:
+        return _everything(va)
+    scored = ranks <= 3
+    n_scored = scored.sum(axis=0)
+    va.frame.mark(n_scored > 1)
+    codes = np.where(n_scored == 0, _not_scored_codes(ranks), 2 * np.where(scored, ranks, 0).max(axis=0))
+    return _result(va, codes)
+
+
 # -- structural checks (jixiao validate, and before every evaluation) -----------------------------
 
 
@@ -206,16 +329,17 @@ def jixiao_aggregators() -> list[Any]:
 def _aggregators() -> list[Any]:
     return [
         Aggregator(name="pefa_m1", title="PEFA M1 weakest link (最弱环节法)", aggregate=pefa_m1, check=check_m1,
+                   vectorized=pefa_m1_columnar,
                    numeric=False, params=(),
                    description="the indicator's mark is its lowest dimension's, raised by \"+\" when another "
                                "dimension scores higher (PEFA 2016 M1)",
                    example="PI-2: dimensions B, C, A → C+"),
         Aggregator(name="pefa_m2", title="PEFA M2 averaging through Table 1 (平均法换算表)", aggregate=pefa_m2,
-                   check=check_m2, numeric=False, params=(),
+                   check=check_m2, vectorized=pefa_m2_columnar, numeric=False, params=(),
                    description="the indicator's mark read from PEFA 2016 Table 1 for its dimensions' marks",
                    example="PI-1: dimensions A, B → B+ (Table 1)"),
         Aggregator(name="pefa_single", title="PEFA single-dimension indicator (单维度指标)", aggregate=pefa_single,
-                   check=check_single, numeric=False, params=(),
+                   check=check_single, vectorized=pefa_single_columnar, numeric=False, params=(),
                    description="the indicator's mark is its one dimension's mark",
                    example="PI-3: dimension B → B"),
     ]

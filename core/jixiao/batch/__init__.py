@@ -187,6 +187,11 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
              else np.zeros(n, dtype=np.int64))
     ok = ~col.fallback
     texts: dict[str, dict[int, str]] = {}
+    if col.texts:  # leaves scored as marks on the fast path (ordinal scales)
+        good = np.flatnonzero(~col.fallback)
+        for c, marks in col.texts.items():
+            labels = np.array([*marks.labels, ""], dtype=object)
+            texts[c] = dict(zip(good.tolist(), labels[marks.codes[good]].tolist(), strict=True))
     errors: list[RowError] = []
     refused = np.zeros(n, dtype=bool)
 
@@ -230,8 +235,9 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
                 total[i] = int(res.total.scaleb(sp))
             ok[i] = True
     rows = np.flatnonzero(ok)
-    pos = {int(i): k for k, i in enumerate(rows.tolist())} if texts else {}
-    texts = {c: {pos[i]: t for i, t in d.items() if i in pos} for c, d in texts.items()}
+    if texts and len(rows) < n:  # every row scored: positions are the row indices already
+        pos = {int(i): k for k, i in enumerate(rows.tolist())}
+        texts = {c: {pos[i]: t for i, t in d.items() if i in pos} for c, d in texts.items()}
     grades = None
     if plan.scheme is not None and plan.has_total and len(rows):
         grades = grades_of(plan.scheme, total[rows], sp)

@@ -39,7 +39,7 @@ from ..builtin.methods import zero_incidence_columnar as m_zero_incidence
 from ..errors import JixiaoError
 from ..model import CARRY_UNROUNDED, ROUND_THEN_SUM, Group, Indicator, Pack, RuleSet, Target
 from ..numbers import ZERO, to_decimal
-from .fixed import Fixed, Frame, to_scaled
+from .fixed import Fixed, Frame, Marks, NodeColumn, numeric_of, to_scaled
 from .portfolio import PER_CODE, SURVEY_ANSWER, SURVEY_FIELD, TABLE_COLUMN, Portfolio
 
 COUNT_SCALE = 0
@@ -333,6 +333,37 @@ class LeafPlan:
     leaf: Indicator
     measure: Callable[[VecMeasure], VecValue]
     score: Callable[[VecScore], Fixed]
+    ordinal: bool = False
+    """The method returns marks (:class:`~jixiao.batch.fixed.Marks`), not points."""
+
+
+@attrs.frozen(kw_only=True)
+class VecAggregate:
+    """The columnar counterpart of :class:`jixiao.types.AggregateInput`: the node (None for the total),
+    its children's columns (:class:`~jixiao.batch.fixed.NodeColumn`, each with ``code``, ``node``,
+    ``standard_score``), the aggregator's parameters, the rule set, the pack and the frame."""
+
+    group: Group | None
+    children: tuple[NodeColumn, ...]
+    params: Mapping[str, Any]
+    rule_set: RuleSet
+    pack: Pack
+    frame: Frame
+
+    @property
+    def places(self) -> tuple[int, str] | None:
+        """Where the node's number is rounded before it goes on (the tier level under
+        ``round_then_sum``, the total level for the total), or None when its exact value goes on."""
+        r = self.rule_set.rounding
+        if self.group is None:
+            return r.level("total")
+        return r.level("tier") if r.tiers == ROUND_THEN_SUM else None
+
+
+@attrs.frozen(kw_only=True)
+class AggPlan:
+    form: Callable[[VecAggregate], NodeColumn]
+    numeric: bool
 
 
 @attrs.frozen(kw_only=True)
@@ -342,6 +373,9 @@ class Program:
     pack: Pack
     leaves: tuple[LeafPlan, ...]
     reasons: tuple[str, ...] = ()
+    aggregators: Mapping[str, AggPlan] = attrs.field(factory=dict)
+    """Group code → its aggregator's columnar form."""
+    total: AggPlan | None = None
 
     @property
     def vectorised(self) -> bool:
@@ -371,7 +405,7 @@ def compile_pack(pack: Pack, registry: Any) -> Program:
         sform = _builtin_form(meth, "jixiao.builtin.methods", BUILTIN_METHODS, "score")
         if mform is None:
             reasons.append(f"{leaf.code}: indicator {ind.name} has no columnar form")
-        if sform is None or meth.ordinal:
+        if sform is None:
             reasons.append(f"{leaf.code}: scoring method {meth.name} has no columnar form")
         elif sform is m_proportional and pack.rule_set.rounding.leaves == CARRY_UNROUNDED:
             reasons.append(f"{leaf.code}: proportional scores are not finite decimals, so they are columnar "
@@ -381,21 +415,30 @@ def compile_pack(pack: Pack, registry: Any) -> Program:
             reasons.append(f"{leaf.code}: {why}")
             mform = None
         if mform is not None and sform is not None:
-            plans.append(LeafPlan(leaf=leaf, measure=mform, score=sform))
+            plans.append(LeafPlan(leaf=leaf, measure=mform, score=sform, ordinal=bool(meth.ordinal)))
+
+    aggs: dict[str, AggPlan] = {}
 
     def check(node: Any) -> None:
         if isinstance(node, Group):
             agg = registry.aggregator(node.aggregator.name)
-            if agg.name != "sum" or not (agg.provenance is None or agg.provenance.plugin.startswith("jixiao.")):
+            if agg.vectorized is None:
                 reasons.append(f"{node.code}: aggregator {agg.name} has no columnar form")
+            else:
+                aggs[node.code] = AggPlan(form=agg.vectorized, numeric=agg.numeric)
             for c in node.children:
                 check(c)
 
     for node in pack.tree:
         check(node)
-    if pack.rule_set.total_aggregator not in (None, "sum"):
-        reasons.append(f"total: aggregator {pack.rule_set.total_aggregator} has no columnar form")
-    return Program(pack=pack, leaves=tuple(plans), reasons=tuple(reasons))
+    total = None
+    if pack.rule_set.total_aggregator is not None:
+        agg = registry.aggregator(pack.rule_set.total_aggregator)
+        if agg.vectorized is None:
+            reasons.append(f"total: aggregator {agg.name} has no columnar form")
+        else:
+            total = AggPlan(form=agg.vectorized, numeric=agg.numeric)
+    return Program(pack=pack, leaves=tuple(plans), reasons=tuple(reasons), aggregators=aggs, total=total)
 
 
 @attrs.frozen(kw_only=True)
@@ -405,6 +448,10 @@ class Columnar:
     leaves: Mapping[str, np.ndarray]
     total: np.ndarray | None
     fallback: np.ndarray
+    texts: Mapping[str, Marks] = attrs.field(factory=dict)
+    """Leaves scored as marks (ordinal): code → the marks of every row (valid where not fallback)."""
+    nodes: Mapping[str, NodeColumn] = attrs.field(factory=dict)
+    """Every group's column as it entered its parent (for checks; the results file has leaves and total)."""
 
 
 def run_program(program: Program, portfolio: Portfolio, layout: Layout, defaults: Any) -> Columnar:
@@ -424,38 +471,90 @@ def run_program(program: Program, portfolio: Portfolio, layout: Layout, defaults
     if defaults is not None and defaults.overrides:
         frame.mark(np.ones(frame.n, dtype=bool))
 
-    entering: dict[str, Fixed] = {}
+    entering: dict[str, NodeColumn] = {}
     shown: dict[str, np.ndarray] = {}
+    texts: dict[str, Marks] = {}
     for plan in program.leaves:
         leaf = plan.leaf
         vm = VecMeasure(indicator=leaf, params=leaf.source.params, rule_set=rs, portfolio=portfolio,
                         layout=layout, frame=frame, defaults=defaults, pack=pack)
         std = leaf.standard_score if leaf.standard_score is not None else ZERO
+        value: Fixed | None = None
         try:
             vv = plan.measure(vm)
-            value = _round_value(vv, rs, frame)
+            if vv.kind == "ordinal":
+                if not plan.ordinal:  # a mark scored by points: the engine says what is wrong
+                    frame.mark(np.ones(frame.n, dtype=bool))
+                value = frame.full(0)
+            else:
+                value = _round_value(vv, rs, frame)
             raw = plan.score(VecScore(value=value, value_kind=vv.kind, standard_score=std, target=leaf.target,
                                       params=leaf.method.params, rule_set=rs, frame=frame, inputs=vv.inputs))
         except JixiaoError:
             # A rule the leaf's parameters make impossible (no benchmark, …): the engine reports it per row.
             frame.mark(np.ones(frame.n, dtype=bool))
-            raw = frame.full(0)
+            raw = Marks.of(frame.n, ()) if plan.ordinal else frame.full(0)
+            vv = VecValue(kind="ordinal" if plan.ordinal else "number")
+        if isinstance(raw, Marks) or plan.ordinal:
+            if not isinstance(raw, Marks):
+                frame.mark(np.ones(frame.n, dtype=bool))
+                raw = Marks.of(frame.n, ())
+            texts[leaf.code] = raw
+            entering[leaf.code] = NodeColumn(marks=raw, code=leaf.code, node=leaf,
+                                             standard_score=leaf.standard_score, value_kind=vv.kind)
+            continue
         clamped = frame.clamp(raw, ZERO, std)
         rounded = frame.quantize(clamped, lp, lmode)
-        entering[leaf.code] = clamped if rounding.leaves == CARRY_UNROUNDED else rounded
+        entering[leaf.code] = NodeColumn(score=clamped if rounding.leaves == CARRY_UNROUNDED else rounded,
+                                         code=leaf.code, node=leaf, standard_score=leaf.standard_score,
+                                         value=value, value_kind=vv.kind)
         shown[leaf.code] = frame.rescale(rounded, out_places).v
 
-    def walk(node: Any) -> Fixed:
+    nodes: dict[str, NodeColumn] = {}
+
+    def aggregate(group: Group | None, children: list[NodeColumn], agg: AggPlan, params: Mapping[str, Any]) -> NodeColumn:
+        va = VecAggregate(group=group, children=tuple(children), params=params, rule_set=rs, pack=pack, frame=frame)
+        try:
+            out = agg.form(va)
+        except JixiaoError:
+            frame.mark(np.ones(frame.n, dtype=bool))
+            out = NodeColumn(score=frame.full(0))
+        return out
+
+    def walk(node: Any) -> NodeColumn:
         if isinstance(node, Indicator):
             return entering[node.code]
-        s = frame.sum([walk(c) for c in node.children])
-        return frame.quantize(s, *rounding.level("tier")) if rounding.tiers == ROUND_THEN_SUM else s
+        children = [walk(c) for c in node.children]
+        out = aggregate(node, children, program.aggregators[node.code], node.aggregator.params)
+        std = node.standard_score
+        if std is None and program.aggregators[node.code].numeric:
+            stds = [c.standard_score for c in children]
+            std = sum(stds, ZERO) if all(s is not None for s in stds) else None
+        score = out.score
+        if rounding.tiers == ROUND_THEN_SUM:
+            if score is not None:
+                score = frame.quantize(score, *rounding.level("tier"))
+            elif out.ratio is not None:
+                score = numeric_of(frame, out, rounding.level("tier"))
+        col = NodeColumn(score=score, marks=out.marks, ratio=out.ratio, counts=out.counts, code=node.code,
+                         node=node, standard_score=std)
+        nodes[node.code] = col
+        return col
 
+    tops = [walk(n) for n in pack.tree]
     total = None
     if rs.total_aggregator is not None:
-        total = frame.rescale(frame.quantize(frame.sum([walk(n) for n in pack.tree]), *rounding.level("total")),
-                              out_places).v
-    return Columnar(leaves=shown, total=total, fallback=frame.fallback)
+        assert program.total is not None
+        out = aggregate(None, tops, program.total, {})
+        if out.score is None and out.ratio is not None:
+            out = NodeColumn(score=numeric_of(frame, out, rounding.level("total")), marks=out.marks)
+        if out.score is None:
+            frame.mark(np.ones(frame.n, dtype=bool))
+            out = NodeColumn(score=frame.full(0))
+        if out.marks is not None:  # a text total: the engine gives none; let it say so
+            frame.mark(out.marks.codes >= 0)
+        total = frame.rescale(frame.quantize(out.score, *rounding.level("total")), out_places).v
+    return Columnar(leaves=shown, total=total, fallback=frame.fallback, texts=texts, nodes=nodes)
 
 
 def output_places(rs: RuleSet) -> int:

@@ -239,3 +239,153 @@ def _round_div(n: np.ndarray, d: np.ndarray, mode: str) -> np.ndarray:
     else:
         up = r >= rest
     return q + up
+
+
+# -- ordinal marks and node columns (aggregator forms) ---------------------------------------------
+
+
+class Marks:
+    """A column of ordinal marks (or any text scores): ``codes`` (int16) index ``labels``; a code of −1
+    is a row without a mark here (it has a number instead, or falls back to the engine)."""
+
+    __slots__ = ("codes", "labels")
+
+    def __init__(self, codes: np.ndarray, labels: tuple[str, ...]) -> None:
+        self.codes = codes
+        self.labels = tuple(labels)
+
+    def __repr__(self) -> str:
+        return f"Marks({self.codes!r}, labels={self.labels!r})"
+
+    def texts(self) -> list[str | None]:
+        return [self.labels[c] if c >= 0 else None for c in self.codes.tolist()]
+
+    def map(self, table: list[int] | tuple[int, ...] | np.ndarray) -> np.ndarray:
+        """``table[code]`` per row (an int per label); rows without a mark get −1."""
+        t = np.asarray(list(table) + [-1], dtype=np.int64)  # index −1 → the appended −1
+        return t[self.codes.astype(np.int64)]
+
+    @classmethod
+    def of(cls, n: int, labels: tuple[str, ...] | list[str], codes: np.ndarray | None = None) -> Marks:
+        return cls(np.full(n, -1, dtype=np.int16) if codes is None else codes.astype(np.int16), tuple(labels))
+
+
+class NodeColumn:
+    """A tree node's scores over all rows, as an aggregator form gets its children and returns its own.
+
+    ``score`` (exact fixed point) holds the numeric rows, ``marks`` the rows whose score is a mark or
+    text (codes ≥ 0 there; a node may mix both, as PART's section is a percentage or ``NA``);
+    ``ratio`` is the exact share num ÷ den behind a score where a parent needs it (PART's sections);
+    ``counts`` the mark counts of a node with no score (``ordinal_counts``). The compiler adds, for the
+    children: ``code``, ``node`` (the :class:`~jixiao.model.Indicator` or :class:`~jixiao.model.Group`),
+    ``standard_score``, and for leaves ``value``/``value_kind`` (the value as it entered scoring)."""
+
+    __slots__ = ("code", "counts", "marks", "node", "ratio", "score", "standard_score", "value", "value_kind")
+
+    def __init__(self, *, score: Fixed | None = None, marks: Marks | None = None,
+                 ratio: tuple[np.ndarray, np.ndarray] | None = None, counts: dict[str, np.ndarray] | None = None,
+                 code: str = "", node: object = None, standard_score: Decimal | None = None,
+                 value: Fixed | None = None, value_kind: str = "") -> None:
+        self.score, self.marks, self.ratio, self.counts = score, marks, ratio, counts
+        self.code, self.node, self.standard_score = code, node, standard_score
+        self.value, self.value_kind = value, value_kind
+
+    @property
+    def is_leaf(self) -> bool:
+        return not hasattr(self.node, "children")
+
+    def text_rows(self, n: int) -> np.ndarray:
+        return self.marks.codes >= 0 if self.marks is not None else np.zeros(n, dtype=bool)
+
+
+def round_ratio(frame: Frame, num: np.ndarray, den: int | np.ndarray, places: int, mode: str) -> Fixed:
+    """num ÷ den (int64 columns or a positive int constant; den > 0) rounded to ``places`` decimals
+    exactly; rows whose num × 10^places would overflow fall back. This is also what the engine gets
+    from rounding its 34-digit quotient, whenever |num| × 10^(places+1) < 10^33 (always for int64 and
+    places ≤ 12): the quotient's rounding error is then smaller than its distance from any rounding
+    boundary it is not on."""
+    m = 10**places
+    d = np.asarray(den, dtype=np.int64)
+    if isinstance(den, int):
+        g = np.gcd(m, den) if den <= LIMIT else 1
+        m, d = m // int(g), np.asarray(den // int(g), dtype=np.int64)
+    if places > 12:
+        frame.mark(np.ones(frame.n, dtype=bool))
+    a = np.abs(num)
+    over = a > LIMIT // m
+    if over.any():
+        frame.mark(over)
+        a = np.where(over, 0, a)
+    dd = np.broadcast_to(d, a.shape)
+    return Fixed(_round_div(a * m, np.where(dd > 0, dd, 1), mode) * np.sign(num), places)
+
+
+def exact_ratio(frame: Frame, num: np.ndarray, den: int, max_scale: int = 18) -> Fixed:
+    """num ÷ den (den a positive int constant) as an exact decimal column; rows where it is not a
+    finite decimal (2/3) fall back."""
+    a, b, r = 0, 0, den
+    while r % 2 == 0:
+        r //= 2
+        a += 1
+    while r % 5 == 0:
+        r //= 5
+        b += 1
+    s = max(a, b)
+    if s > max_scale or den > LIMIT:
+        frame.mark(np.ones(frame.n, dtype=bool))
+        return Fixed(np.zeros(frame.n, dtype=np.int64), 0)
+    frame.mark(num % r != 0)
+    q = num // r  # exact where it matters; floor elsewhere (rows marked)
+    k = 10**s // (den // r)
+    over = np.abs(q) > LIMIT // k
+    if over.any():
+        frame.mark(over)
+        q = np.where(over, 0, q)
+    return Fixed(q * k, s)
+
+
+def exact_ratio_rows(frame: Frame, num: np.ndarray, den: np.ndarray, max_scale: int = 18) -> Fixed:
+    """num ÷ den with a denominator per row (den > 0 where it matters) as an exact decimal column at
+    one scale; rows where it is not a finite decimal, or would not fit, fall back."""
+    uniq = [int(d) for d in np.unique(den) if d > 0]
+    parts = []
+    s = 0
+    for d in uniq:
+        a = b = 0
+        r = d
+        while r % 2 == 0:
+            r //= 2
+            a += 1
+        while r % 5 == 0:
+            r //= 5
+            b += 1
+        parts.append((d, r))
+        s = max(s, a, b)
+    if s > max_scale:
+        frame.mark(np.ones(frame.n, dtype=bool))
+        return Fixed(np.zeros(frame.n, dtype=np.int64), 0)
+    out = np.zeros(frame.n, dtype=np.int64)
+    for d, r in parts:
+        rows = den == d
+        k = 10**s // (d // r)
+        q = num // r
+        bad = rows & ((num % r != 0) | (np.abs(q) > LIMIT // k))
+        frame.mark(bad)
+        ok = rows & ~bad
+        out = np.where(ok, np.where(ok, q, 0) * k, out)
+    return Fixed(out, s)
+
+
+def numeric_of(frame: Frame, col: NodeColumn, places: tuple[int, str] | None = None) -> Fixed | None:
+    """A node's numeric column as a parent adds it: its ``score``, or, for a node that gives only the
+    exact ratio, that ratio rounded to ``places`` (exact) or, with no rounding, as an exact decimal
+    (rows where it is none fall back)."""
+    if col.score is not None:
+        return col.score
+    if col.ratio is None:
+        return None
+    num, den = col.ratio
+    live = den > 0
+    if places is not None:
+        return round_ratio(frame, np.where(live, num, 0), np.where(live, den, 1), places[0], places[1])
+    return exact_ratio_rows(frame, np.where(live, num, 0), np.where(live, den, 1))

@@ -28,6 +28,22 @@ def sum_children(ai: AggregateInput) -> AggregateOutcome:
     return AggregateOutcome(score=total, working="+".join(entering_figure(c, ai.rule_set) for c in counted))
 
 
+def sum_columnar(va: Any) -> Any:
+    """sum over all rows (the batch engine's form): Σ the children's numeric columns; a row where a
+    child scored a mark goes to :func:`sum_children`, which refuses it in its own words."""
+    from ..batch.fixed import NodeColumn, numeric_of
+
+    f = va.frame
+    cols = []
+    for c in va.children:
+        if c.marks is not None:
+            f.mark(c.marks.codes >= 0)
+        v = numeric_of(f, c)
+        if v is not None:
+            cols.append(v)
+    return NodeColumn(score=f.sum(cols))
+
+
 def entering_figure(child: Any, rule_set: Any) -> str:
     """A child's score as it enters its parent, written for a working: a rounded leaf or tier at its
     level's places; an unrounded one (``carry_unrounded``) or an override at ``score_places``."""
@@ -102,6 +118,56 @@ def weighted_mean(ai: AggregateInput) -> AggregateOutcome:
     return AggregateOutcome(score=fraction_to_decimal(score), working=working)
 
 
+def weighted_mean_columnar(va: Any) -> Any:
+    """weighted_mean over all rows: the same exact fraction N ÷ D, with N an integer column
+    (Σ aᵢ × scoreᵢ, the aᵢ from weights, standards and the node's standard over one common
+    denominator) and D a constant. Where the node's figure is rounded before it goes on (tiers
+    ``round_then_sum``, or as the total) it is rounded from the fraction exactly; otherwise only rows
+    where N ÷ D is a finite decimal stay columnar (2/3 goes to the engine, whose 34 digits are not
+    int64). A child scored as a mark, a zero standard or weights adding to 0: the engine's words."""
+    import math
+
+    import numpy as np
+
+    from ..batch.fixed import LIMIT, Fixed, NodeColumn, exact_ratio, numeric_of, round_ratio
+
+    f = va.frame
+    everything = np.ones(f.n, dtype=bool)
+    children = list(va.children)
+    scores = []
+    for c in children:
+        if c.marks is not None:
+            f.mark(c.marks.codes >= 0)
+        scores.append(numeric_of(f, c))
+    if any(v is None for v in scores) or any(not c.standard_score for c in children) or not children:
+        f.mark(everything)
+        return NodeColumn(score=f.full(0))
+    try:
+        weights = _weights(va.params, children)
+    except (TypeError, ValueError, ArithmeticError, AttributeError):
+        f.mark(everything)
+        return NodeColumn(score=f.full(0))
+    total_w = sum(weights.values(), Fraction(0))
+    if total_w == 0:
+        f.mark(everything)
+        return NodeColumn(score=f.full(0))
+    scale = Fraction(va.group.standard_score) if va.group and va.group.standard_score is not None else Fraction(100)
+    cols = f.align(*scores)
+    k = cols[0].scale
+    coef = [weights[c.code] / total_w * scale / Fraction(c.standard_score) for c in children]
+    q = math.lcm(*(x.denominator for x in coef))
+    den = q * 10**k
+    if den > LIMIT or any(abs(x * q) > LIMIT for x in coef):
+        f.mark(everything)
+        return NodeColumn(score=f.full(0))
+    terms = [f.mul_const(Fixed(col.v, 0), int(x * q)) for col, x in zip(cols, coef, strict=True)]
+    num = f.sum(terms).v
+    places = va.places
+    if places is not None:
+        return NodeColumn(score=round_ratio(f, num, den, places[0], places[1]))
+    return NodeColumn(score=exact_ratio(f, num, den))
+
+
 def check_weighted_mean(group: Group, pack: Pack) -> list[str]:
     raw = group.aggregator.params.get("weights")
     problems = [f"weighted_mean: unexpected parameter {k!r}" for k in group.aggregator.params if k != "weights"]
@@ -150,6 +216,37 @@ def ordinal_counts(ai: AggregateInput) -> AggregateOutcome:
     return AggregateOutcome(score=None, working=working, counts=counts)
 
 
+def ordinal_counts_columnar(va: Any) -> Any:
+    """ordinal_counts over all rows: for each key (the scale's levels, then every other mark a child
+    can carry), how many children carry it in each row. No score, as :func:`ordinal_counts`."""
+    import numpy as np
+
+    from ..batch.fixed import NodeColumn
+    from ..ordinal import canonical
+
+    f = va.frame
+    scale = va.pack.scale(va.params["scale"]) if va.params.get("scale") else None
+    merge = bool(va.params.get("merge_modifiers", False))
+    keys: list[str] = []
+    if scale is not None:
+        for lv in scale.levels:
+            key = _plain_letter(lv) if merge else lv
+            if key not in keys:
+                keys.append(key)
+    counts: dict[str, np.ndarray] = {k: np.zeros(f.n, dtype=np.int32) for k in keys}
+    for c in va.children:
+        if c.marks is None:
+            continue
+        for i, label in enumerate(c.marks.labels):
+            m = canonical(scale, label) if scale is not None else label
+            key = _plain_letter(m) if merge else m
+            hit = c.marks.codes == i
+            if key not in counts:
+                counts[key] = np.zeros(f.n, dtype=np.int32)
+            counts[key] += hit
+    return NodeColumn(counts=counts, marks=None, score=None)
+
+
 def check_ordinal_counts(group: Group, pack: Pack) -> list[str]:
     problems = [f"ordinal_counts: unexpected parameter {k!r}" for k in group.aggregator.params
                 if k not in ("scale", "merge_modifiers")]
@@ -194,9 +291,11 @@ def jixiao_aggregators():
 def _aggregators():
     return [
         Aggregator(name="sum", title="求和 sum of children", aggregate=sum_children, params=(),
+                   vectorized=sum_columnar,
                    description="score = Σ children's scores (NA/NU children left out)", example="B: 8.50=3.44+5.06"),
         Aggregator(name="weighted_mean", title="加权平均 weighted mean of children's percentages",
                    aggregate=weighted_mean, check=check_weighted_mean, numeric=False,
+                   vectorized=weighted_mean_columnar,
                    params=(ParamSpec(name="weights", type="table",
                                      doc="child code → weight; every child needs one (default: each child's "
                                          "standard score, so the mean is Σ score ÷ Σ standard)"),),
@@ -204,6 +303,7 @@ def _aggregators():
                    example="(2*90.00%+1*60.00%)/3*100"),
         Aggregator(name="ordinal_counts", title="等级计数 count of ordinal marks (no numeric score)",
                    aggregate=ordinal_counts, check=check_ordinal_counts, numeric=False,
+                   vectorized=ordinal_counts_columnar,
                    params=(ParamSpec(name="scale", type="string", doc="the pack's scale whose levels are counted"),
                            ParamSpec(name="merge_modifiers", type="bool", default=False, doc="true counts B+ as B")),
                    description="no score: how many children scored each mark", example="A 1, B 2, C 0, D 0"),
