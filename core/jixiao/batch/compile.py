@@ -480,6 +480,7 @@ def run_program(program: Program, portfolio: Portfolio, layout: Layout, defaults
                         layout=layout, frame=frame, defaults=defaults, pack=pack)
         std = leaf.standard_score if leaf.standard_score is not None else ZERO
         value: Fixed | None = None
+        raw: Any
         try:
             vv = plan.measure(vm)
             if vv.kind == "ordinal":
@@ -529,7 +530,7 @@ def run_program(program: Program, portfolio: Portfolio, layout: Layout, defaults
         std = node.standard_score
         if std is None and program.aggregators[node.code].numeric:
             stds = [c.standard_score for c in children]
-            std = sum(stds, ZERO) if all(s is not None for s in stds) else None
+            std = sum((s for s in stds if s is not None), ZERO) if all(s is not None for s in stds) else None
         score = out.score
         if rounding.tiers == ROUND_THEN_SUM:
             if score is not None:
@@ -553,6 +554,7 @@ def run_program(program: Program, portfolio: Portfolio, layout: Layout, defaults
             out = NodeColumn(score=frame.full(0))
         if out.marks is not None:  # a text total: the engine gives none; let it say so
             frame.mark(out.marks.codes >= 0)
+        assert out.score is not None
         total = frame.rescale(frame.quantize(out.score, *rounding.level("total")), out_places).v
     return Columnar(leaves=shown, total=total, fallback=frame.fallback, texts=texts, nodes=nodes)
 
