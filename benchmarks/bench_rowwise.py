@@ -60,6 +60,9 @@ def fallback_case(pack_arg: str, columns, n: int, repeat: int, prepared: bool) -
     errors: list = []
 
     def run() -> None:
+        # every pass starts as a batch chunk does: nothing remembered from rows scored before
+        rowwise._PREPARED.clear()
+        getattr(rowwise, "_CACHES", []).clear()
         for i in range(n):
             if not prepared:
                 rowwise._PREPARED.clear()

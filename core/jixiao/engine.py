@@ -135,7 +135,12 @@ def toml_key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else '"' + key.replace('"', '\\"') + '"'
 
 
+_SMALL_INT = 10 ** 15
+
+
 def check_number(value: Any, *, kind: str, file: str, where: str) -> Decimal:
+    if type(value) is int and -_SMALL_INT < value < _SMALL_INT and (value >= 0 or kind == "number"):
+        return Decimal(value)  # a whole number within range: every check below passes (the common cell)
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ConfigError(f"expected a number, got {type(value).__name__}", file=file, path=where)
     if kind in ("count", "amount") and isinstance(value, str) and value.strip().endswith(("%", "％", "‰")):
@@ -251,9 +256,19 @@ class Prepared:
     raises it where it always did, so results and errors are those of a fresh evaluation.
     """
 
-    def __init__(self, pack: Pack, registry: Registry) -> None:
+    def __init__(self, pack: Pack, registry: Registry, *, memo: bool = False) -> None:
         self.pack = pack
         self.registry = registry
+        self.memo = memo
+        """Keep the results of leaves whose built-in plugins read nothing but their declared inputs,
+        keyed by those inputs' exact values (``jixiao batch``'s fallback: ratings repeat across rows)."""
+        self._memo: dict[Any, tuple[LeafResult, Measurement]] = {}
+        self._memo_counts: dict[str, int] = {}
+        self._plans: dict[str, tuple[tuple[str, ...], bool] | None] = {}
+        self._nodes: dict[tuple[Any, ...], tuple[tuple[Any, ...], NodeResult]] = {}
+        self._alive: set[int] = set()
+        """ids of the results the memo holds: a node whose children are all among them is looked up by
+        those ids (an id cannot be another object's while the memo keeps its object alive)."""
         self.leaves = pack.leaves()
         self.codes = {leaf.code for leaf in self.leaves}
         self._required: list[tuple[Indicator, InputRequirement]] | None = None
@@ -281,6 +296,33 @@ class Prepared:
             rec = self._records[key] = getattr(self.registry, kind)(name)
         return rec
 
+    def leaf_plan(self, leaf: Indicator) -> tuple[tuple[str, ...], bool] | None:
+        """(input names, reads a rating) when a leaf's result is a function of those alone, else None.
+
+        Only the built-in indicator plugins that read nothing else (not the config's project, not a
+        table or questionnaire, whose values never repeat) with a built-in method qualify; a plugin a
+        distribution registers under the same name does not (its function is not the built-in one).
+        """
+        code = leaf.code
+        if code in self._plans:
+            return self._plans[code]
+        try:
+            plugin = self.record("indicator", leaf.source.name)
+            method = self.record("method", leaf.method.name)
+        except Exception:  # the evaluation raises it where it always did; asked again next time
+            return None
+        plan: tuple[tuple[str, ...], bool] | None = None
+        params = leaf.source.params
+        if (plugin.name in _PURE_INDICATORS
+                and getattr(plugin.measure, "__module__", None) == "jixiao.builtin.indicators"
+                and getattr(method.score, "__module__", None) == "jixiao.builtin.methods"
+                and not (plugin.name == "handling_rate" and "table" in params)
+                and not (plugin.name == "input_value" and leaf.target is not None and leaf.target.kind == "date")):
+            reqs = [req for lf, req in self.required() if lf is leaf]
+            plan = (tuple(req.name for req in reqs if req.kind != "rating"), any(r.kind == "rating" for r in reqs))
+        self._plans[code] = plan
+        return plan
+
     def used_plugins(self) -> list[str]:
         """The registry's used plugins, recomputed only when a look-up has added one."""
         used = getattr(self.registry, "_used", None)
@@ -288,6 +330,34 @@ class Prepared:
         if self._used is None or n < 0 or self._used[0] != n:
             self._used = (n, self.registry.used_plugins())
         return list(self._used[1])
+
+
+_PURE_INDICATORS = frozenset({"qualitative_rating", "completion_rate", "recovery_rate", "handling_rate",
+                              "incident_count", "input_value"})
+MEMO_PER_LEAF = 256
+"""At most this many remembered results per leaf and batch chunk (values that do not repeat stop being kept)."""
+
+
+def _memo_key(code: str, plan: tuple[tuple[str, ...], bool], config: EvaluationConfig) -> Any:
+    """The exact values a memoisable leaf reads (``1.0`` and ``1.00`` differ, as do ``1`` and ``"1"``),
+    or None when one is not a plain number or text."""
+    key: list[Any] = [code, config.plain_rates]
+    inputs = config.inputs
+    for name in plan[0]:
+        v = inputs.get(name)
+        t = type(v)
+        if t is Decimal:
+            key.append(str(v))
+        elif t is int or t is str:
+            key.append((t, v))
+        else:
+            return None
+    if plan[1]:
+        r = config.ratings.get(code)
+        if r is None:
+            return None
+        key.append((type(r.value), str(r.value), r.mark, r.band, r.reason, r.path))
+    return tuple(key)
 
 
 def required_inputs(pack: Pack, registry: Registry) -> list[tuple[Indicator, InputRequirement]]:
@@ -398,8 +468,10 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         plugin = prep.record("indicator", leaf.source.name)
         ctx = Measure(indicator=leaf, params=leaf.source.params, rule_set=rule_set, config=config, pack=pack,
                       plugin=plugin.name)
-        m = _guarded(plugin.measure, ctx, what=f"indicator {plugin.name}", rec=plugin, code=leaf.code,
-                     file=config.file)
+        try:  # _guarded, written out: the per-leaf path runs it twice for every leaf of every row
+            m = plugin.measure(ctx)
+        except (Exception, SystemExit) as exc:
+            raise _failure(exc, f"indicator {plugin.name}", plugin, leaf.code, config.file) from exc
         if m.breakdown:
             tables[leaf.code] = m
         value = round_value(m, rule_set)
@@ -407,8 +479,10 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         si = ScoreInput(value=value, value_kind=m.kind, standard_score=standard, target=leaf.target,
                         params=leaf.method.params, rule_set=rule_set, measurement=m, indicator=leaf,
                         file=config.file)
-        outcome = _guarded(method.score, si, what=f"method {method.name}", rec=method, code=leaf.code,
-                           file=config.file)
+        try:
+            outcome = method.score(si)
+        except (Exception, SystemExit) as exc:
+            raise _failure(exc, f"method {method.name}", method, leaf.code, config.file) from exc
         if method.ordinal or not isinstance(outcome.score, Decimal):
             working = f"{outcome.score}={outcome.expression}" if outcome.expression else str(outcome.score)
             from .ordinal import status_of
@@ -429,6 +503,24 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             value: Any = m.value
             score, unrounded, working = finish_score(outcome, standard, rule_set)
             status = "scored"
+        elif prep.memo and leaf.code not in config.overrides and not config.notes.get(leaf.code) \
+                and (plan := prep.leaf_plan(leaf)) is not None \
+                and (key := _memo_key(leaf.code, plan, config)) is not None:
+            hit = prep._memo.get(key)
+            if hit is None:
+                m, value, outcome, score, unrounded, working, status = measure_and_score(leaf, standard)
+                lr = LeafResult(indicator=leaf, measurement=m, value=value, score=score, score_unrounded=unrounded,
+                                working=working, outcome=outcome, computed_score=None, override=None, note="",
+                                status=status)
+                count = prep._memo_counts.get(leaf.code, 0)
+                if count < MEMO_PER_LEAF:
+                    prep._memo[key] = (lr, m)
+                    prep._memo_counts[leaf.code] = count + 1
+                    prep._alive.add(id(lr))
+                return lr
+            if hit[1].breakdown:
+                tables[leaf.code] = hit[1]
+            return hit[0]
         else:
             m, value, outcome, score, unrounded, working, status = measure_and_score(leaf, standard)
         computed = None
@@ -466,9 +558,28 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
 
     def aggregate_node(group: Group, children: list[Any]) -> NodeResult:
         agg = prep.record("aggregator", group.aggregator.name)
-        out = _guarded(agg.aggregate, AggregateInput(group=group, children=children, params=group.aggregator.params,
-                                                     rule_set=rule_set, pack=pack),
-                       what=f"aggregator {agg.name}", rec=agg, code=group.code, file=config.file)
+        if prep.memo and getattr(agg.aggregate, "__module__", None) == "jixiao.builtin.aggregators":
+            key = (group.code, *map(id, children))
+            hit = prep._nodes.get(key)
+            if hit is not None:
+                return hit[1]
+            result = aggregate_fresh(group, children, agg)
+            alive = prep._alive
+            if all(id(c) in alive for c in children):
+                count = prep._memo_counts.get((group.code,), 0)
+                if count < MEMO_PER_LEAF:
+                    prep._nodes[key] = (tuple(children), result)
+                    prep._memo_counts[(group.code,)] = count + 1
+                    alive.add(id(result))
+            return result
+        return aggregate_fresh(group, children, agg)
+
+    def aggregate_fresh(group: Group, children: list[Any], agg: Any) -> NodeResult:
+        try:
+            out = agg.aggregate(AggregateInput(group=group, children=children, params=group.aggregator.params,
+                                               rule_set=rule_set, pack=pack))
+        except (Exception, SystemExit) as exc:
+            raise _failure(exc, f"aggregator {agg.name}", agg, group.code, config.file) from exc
         std = group.standard_score
         if std is None and agg.numeric:
             stds = [c.standard_score for c in children]
@@ -609,6 +720,13 @@ def _extras(register: Any, pack: Pack, registry: Registry, surveys: Any = None, 
     if review:
         out["review"] = review
     return {**out_s, **out}
+
+
+def _failure(exc: BaseException, what: str, rec: Any, code: str | None, file: str | None) -> JixiaoError:
+    """What :func:`_guarded` raises for ``exc`` escaping from a plugin."""
+    from .errors import plugin_failure
+
+    return plugin_failure(exc, what=what, prov=getattr(rec, "provenance", None), code=code, file=file)
 
 
 def _guarded(fn: Any, arg: Any, *, what: str, rec: Any, code: str | None, file: str | None) -> Any:

@@ -73,26 +73,37 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
             inputs[name] = base
     per = layout.per_code
     # Cell by cell: a row's rating, band or reason replaces the template's, the rest of it stays.
-    for code in dict.fromkeys([*per.get("rating", {}), *per.get("band", {}), *per.get("reason", {})]):
-        cells = {what: portfolio.cell(per[what][code], i) if code in per.get(what, {}) else None
-                 for what in ("rating", "band", "reason")}
-        if all(v is None for v in cells.values()):
+    _, _, cache, columns = _cache_of(layout, template)
+    cell = portfolio.cell
+    for code, rc, bc, sc in columns:
+        r = cell(rc, i) if rc is not None else None
+        b = cell(bc, i) if bc is not None else None
+        s = cell(sc, i) if sc is not None else None
+        if r is None and b is None and s is None:
             continue
-        changes: dict[str, Any] = {}
-        if cells["rating"] is not None:
-            try:
-                changes["value"] = _fraction(cells["rating"], f"$.ratings.{code}.rating", str(portfolio.path))
-            except JixiaoError as exc:
-                problems.append(RowError(row=row_no, project_id=pid, column=per["rating"][code], kind=exc.kind,
-                                         message=exc.message))
-                continue
-        if cells["band"] is not None:
-            changes["band"] = str(cells["band"])
-        if cells["reason"] is not None:
-            changes["reason"] = str(cells["reason"])
-        current = ratings.get(code)
-        ratings[code] = attrs.evolve(current, **changes) if current is not None else \
-            Rating(path=f"$.ratings.{code}", **changes)
+        # the same cells give the same Rating (1 and 1.0 and "1" are told apart: their digits differ)
+        key = (code, r if type(r) is str else (type(r), str(r)), b if type(b) is str else (type(b), str(b)),
+               s if type(s) is str else (type(s), str(s)))
+        hit = cache.get(key)
+        if hit is None:
+            changes: dict[str, Any] = {}
+            if r is not None:
+                try:
+                    changes["value"] = _fraction(r, f"$.ratings.{code}.rating", str(portfolio.path))
+                except JixiaoError as exc:
+                    problems.append(RowError(row=row_no, project_id=pid, column=rc, kind=exc.kind,
+                                             message=exc.message))
+                    continue
+            if b is not None:
+                changes["band"] = str(b)
+            if s is not None:
+                changes["reason"] = str(s)
+            current = ratings.get(code)
+            hit = attrs.evolve(current, **changes) if current is not None else \
+                Rating(path=f"$.ratings.{code}", **changes)
+            if len(cache) < 4096:
+                cache[key] = hit
+        ratings[code] = hit
     for code, col in per.get("mark", {}).items():
         v = portfolio.cell(col, i)
         if v is not None:
@@ -121,6 +132,21 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
         file=f"{portfolio.path.name} row {row_no}", base=Path(template.base if template else portfolio.path.parent), pack_name=None, pack_path=None,
         project={"project_id": pid}, inputs=inputs, ratings=ratings, overrides=overrides, notes={},
         sha256="", disable=(), plain_rates=True)
+
+
+_CACHES: list[Any] = []
+"""The last (layout, template, {cells: Rating}, rating columns): ratings repeat from row to row."""
+
+
+def _cache_of(layout: Layout, template: EvaluationConfig | None) -> list[Any]:
+    if _CACHES and _CACHES[0] is layout and _CACHES[1] is template:
+        return _CACHES
+    per = layout.per_code
+    rating, band, reason = per.get("rating", {}), per.get("band", {}), per.get("reason", {})
+    columns = [(code, rating.get(code), band.get(code), reason.get(code))
+               for code in dict.fromkeys([*rating, *band, *reason])]
+    _CACHES[:] = [layout, template, {}, columns]
+    return _CACHES
 
 
 _TABLE_PATH = re.compile(r"^\$\.inputs\.([^.\[]+)\[(\d+)\](?:\.(.+))?$")
@@ -212,7 +238,7 @@ def _prepared(pack: Any, registry: Any, portfolio: Portfolio) -> Any:
         prep = _PREPARED[1]
         if prep.pack is pack and prep.registry is registry:
             return prep
-    prep = Prepared(pack, registry)
+    prep = Prepared(pack, registry, memo=True)
     _PREPARED[:] = [portfolio, prep]
     return prep
 
