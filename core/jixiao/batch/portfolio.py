@@ -31,19 +31,6 @@ PER_CODE = re.compile(r"^(?P<what>rating|reason|band|mark|override|override_reas
 _NUMBER = r"^-?[0-9]{1,18}(\.[0-9]+)?$"
 
 
-def _str_or_none(v: Any) -> str | None:
-    """A spreadsheet cell as text; floats through their shortest repr (never a binary expansion)."""
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, float):
-        return repr(v)
-    if isinstance(v, str):
-        return v if v.strip() else None
-    return str(v)
-
-
 class Portfolio:
     """The projects of one portfolio file, column by column (Arrow arrays)."""
 
@@ -534,75 +521,10 @@ def _read_csv(p: Path, encoding: str | None) -> tuple[pa.Table, list[int] | None
 
 
 def _read_xlsx(p: Path) -> tuple[pa.Table, list[int], dict[int, list[tuple[str, str]]]]:
-    import openpyxl
+    """The first sheet through calamine (Rust) into Arrow text columns; see :mod:`jixiao.batch.xlsx`."""
+    from .xlsx import read_xlsx
 
-    from ..errors import DataError
-    from ..io import XLSX_MAX_CELLS, check_xlsx_limits
-
-    check_xlsx_limits(p)
-    try:
-        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-        wf = openpyxl.load_workbook(p, read_only=True, data_only=False)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged file
-        raise DataError(f"cannot read the workbook: {exc}", file=str(p)) from None
-    errs: dict[int, list[tuple[str, str]]] = {}
-    try:
-        if not wb.worksheets:
-            raise ConfigError("the workbook has no worksheet", file=str(p))
-        ws, fs = wb.worksheets[0], wf.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        frows = fs.iter_rows(values_only=True)
-        header = next(rows, None)
-        next(frows, None)
-        if not header or all(h is None for h in header):
-            raise ConfigError("the portfolio has no header row", file=str(p), path="row 1")
-        names = ["" if h is None else str(h).strip() for h in header]
-        while names and not names[-1]:
-            names.pop()
-        dup = sorted({c for c in names if c and names.count(c) > 1})
-        if dup:
-            raise ConfigError(f"duplicate column(s) {', '.join(dup)}; each column may appear once",
-                              file=str(p), path="row 1 (header)")
-        cols: list[list[str | None]] = [[] for _ in names]
-        numbers: list[int] = []
-        cells = 0
-        for r, row in enumerate(rows, start=2):
-            frow = next(frows, None) or ()
-            if row is None or all(v is None for v in row):
-                continue  # blank (often merely formatted) rows are not projects
-            cells += len(names)
-            if cells > XLSX_MAX_CELLS:
-                raise DataError(f"more than {XLSX_MAX_CELLS:,} cells; refused (split the portfolio)",
-                                file=str(p), path=f"row {r}")
-            for j in range(len(names), len(row)):
-                if row[j] is not None:
-                    raise DataError(f"a value ({row[j]!r}) in column {_letter(j)}, which has no header",
-                                    file=str(p), path=f"row {r}, column {_letter(j)}")
-            for j, name in enumerate(names):
-                if not name and j < len(row) and row[j] is not None:
-                    raise ConfigError(f"column {_letter(j)} has data (row {r}) but no name in the header",
-                                      file=str(p), path="row 1 (header)")
-            k = len(numbers)
-            numbers.append(r)
-            for j in range(len(names)):
-                v = row[j] if j < len(row) else None
-                f = frow[j] if j < len(frow) else None
-                if v is None and isinstance(f, str) and f.startswith("="):
-                    msg = (f"formula {f} has no saved value (the workbook was saved without calculating); "
-                           "recalculate and save it in Excel, or type the value")
-                    errs.setdefault(k, []).append((names[j], msg))
-                cols[j].append(_str_or_none(v))
-    finally:
-        wb.close()
-        wf.close()
-    keep = [(n, c) for n, c in zip(names, cols, strict=True) if n]
-    return pa.table({n: pa.array(c, pa.string()) for n, c in keep}), numbers, errs
-
-
-def _letter(j: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(j + 1)
+    return read_xlsx(p)
 
 
 def decimal_value(v: Any) -> Decimal:
