@@ -334,6 +334,8 @@ class Prepared:
 
 _PURE_INDICATORS = frozenset({"qualitative_rating", "completion_rate", "recovery_rate", "handling_rate",
                               "incident_count", "input_value"})
+_READS_MEASUREMENT = frozenset({"deadline", "three_band"})
+"""Built-in methods whose outcome reads the measurement (its inputs), not only the value."""
 MEMO_PER_LEAF = 256
 """At most this many remembered results per leaf and batch chunk (values that do not repeat stop being kept)."""
 
@@ -476,6 +478,22 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             tables[leaf.code] = m
         value = round_value(m, rule_set)
         method = prep.record("method", leaf.method.name)
+        if prep.memo and type(value) is Decimal and method.name not in _READS_MEASUREMENT \
+                and getattr(method.score, "__module__", None) == "jixiao.builtin.methods":
+            # a built-in method's outcome depends on the value's digits, not on how it was measured
+            key = ("score", leaf.code, m.kind, str(value))
+            hit = prep._memo.get(key)
+            if hit is None:
+                hit = score_value(leaf, standard, m, value, method)
+                count = prep._memo_counts.get(key[:2], 0)
+                if count < MEMO_PER_LEAF:
+                    prep._memo[key] = hit
+                    prep._memo_counts[key[:2]] = count + 1
+            return (m, value, *hit)
+        return (m, value, *score_value(leaf, standard, m, value, method))
+
+    def score_value(leaf: Indicator, standard: Decimal, m: Measurement, value: Any, method: Any) -> tuple[Any, ...]:
+        """The method's outcome for the value: (outcome, score, unrounded, working, status)."""
         si = ScoreInput(value=value, value_kind=m.kind, standard_score=standard, target=leaf.target,
                         params=leaf.method.params, rule_set=rule_set, measurement=m, indicator=leaf,
                         file=config.file)
@@ -488,9 +506,9 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             from .ordinal import status_of
 
             status = status_of(pack.scale(leaf.scale) if leaf.scale else None, outcome.score)
-            return m, value, outcome, outcome.score, outcome.score, working, status
+            return outcome, outcome.score, outcome.score, working, status
         score, unrounded, working = finish_score(outcome, standard, rule_set)
-        return m, value, outcome, score, unrounded, working, "scored"
+        return outcome, score, unrounded, working, "scored"
 
     def score_leaf(leaf: Indicator) -> LeafResult:
         standard = leaf.standard_score if leaf.standard_score is not None else ZERO
@@ -565,7 +583,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                 return hit[1]
             result = aggregate_fresh(group, children, agg)
             alive = prep._alive
-            if all(id(c) in alive for c in children):
+            if alive.issuperset(map(id, children)):
                 count = prep._memo_counts.get((group.code,), 0)
                 if count < MEMO_PER_LEAF:
                     prep._nodes[key] = (tuple(children), result)

@@ -118,9 +118,9 @@ class RoundingPolicy:
     def figure(self, value: Decimal, which: str, *, entered: bool = False) -> str:
         """The printed figure of a score at a level; ``entered`` (an override, a carried unrounded
         figure in a working) keeps digits the level would round away, up to ``score_places``."""
-        places, _ = self.level(which)
+        places, mode = self.level(which)
         if not entered:
-            return fmt_fixed(self.shown(value, which), places)
+            return fmt_fixed(quantize(value, places, mode), places)
         if places >= self.score_places or quantize(value, places) == value:
             return fmt_fixed(value, places)
         return fmt_fixed(value, self.score_places)

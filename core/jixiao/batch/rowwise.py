@@ -43,12 +43,15 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
         v = portfolio.cell(col, i)
         if v is not None:
             inputs[name] = v
+    cell = portfolio.cell
     for name, rows in layout.tables.items():
         table = []
         for cols in rows.values():
-            cells = {c: portfolio.cell(colname, i) for c, colname in cols.items()}
-            cells = {c: (str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
-                     for c, v in cells.items() if v is not None}
+            cells = {}
+            for c, colname in cols.items():
+                v = cell(colname, i)
+                if v is not None:
+                    cells[c] = str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
             if cells:
                 table.append(cells)
         if table:
@@ -74,7 +77,6 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
     per = layout.per_code
     # Cell by cell: a row's rating, band or reason replaces the template's, the rest of it stays.
     _, _, cache, columns = _cache_of(layout, template)
-    cell = portfolio.cell
     for code, rc, bc, sc in columns:
         r = cell(rc, i) if rc is not None else None
         b = cell(bc, i) if bc is not None else None
