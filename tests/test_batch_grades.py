@@ -3,9 +3,8 @@ scheme's own Decimal comparison for every total, with bounds that fall between t
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import math
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -36,7 +35,7 @@ def test_grades_by_band_match_the_scheme(cuts, incl, sound, upper_incl, totals, 
                                                                          else upper_incl[k])))
         upper = c
     scheme = GradingScheme(name="t", title="t", bands=tuple(bands))
-    near = [int(math.floor(c.scaleb(sp))) + d for c in cuts for d in (-1, 0, 1, 2)]  # both sides of every cut
+    near = [math.floor(c.scaleb(sp)) + d for c in cuts for d in (-1, 0, 1, 2)]  # both sides of every cut
     totals = [*totals, *near]
     t = np.array(totals, dtype=np.int64)
     try:
@@ -46,7 +45,7 @@ def test_grades_by_band_match_the_scheme(cuts, incl, sound, upper_incl, totals, 
             grades_of(scheme, t, sp)
         return
     if sound:  # one band for every total: the integer comparison alone must decide, without the fallback
-        import jixiao.batch as batch
+        from jixiao import batch
 
         saved, batch._grades_one_by_one = batch._grades_one_by_one, None
         try:
