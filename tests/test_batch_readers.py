@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jixiao.batch.output import decimal_array, decimal_text
-from jixiao.batch.portfolio import Portfolio, _read_csv, parse_fixed, read_portfolio
+from jixiao.batch.portfolio import Portfolio, _read_csv, _scan_utf8_csv, parse_fixed, read_portfolio
 from jixiao.io import read_csv_arrow, read_csv_rows
 from jixiao.numbers import to_decimal
 
@@ -125,3 +125,24 @@ def test_score_text_is_the_casts_text(values, scale):
     arr = decimal_array(v, scale, np.array([x is not None for x in values]))
     assert decimal_text(arr).to_pylist() == pc.cast(arr, pa.string()).to_pylist()
     assert decimal_text(pa.chunked_array([arr, arr])).to_pylist() == pc.cast(arr, pa.string()).to_pylist() * 2
+
+
+PIECES = [b"a", b"1", b",", b"\n", b"\r\n", b'"', "中".encode(), b"\xe4", b"\xff", b" ", b"\r", b"\x00", b"\n\n"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(parts=st.lists(st.sampled_from(PIECES), max_size=40), bom=st.booleans(), block=st.integers(8, 40))
+def test_csv_scan_does_not_depend_on_where_blocks_end(tmp_path_factory, parts, bom, block):
+    """The streaming CSV pre-scan (UTF-8 by Arrow's validator, blank lines from line-end positions) gives
+    the same answer whatever its block size: characters, CR LF pairs and blank lines cut by a block end."""
+    p = tmp_path_factory.mktemp("scan") / "p.csv"
+    p.write_bytes((b"\xef\xbb\xbf" if bom else b"") + b"h1,h2\n" + b"".join(parts))
+    whole = _scan_utf8_csv(p)
+    assert _scan_utf8_csv(p, block_size=block) == whole
+    data = p.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        assert whole is None
+    if b"\n\n" in data or b"\n\r\n" in data or b"\x00" in data:
+        assert whole is None
