@@ -58,14 +58,15 @@ def fallback_case(pack_arg: str, columns, n: int, repeat: int, prepared: bool) -
         pf = read_portfolio(path)
     layout = layout_of(list(pf.columns), rowwise.known_inputs(pack, reg))
     errors: list = []
+    # nothing remembered between rows, or (before rowwise.forget existed) the per-batch Prepared dropped
+    forget = getattr(rowwise, "forget", None) or rowwise._PREPARED.clear
 
     def run() -> None:
         # every pass starts as a batch chunk does: nothing remembered from rows scored before
-        rowwise._PREPARED.clear()
-        getattr(rowwise, "_CACHES", []).clear()
+        forget()
         for i in range(n):
             if not prepared:
-                rowwise._PREPARED.clear()
+                forget()
             rowwise.evaluate_row(pack, reg, pf, layout, i, template, errors, str(i))
 
     us = _best(run, n, repeat)

@@ -23,7 +23,7 @@ from test_batch_rules import PACK, row, to_row
 from jixiao.batch import load_pack_or_template
 from jixiao.batch.compile import layout_of
 from jixiao.batch.portfolio import read_portfolio
-from jixiao.batch.rowwise import _CACHES, _PREPARED, evaluate_row, known_inputs, row_config
+from jixiao.batch.rowwise import _prepared, evaluate_row, forget, known_inputs, row_config
 from jixiao.document import build_document, dumps
 from jixiao.engine import evaluate
 from jixiao.errors import ErrorGroup, JixiaoError
@@ -32,10 +32,10 @@ from jixiao.plugins import Registry
 
 def _fresh(pack, reg, pf, layout, i, pid):
     """Row ``i`` evaluated alone: its config built without the rating cache, the engine without memo."""
-    _CACHES.clear()
+    forget()
     errors: list = []
     cfg = row_config(pf, layout, i, None, errors=errors, pid=pid)
-    _CACHES.clear()
+    forget()
     if cfg is None:
         return None, sorted(e.message for e in errors)
     try:
@@ -57,15 +57,14 @@ def compare_all_rows(pack_arg: str | Path, portfolio: Path) -> int:
     assert template is None
     pf = read_portfolio(portfolio)
     layout = layout_of(list(pf.columns), known_inputs(pack, reg))
-    _PREPARED.clear()
-    _CACHES.clear()
+    forget()
     memo_results = []
     for i in range(pf.n):  # all rows first, in order, as a batch chunk does: later rows reuse results
         errors: list = []
         res = evaluate_row(pack, reg, pf, layout, i, None, errors, f"P{i}")
         memo_results.append((res, sorted(e.message for e in errors)))
-    prep = _PREPARED[1]
-    assert prep.memo
+    prep = _prepared(pack, reg, pf)  # the one the rows above were scored with
+    assert prep.memo and prep._memo
     scored = 0
     for i, (res, messages) in enumerate(memo_results):
         fresh, fresh_messages = _fresh(pack, reg, pf, layout, i, f"P{i}")
@@ -75,7 +74,7 @@ def compare_all_rows(pack_arg: str | Path, portfolio: Path) -> int:
             assert dumps(build_document(res)) == dumps(build_document(fresh)), i
             assert _exact(res) == _exact(fresh), i  # and every figure with its digits (0.8 is not 0.80000)
             scored += 1
-    _PREPARED.clear()
+    forget()
     return scored
 
 

@@ -141,6 +141,8 @@ _SMALL_INT = 10 ** 15
 def check_number(value: Any, *, kind: str, file: str, where: str) -> Decimal:
     if type(value) is int and -_SMALL_INT < value < _SMALL_INT and (value >= 0 or kind == "number"):
         return Decimal(value)  # a whole number within range: every check below passes (the common cell)
+    if type(value) is str and len(value) <= 15 and value.isascii() and value.isdigit():
+        return Decimal(value)  # the same written as plain digits (a table cell, a CSV field)
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ConfigError(f"expected a number, got {type(value).__name__}", file=file, path=where)
     if kind in ("count", "amount") and isinstance(value, str) and value.strip().endswith(("%", "％", "‰")):

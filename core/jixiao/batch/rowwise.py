@@ -8,6 +8,7 @@ turned back into the portfolio's row number and column name.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -136,19 +137,27 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
         sha256="", disable=(), plain_rates=True)
 
 
-_CACHES: list[Any] = []
-"""The last (layout, template, {cells: Rating}, rating columns): ratings repeat from row to row."""
+_LOCAL = threading.local()
+"""What this thread remembers from the rows of the chunk it is scoring (``--jobs`` scores chunks in
+threads): ``prepared`` — (portfolio, :class:`jixiao.engine.Prepared`), the pack walked once per chunk
+and the results its memo keeps; ``ratings`` — (layout, template, {cells: Rating}, rating columns)."""
 
 
-def _cache_of(layout: Layout, template: EvaluationConfig | None) -> list[Any]:
-    if _CACHES and _CACHES[0] is layout and _CACHES[1] is template:
-        return _CACHES
+def forget() -> None:
+    """Drop what this thread remembers: the next row is scored as the first row of a chunk."""
+    _LOCAL.__dict__.clear()
+
+
+def _cache_of(layout: Layout, template: EvaluationConfig | None) -> tuple[Any, ...]:
+    c = getattr(_LOCAL, "ratings", None)
+    if c is not None and c[0] is layout and c[1] is template:
+        return c
     per = layout.per_code
     rating, band, reason = per.get("rating", {}), per.get("band", {}), per.get("reason", {})
     columns = [(code, rating.get(code), band.get(code), reason.get(code))
                for code in dict.fromkeys([*rating, *band, *reason])]
-    _CACHES[:] = [layout, template, {}, columns]
-    return _CACHES
+    c = _LOCAL.ratings = (layout, template, {}, columns)
+    return c
 
 
 _TABLE_PATH = re.compile(r"^\$\.inputs\.([^.\[]+)\[(\d+)\](?:\.(.+))?$")
@@ -229,19 +238,17 @@ def evaluate_row(pack: Any, registry: Any, portfolio: Portfolio, layout: Layout,
         return None
 
 
-_PREPARED: list[Any] = []
-"""The last batch's (portfolio, :class:`jixiao.engine.Prepared`): the pack is walked once per batch."""
-
-
 def _prepared(pack: Any, registry: Any, portfolio: Portfolio) -> Any:
+    """This chunk's :class:`jixiao.engine.Prepared` (with its memo), made at the chunk's first row."""
     from ..engine import Prepared
 
-    if _PREPARED and _PREPARED[0] is portfolio:
-        prep = _PREPARED[1]
+    held = getattr(_LOCAL, "prepared", None)
+    if held is not None and held[0] is portfolio:
+        prep = held[1]
         if prep.pack is pack and prep.registry is registry:
             return prep
     prep = Prepared(pack, registry, memo=True)
-    _PREPARED[:] = [portfolio, prep]
+    _LOCAL.prepared = (portfolio, prep)
     return prep
 
 
