@@ -622,8 +622,10 @@ def result_table(plan: Plan, t: Any, start: int, rank: np.ndarray | None, texts:
         v = np.asarray(t.column(c).to_numpy(), dtype=np.int64)
         if c in texts:
             d = texts[c]
-            data[c] = pa.array([d.get(start + j, f"{Decimal(int(v[j])).scaleb(-sp):f}") for j in range(k)],
-                               pa.string())
+            cells = [d.get(i) for i in range(start, start + k)]
+            for j in [j for j, x in enumerate(cells) if x is None]:  # numbers only where a row has no text
+                cells[j] = f"{Decimal(int(v[j])).scaleb(-sp):f}"
+            data[c] = pa.array(cells, pa.string())
         else:
             data[c] = decimal_array(v, sp)
     return pa.table(data)
