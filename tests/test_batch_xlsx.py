@@ -22,6 +22,7 @@ from openpyxl.styles import Font
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import run_cli
+from jixiao.batch import xlsx as xlsx_module
 from jixiao.batch.portfolio import read_portfolio
 from jixiao.batch.xlsx import number_column, number_text, read_xlsx
 from jixiao.errors import ConfigError, DataError
@@ -76,9 +77,33 @@ def old_read(p: Path) -> tuple[dict[str, list[str | None]], list[int], dict[int,
     return {n: c for n, c in zip(names, cols, strict=True) if n}, numbers, errs
 
 
-def new_read(p: Path) -> tuple[dict[str, list[str | None]], list[int], dict[int, list[tuple[str, str]]]]:
-    table, numbers, errs = read_xlsx(p)
+def new_read(p: Path, *, fast: bool = True) -> tuple[dict[str, list[str | None]], list[int],
+                                                     dict[int, list[tuple[str, str]]]]:
+    """The new reader; ``fast=False`` without its fastexcel path (every sheet cell-wise through calamine)."""
+    keep = xlsx_module._read_fastexcel
+    if not fast:
+        xlsx_module._read_fastexcel = lambda *a: None
+    try:
+        table, numbers, errs = read_xlsx(p)
+    finally:
+        xlsx_module._read_fastexcel = keep
     return table.to_pydict(), numbers, errs
+
+
+def took_the_fast_path(p: Path) -> bool:
+    calls = []
+    keep = xlsx_module._read_fastexcel
+
+    def spy(*a):
+        calls.append(out := keep(*a))
+        return out
+
+    xlsx_module._read_fastexcel = spy
+    try:
+        read_xlsx(p)
+    finally:
+        xlsx_module._read_fastexcel = keep
+    return bool(calls) and calls[0] is not None
 
 
 def save(rows: list[list[Any]], path: Path, edit=None) -> Path:
@@ -94,6 +119,7 @@ def save(rows: list[list[Any]], path: Path, edit=None) -> Path:
 
 def same_as_old(p: Path) -> tuple[dict[str, list[str | None]], list[int]]:
     new, old = new_read(p), old_read(p)
+    assert new == new_read(p, fast=False)
     assert new[0] == old[0]
     assert new[1] == old[1]
     assert {k: [c for c, _ in v] for k, v in new[2].items()} == {k: [c for c, _ in v] for k, v in old[2].items()}
@@ -117,6 +143,7 @@ def test_numbers_read_exactly_as_stored(tmp_path):
     assert cols["x"] == ["0.1", "1e-07", "123456789.123", "5", "5", "-0.5", "0.85", "1e+20", "2500000000000000",
                          "999999999.999999", "0.3333333333333333", "0.0001", "-1372.29", "0", "12345678901234"]
     assert numbers == list(range(2, 2 + len(values)))
+    assert took_the_fast_path(tmp_path / "p.xlsx")
 
 
 def test_text_booleans_dates_merged_cells_and_blank_formatted_rows(tmp_path):
@@ -140,6 +167,7 @@ def test_text_booleans_dates_merged_cells_and_blank_formatted_rows(tmp_path):
     assert cols["flag"] == ["TRUE", "FALSE", None, "TRUE", None]
     assert cols["when"] == ["2024-01-02 00:00:00", "2024-03-04 05:06:07", "2023-12-31 00:00:00", None, None]
     assert cols["n"] == ["1", "2", None, "7", None]
+    assert not took_the_fast_path(tmp_path / "p.xlsx")  # dates, and a column of numbers and text
 
 
 def test_header_checks_and_sheet_rows_as_before(tmp_path):
@@ -246,6 +274,8 @@ def test_an_excel_written_sheet(tmp_path):
     assert table.to_pydict() == {"project_id": ["p1", "p2", "p3"], "b": ["0.1", "0.30000000000000004", "5"],
                                  "c": ["0.2", None, None], "d": [None, "inline", None]}
     assert numbers == [2, 3, 5]
+    assert took_the_fast_path(p)  # the header's shared strings read from the scan
+    assert new_read(p, fast=False) == (table.to_pydict(), numbers, errs)
     assert [(c, m.split(" (")[0]) for c, m in errs[0]] == [("d", "the cell holds the error #DIV/0!")]
     assert [(c, m.split(" has no saved value")[0]) for c, m in errs[1]] == [("c", "formula =B3*2")]
     assert [(c, m.split(" (")[0].split(" has no")[0]) for c, m in errs[2]] == [

@@ -94,6 +94,8 @@ class SheetScan:
         self.beyond: tuple[int, int] | None = None
         """(row, 0-based column) of the first cell holding a value right of the header."""
         self.widest = 0
+        self.header_cells: dict[int, tuple[bytes, bytes]] = {}
+        """Row 1's cells holding a value: 0-based column → (type, the cell's inner XML)."""
         self._shared: dict[bytes, tuple[str, str]] = {}
         self._markers = _MARKERS
 
@@ -140,7 +142,10 @@ class SheetScan:
             if int(ref.group(2)) != 1:
                 break
             if m.group(3) and _HAS_VALUE.search(m.group(3)):
-                self.header_width = max(self.header_width, column_number(ref.group(1).decode()))
+                col = column_number(ref.group(1).decode())
+                self.header_width = max(self.header_width, col)
+                t = _TYPE.search(m.group(1))
+                self.header_cells[col - 1] = (t.group(1) if t else b"n", m.group(3))
         if self.header_width:
             self._after = _columns_after(self.header_width)
 
@@ -230,8 +235,9 @@ def _columns_after(width: int) -> re.Pattern[bytes]:
     return re.compile(rb'r="(?:' + "|".join(alts).encode() + rb")[0-9]")
 
 
-def first_sheet(zf: zipfile.ZipFile) -> tuple[str, str] | None:
-    """(name, part path) of the workbook's first worksheet, as openpyxl's ``worksheets[0]``."""
+def first_sheet(zf: zipfile.ZipFile) -> tuple[str, str, str] | None:
+    """(name, part path, shared strings part path or "") of the workbook's first worksheet, as openpyxl's
+    ``worksheets[0]``."""
     def local(tag: str) -> str:
         return tag.rsplit("}", 1)[-1]
 
@@ -249,6 +255,7 @@ def first_sheet(zf: zipfile.ZipFile) -> tuple[str, str] | None:
             target = rel.get("Target", "")
             path = target.lstrip("/") if target.startswith("/") else str(base / target)
             targets[rel.get("Id", "")] = (rel.get("Type", ""), _normalise(path))
+    sst = next((path for kind, path in targets.values() if kind.endswith("/sharedStrings")), "")
     root = ElementTree.fromstring(zf.read(book))
     for el in root.iter():
         if local(el.tag) != "sheet":
@@ -256,7 +263,7 @@ def first_sheet(zf: zipfile.ZipFile) -> tuple[str, str] | None:
         rid = next((v for k, v in el.attrib.items() if local(k) == "id"), "")
         kind, path = targets.get(rid, ("", ""))
         if kind.endswith("/worksheet"):
-            return el.get("name", ""), path
+            return el.get("name", ""), path, sst
     return None
 
 
@@ -424,6 +431,7 @@ def read_xlsx(p: Path) -> tuple[pa.Table, list[int], dict[int, list[tuple[str, s
             if sheet is None:
                 raise ConfigError("the workbook has no worksheet", file=str(p))
             scan = scan_sheet(zf, sheet[1])
+            header = _header_values(zf, sheet[2], scan) if scan is not None else None
     except (ConfigError, DataError):
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged part raises zipfile, zlib or XML errors
@@ -439,6 +447,10 @@ def read_xlsx(p: Path) -> tuple[pa.Table, list[int], dict[int, list[tuple[str, s
         raise DataError(f"the first sheet's cells reach {letter(width - 1)}{scan.last_row} "
                         f"({scan.last_row:,} rows × {width:,} columns, more than {cap:,} cells); refused "
                         "(split the portfolio, or clear the stray cells)", file=str(p), path=where)
+    if header is not None:
+        fast = _read_fastexcel(p, sheet[0], header, scan, XLSX_MAX_CELLS)
+        if fast is not None:
+            return fast
     try:
         ws = CalamineWorkbook.from_path(str(p)).get_sheet_by_name(sheet[0])
         if ws.height * ws.width > XLSX_MAX_CELLS:
@@ -475,6 +487,21 @@ def _table(p: Path, rows: list[list[Any]], scan: SheetScan,
     if not rows or all(v == "" for v in rows[0]):
         raise ConfigError("the portfolio has no header row", file=str(p), path="row 1")
     header = rows[0]
+    names = _names(p, header)
+    data = rows[1:]
+    width = max(len(header), max(map(len, data), default=0))
+    columns = list(zip(*(r if len(r) == width else [*r, *[""] * (width - len(r))] for r in data), strict=True)) \
+        if data else [() for _ in range(width)]
+    converted: list[tuple[pa.Array | None, np.ndarray]] = []
+    for j, col in enumerate(columns):
+        if j < len(names) and names[j]:
+            converted.append(column_text(col))
+        else:
+            converted.append((None, np.fromiter((v == "" for v in col), dtype=bool, count=len(col))))
+    return _assemble(p, names, len(data), converted, lambda j, i: value_repr(columns[j][i]), scan, limit)
+
+
+def _names(p: Path, header: list[Any]) -> list[str]:
     names = [header_text(h) for h in header]
     while names and not names[-1]:
         names.pop()
@@ -482,28 +509,24 @@ def _table(p: Path, rows: list[list[Any]], scan: SheetScan,
     if dup:
         raise ConfigError(f"duplicate column(s) {', '.join(dup)}; each column may appear once",
                           file=str(p), path="row 1 (header)")
-    data = rows[1:]
-    width = max(len(header), max(map(len, data), default=0))
-    columns = list(zip(*(r if len(r) == width else [*r, *[""] * (width - len(r))] for r in data), strict=True)) \
-        if data else [() for _ in range(width)]
-    texts: list[pa.Array | None] = []
-    blank = np.ones(len(data), dtype=bool)
+    return names
+
+
+def _assemble(p: Path, names: list[str], n: int, converted: list[tuple[pa.Array | None, np.ndarray]],
+              value_at: Any, scan: SheetScan, limit: int) -> tuple[pa.Table, list[int], dict[int, list[tuple[str, str]]]]:
+    """The projects' table from each column's (text, empty mask): blank rows dropped (a row with an
+    error cell is not blank), the openpyxl reader's row checks, the scan's problems by project."""
+    blank = np.ones(n, dtype=bool)
     firsts: list[int] = []
-    for j, col in enumerate(columns):
-        if j < len(names) and names[j]:
-            arr, empty = column_text(col)
-            texts.append(arr)
-        else:
-            texts.append(None)
-            empty = np.fromiter((v == "" for v in col), dtype=bool, count=len(col))
+    for _, empty in converted:
         blank &= empty
         firsts.append(int(np.argmax(~empty)) if (~empty).any() else -1)
     for r in scan.error_rows:
-        if 2 <= r < len(data) + 2:
+        if 2 <= r < n + 2:
             blank[r - 2] = False
     keep = np.flatnonzero(~blank)
     numbers = (keep + 2).tolist()
-    _check_rows(p, names, columns, firsts, numbers, limit)
+    _check_rows(p, names, len(converted), firsts, value_at, numbers, limit)
     index = {r: k for k, r in enumerate(numbers)}
     errs: dict[int, list[tuple[str, str]]] = {}
     for r in sorted(scan.problems):
@@ -517,12 +540,12 @@ def _table(p: Path, rows: list[list[Any]], scan: SheetScan,
     for j, name in enumerate(names):
         if not name:
             continue
-        arr = texts[j] if j < len(texts) else None
+        arr = converted[j][0] if j < len(converted) else None
         out[name] = pa.nulls(len(keep), pa.string()) if arr is None else arr.take(sel)
     return pa.table(out) if out else pa.table({}), numbers, errs
 
 
-def _check_rows(p: Path, names: list[str], columns: list[tuple[Any, ...]], firsts: list[int],
+def _check_rows(p: Path, names: list[str], width: int, firsts: list[int], value_at: Any,
                 numbers: list[int], limit: int) -> None:
     """The openpyxl reader's row checks, in its order: the cell limit, a value right of the header, data
     under a nameless column — the first row (of the non-blank rows) where one applies is reported."""
@@ -531,19 +554,133 @@ def _check_rows(p: Path, names: list[str], columns: list[tuple[Any, ...]], first
         r = numbers[limit // len(names)]
         found.append((r, 0, 0, DataError(f"more than {limit:,} cells; refused (split the portfolio)",
                                          file=str(p), path=f"row {r}")))
-    for j in range(len(names), len(columns)):
+    for j in range(len(names), width):
         if firsts[j] >= 0:
             r = firsts[j] + 2
-            v = value_repr(columns[j][firsts[j]])
+            v = value_at(j, firsts[j])
             found.append((r, 1, j, DataError(f"a value ({v}) in column {letter(j)}, which has no header",
                                              file=str(p), path=f"row {r}, column {letter(j)}")))
     for j, name in enumerate(names):
-        if not name and j < len(columns) and firsts[j] >= 0:
+        if not name and j < width and firsts[j] >= 0:
             r = firsts[j] + 2
             found.append((r, 2, j, ConfigError(f"column {letter(j)} has data (row {r}) but no name in the header",
                                                file=str(p), path="row 1 (header)")))
     if found:
         raise min(found, key=lambda f: f[:3])[3]
+
+
+# ------------------------------------------------------------------------------------------------
+# The fast path: fastexcel's typed Arrow columns, when every column has one plain type
+# ------------------------------------------------------------------------------------------------
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _string_item(el: ElementTree.Element) -> str:
+    """The text of a shared or inline string (its runs; phonetic runs left out)."""
+    out = []
+    for child in el:
+        tag = _local(child.tag)
+        if tag == "t":
+            out.append(child.text or "")
+        elif tag == "r":
+            out += [t.text or "" for t in child if _local(t.tag) == "t"]
+    return "".join(out)
+
+
+def _header_values(zf: zipfile.ZipFile, sst_part: str, scan: SheetScan) -> list[Any] | None:
+    """Row 1 as calamine would give it ('' for an empty cell), from the scan's cells and the first shared
+    strings; None for anything unusual (A1 empty, a styled number that may be a date, an error, a prefix)."""
+    cells = scan.header_cells
+    if 0 not in cells:
+        return None
+    out: list[Any] = [""] * scan.header_width
+    wanted: dict[int, list[int]] = {}
+    for j, (kind, inner) in cells.items():
+        v = _VALUE.search(inner)
+        if kind == b"s" and v is not None and v.group(1).strip().isdigit():
+            wanted.setdefault(int(v.group(1)), []).append(j)
+        elif kind == b"inlineStr":
+            try:
+                el = ElementTree.fromstring(b"<x>" + inner + b"</x>")
+            except ElementTree.ParseError:
+                return None
+            is_ = next((c for c in el if _local(c.tag) == "is"), None)
+            out[j] = _string_item(is_) if is_ is not None else ""
+        elif kind == b"str" and v is not None:
+            out[j] = _unescape(v.group(1))
+        elif kind == b"b" and v is not None:
+            out[j] = v.group(1).strip() == b"1"
+        elif kind == b"n" and v is not None:
+            try:
+                out[j] = float(v.group(1))
+            except ValueError:
+                return None
+        else:
+            return None
+    if wanted:
+        if not sst_part:
+            return None
+        last = max(wanted)
+        with zf.open(sst_part) as fh:
+            k = 0
+            for _, el in ElementTree.iterparse(fh, events=("end",)):
+                if _local(el.tag) != "si":
+                    continue
+                for j in wanted.get(k, ()):
+                    out[j] = _string_item(el)
+                el.clear()
+                k += 1
+                if k > last:
+                    break
+        if k <= last:
+            return None
+    return out
+
+
+def _read_fastexcel(p: Path, name: str, header: list[Any], scan: SheetScan,
+                    limit: int) -> tuple[pa.Table, list[int], dict[int, list[tuple[str, str]]]] | None:
+    """fastexcel (calamine underneath, into Arrow) when every column reads as one plain type — numbers,
+    text, booleans or nothing; None otherwise (a column mixing types, dates), for the cell-wise path."""
+    import fastexcel
+
+    try:
+        batch = fastexcel.read_excel(str(p)).load_sheet(name, header_row=None, skip_rows=1, schema_sample_rows=None,
+                                                        dtype_coercion="strict", eager=True)
+    except Exception:  # noqa: BLE001 - mixed types, an empty sheet body: the cell-wise path decides
+        return None
+    if batch.num_columns < len(header) or batch.num_rows * batch.num_columns > limit:
+        return None
+    names = _names(p, header + [""] * (batch.num_columns - len(header)))
+    converted: list[tuple[pa.Array | None, np.ndarray]] = []
+    for col in batch.columns:
+        t = col.type
+        null = np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        if pa.types.is_floating(t):
+            x = np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
+            converted.append((number_column(np.where(null, np.nan, x), null), null))
+        elif pa.types.is_integer(t):
+            converted.append((pc.cast(col, pa.string()), null))
+        elif pa.types.is_boolean(t):
+            converted.append((pc.if_else(col, "TRUE", "FALSE"), null))
+        elif pa.types.is_string(t) or pa.types.is_large_string(t):
+            arr = col.cast(pa.string())
+            empty = pc.fill_null(pc.equal(arr, ""), True)
+            blank = pc.or_(empty, pc.fill_null(pc.utf8_is_space(arr), False))
+            out = pc.if_else(blank, _STRING_NULL, arr) if pc.any(blank).as_py() else arr
+            converted.append((out, np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)))
+        elif pa.types.is_null(t):
+            converted.append((pa.nulls(len(col), pa.string()), np.ones(len(col), dtype=bool)))
+        else:
+            return None
+
+    def value_at(j: int, i: int) -> str:
+        v = batch.column(j)[i].as_py()
+        return value_repr(v)
+
+    return _assemble(p, names, batch.num_rows, converted, value_at, scan, limit)
 
 
 def _read_unreferenced(p: Path) -> tuple[pa.Table, list[int], dict[int, list[tuple[str, str]]]]:
