@@ -373,3 +373,18 @@ def test_bundled_examples_batch_without_the_engine(tmp_path):
         outcome = run_batch(pack, str(portfolio), str(tmp_path / f"{pack}.jsonl"))
         assert outcome.columnar and outcome.scored == 2 and outcome.engine_rows == 0, (pack, outcome.errors)
         assert against_engine(pack, portfolio) == (2, 0, 0)
+
+
+@SETTINGS
+@given(cells=st.lists(st.dictionaries(st.sampled_from([x.code for x in PEFA.leaves()][:12]),
+                                      st.sampled_from([*PEFA_MARKS, "", "E"]), max_size=6), min_size=1, max_size=6))
+def test_pefa_template_marks_fill_the_rest(tmp_path_factory, cells):
+    """The bundled example as a template: a row gives a few marks, the template's marks fill the others
+    (a blank cell is refused without --fill-from-template, as for numbers)."""
+    from conftest import ROOT
+
+    d = tmp_path_factory.mktemp("pefat")
+    template = str(ROOT / "docs" / "examples" / "pefa-2016" / "evaluation.toml")
+    rows = [{"project_id": f"P{k}", **{f"mark.{c}": m for c, m in r.items()}} for k, r in enumerate(cells)]
+    _, fallback, _ = against_engine(template, write_csv(d / "p.csv", rows))
+    assert fallback == 0
