@@ -5,9 +5,11 @@ Each leaf becomes (vectorised indicator form) → value rounding → (vectorised
 beside their per-row forms (:mod:`jixiao.builtin.indicators`, :mod:`jixiao.builtin.methods`),
 registered like a plugin's own through the ``vectorized`` field of its
 :class:`~jixiao.types.IndicatorPlugin` / :class:`~jixiao.types.ScoringMethod` record; this module
-reads the columns, runs the forms and sums the tree. A leaf whose
-plugin has no form, a node with an aggregator other than ``sum``, or any row the fast path cannot
-read exactly is evaluated by the real engine instead (row by row), so both paths give the same digits.
+reads the columns, runs the forms and walks the tree through the aggregators' forms (the
+:class:`~jixiao.types.Aggregator` record's ``vectorized``: sum, weighted_mean, ordinal_counts, PEFA's,
+PART's). A leaf whose plugin has no form, a node whose aggregator has none, or any row the fast path
+cannot do exactly is evaluated by the real engine instead (row by row), so both paths give the same
+digits.
 """
 
 from __future__ import annotations

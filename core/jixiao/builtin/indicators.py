@@ -482,6 +482,9 @@ def input_value_columnar(vm: Any) -> Any:
 
     from ..batch.compile import VecValue
 
+    target = vm.indicator.target
+    if target is not None and target.kind == "date":
+        return _days_late_columnar(vm, target)
     kind = vm.params.get("kind", "number")
     if kind not in _VALUE_KINDS:
         vm.frame.mark(np.ones(vm.frame.n, dtype=bool))
@@ -491,6 +494,51 @@ def input_value_columnar(vm: Any) -> Any:
     if kind == "rate" and col is not None:  # a plain number above 1 is ambiguous (97.5 or 97.5%?): the engine refuses
         vm.frame.mark(~vm.portfolio.percent(col) & (value.v > 10**value.scale))
     return VecValue(kind=kind, value=value)
+
+
+def _days_late_columnar(vm: Any, target: Any) -> Any:
+    """:func:`_days_late` over all rows: the deadline read once, each distinct cell of the date column
+    read once by the engine's own :func:`jixiao.reading.read_date` (so every written form it accepts
+    is accepted alike) and the days late mapped back to the rows. A cell it cannot read, a blank or a
+    deadline that cannot be read: the rows go to the engine, which words the problem."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ..batch.compile import VecValue
+    from ..batch.fixed import Fixed
+    from ..reading import ReadError, deadline_of, read_date, year_of
+
+    f = vm.frame
+    everything = np.ones(f.n, dtype=bool)
+    # A batch row's evaluation has no [project] year (rowwise.row_config gives it only its id).
+    year = year_of({})
+    col = vm.layout.scalars.get(vm._name("input") or "")
+    try:
+        due = deadline_of(target.text or "", year)
+    except ReadError:
+        due = None
+    if due is None or col is None:
+        f.mark(everything)
+        return VecValue(kind="days_late", value=f.full(0))
+    arr = vm.portfolio.columns[col]
+    uniq = pc.unique(arr)
+    days = []
+    for v in uniq.to_pylist():
+        if v is None or (isinstance(v, str) and not v.strip()):
+            days.append(None)  # blank: the template's value or a missing input — the engine's call
+            continue
+        try:
+            days.append((read_date(repr(v) if isinstance(v, float) else v, year) - due).days)
+        except ReadError:
+            days.append(None)
+    idx = np.asarray(pc.index_in(arr, value_set=uniq).fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    table = np.array([d if d is not None else 0 for d in days] + [0], dtype=np.int64)
+    bad = np.array([d is None for d in days] + [True], dtype=bool)
+    f.mark(bad[idx])
+    if not pa.types.is_null(arr.type):
+        f.mark(~vm.portfolio.present(col))
+    return VecValue(kind="days_late", value=Fixed(table[idx], 0))
 
 
 def formula_columnar(vm: Any) -> Any:

@@ -232,6 +232,27 @@ def deadline(si: ScoreInput) -> ScoreOutcome:
                         benchmark=ZERO, gap=late, reason="late")
 
 
+def deadline_columnar(vs: Any) -> Any:
+    """deadline over all rows: std where the days late are ≤ 0, else std − days × ``per_day`` (never
+    below 0) or the ``partial`` score."""
+    import numpy as np
+
+    from ..batch.fixed import Fixed
+
+    f, std, late = vs.frame, vs.standard_score, vs.value
+    on_time = f.cmp_const(late, 0) <= 0
+    if "per_day" in vs.params:
+        left = f.sub(f.full(std), f.mul_const(late, to_decimal(vs.params["per_day"])))
+        late_score = Fixed(np.maximum(left.v, 0), left.scale)
+    else:
+        raw = vs.params.get("partial", 0)
+        if isinstance(raw, str) and raw.strip().endswith("%"):
+            late_score = f.full(std * to_decimal(raw))
+        else:
+            late_score = f.full(to_decimal(raw))
+    return f.where(on_time, f.full(std), late_score)
+
+
 def check_deadline(params: Mapping[str, Any]) -> list[str]:
     probs = []
     if "per_day" in params:
@@ -969,6 +990,7 @@ def _methods():
             example="B11: 3.44=5-(1-89.63%)*5*100*3%"),
         ScoringMethod(
             name="deadline", title="时效 on time by the deadline", score=deadline, check_params=check_deadline,
+            vectorized=deadline_columnar,
             formula="score = std if done by the deadline (12月底前), else std − days late × per_day, or partial",
             params=(ParamSpec(name="per_day", type="number", doc="points off for each day late (default: the partial score)"),
                     ParamSpec(name="partial", type="percent", default=0,
