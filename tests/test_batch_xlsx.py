@@ -358,3 +358,9 @@ def test_xlsx_and_csv_portfolios_score_alike_with_numbers_as_number_cells(tmp_pa
     assert a == (tmp_path / "r-csv.csv").read_text(encoding="utf-8-sig")
     assert read_portfolio(tmp_path / "p.xlsx").n == 3
     assert pa.types.is_string(read_portfolio(tmp_path / "p.xlsx").columns["spot_check_done"].type)
+
+
+def test_a_date_in_the_header_is_named_as_before(tmp_path):
+    p = save([["project_id", dt.datetime(2024, 1, 2), 2024.5], ["a", 1, 2]], tmp_path / "p.xlsx")
+    cols, _ = same_as_old(p)
+    assert list(cols) == ["project_id", "2024-01-02 00:00:00", "2024.5"]

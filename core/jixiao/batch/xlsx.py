@@ -97,7 +97,7 @@ class SheetScan:
         self.header_cells: dict[int, tuple[bytes, bytes]] = {}
         """Row 1's cells holding a value: 0-based column → (type, the cell's inner XML)."""
         self._shared: dict[bytes, tuple[str, str]] = {}
-        self._markers = _MARKERS
+        self._markers: tuple[bytes, ...] = _MARKERS
 
     def _style(self, chunk: bytes) -> None:
         """The markers this sheet can have: a prefix (``<x:c>``) or apostrophes are rare, and each marker
@@ -145,7 +145,10 @@ class SheetScan:
                 col = column_number(ref.group(1).decode())
                 self.header_width = max(self.header_width, col)
                 t = _TYPE.search(m.group(1))
-                self.header_cells[col - 1] = (t.group(1) if t else b"n", m.group(3))
+                kind = t.group(1) if t else b"n"
+                if kind == b"n" and re.search(rb"""\bs\s*=\s*["'](?!0["'])""", m.group(1)):
+                    kind = b"styled"  # a number with a style may be a date: the cell-wise path reads it
+                self.header_cells[col - 1] = (kind, m.group(3))
         if self.header_width:
             self._after = _columns_after(self.header_width)
 
