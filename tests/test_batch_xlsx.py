@@ -364,3 +364,16 @@ def test_a_date_in_the_header_is_named_as_before(tmp_path):
     p = save([["project_id", dt.datetime(2024, 1, 2), 2024.5], ["a", 1, 2]], tmp_path / "p.xlsx")
     cols, _ = same_as_old(p)
     assert list(cols) == ["project_id", "2024-01-02 00:00:00", "2024.5"]
+
+
+def test_the_cell_limit_counts_non_blank_rows_and_names_the_row(tmp_path, monkeypatch):
+    import jixiao.io
+
+    rows = [["project_id", "x"], ["a", 1], ["b", 2], ["c", 3], [], ["d", 4], ["e", 5], ["f", 6]]
+    p = save(rows, tmp_path / "p.xlsx")
+    monkeypatch.setattr(jixiao.io, "XLSX_MAX_CELLS", 10)
+    with pytest.raises(DataError) as exc:
+        read_xlsx(p)
+    assert exc.value.path == "row 8" and "more than 10 cells" in str(exc.value)
+    monkeypatch.setattr(jixiao.io, "XLSX_MAX_CELLS", 12)
+    assert read_xlsx(p)[1] == [2, 3, 4, 6, 7, 8]
