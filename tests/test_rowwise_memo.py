@@ -18,7 +18,6 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_batch_rules import PACK, row, to_row
 
 from jixiao.batch import load_pack_or_template
 from jixiao.batch.compile import layout_of
@@ -28,6 +27,7 @@ from jixiao.document import build_document, dumps
 from jixiao.engine import evaluate
 from jixiao.errors import ErrorGroup, JixiaoError
 from jixiao.plugins import Registry
+from test_batch_rules import PACK, row, to_row
 
 
 def _fresh(pack, reg, pf, layout, i, pid):

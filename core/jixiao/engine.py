@@ -265,7 +265,7 @@ class Prepared:
         """Keep the results of leaves whose built-in plugins read nothing but their declared inputs,
         keyed by those inputs' exact values (``jixiao batch``'s fallback: ratings repeat across rows)."""
         self._memo: dict[Any, tuple[LeafResult, Measurement]] = {}
-        self._memo_counts: dict[str, int] = {}
+        self._memo_counts: dict[Any, int] = {}
         self._plans: dict[str, tuple[tuple[str, ...], bool] | None] = {}
         self._nodes: dict[tuple[Any, ...], tuple[tuple[Any, ...], NodeResult]] = {}
         self._alive: set[int] = set()
@@ -311,7 +311,7 @@ class Prepared:
         try:
             plugin = self.record("indicator", leaf.source.name)
             method = self.record("method", leaf.method.name)
-        except Exception:  # the evaluation raises it where it always did; asked again next time
+        except JixiaoError:  # the evaluation raises it where it always did; asked again next time
             return None
         plan: tuple[tuple[str, ...], bool] | None = None
         params = leaf.source.params
