@@ -377,3 +377,12 @@ def test_the_cell_limit_counts_non_blank_rows_and_names_the_row(tmp_path, monkey
     assert exc.value.path == "row 8" and "more than 10 cells" in str(exc.value)
     monkeypatch.setattr(jixiao.io, "XLSX_MAX_CELLS", 12)
     assert read_xlsx(p)[1] == [2, 3, 4, 6, 7, 8]
+
+
+def test_an_empty_column_reads_quietly(tmp_path, capsys, caplog):
+    p = save([["project_id", "x", "empty", "y"], ["a", 1, None, 2], ["b", 3, None, 4]], tmp_path / "p.xlsx")
+    cols, _ = same_as_old(p)
+    assert cols["empty"] == [None, None]
+    assert took_the_fast_path(p)
+    assert not [r for r in caplog.records if r.name.startswith("fastexcel")]
+    assert capsys.readouterr().err == ""

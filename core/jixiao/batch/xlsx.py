@@ -647,13 +647,20 @@ def _read_fastexcel(p: Path, name: str, header: list[Any], scan: SheetScan,
                     limit: int) -> tuple[pa.Table, list[int], dict[int, list[tuple[str, str]]]] | None:
     """fastexcel (calamine underneath, into Arrow) when every column reads as one plain type — numbers,
     text, booleans or nothing; None otherwise (a column mixing types, dates), for the cell-wise path."""
+    import logging
+
     import fastexcel
 
+    log = logging.getLogger("fastexcel")  # its guesses ("could not determine dtype…") are not the user's news
+    level = log.level
+    log.setLevel(logging.ERROR)
     try:
         batch = fastexcel.read_excel(str(p)).load_sheet(name, header_row=None, skip_rows=1, schema_sample_rows=None,
                                                         dtype_coercion="strict", eager=True)
     except Exception:  # noqa: BLE001 - mixed types, an empty sheet body: the cell-wise path decides
         return None
+    finally:
+        log.setLevel(level)
     if batch.num_columns < len(header) or batch.num_rows * batch.num_columns > limit:
         return None
     names = _names(p, header + [""] * (batch.num_columns - len(header)))
