@@ -39,6 +39,12 @@ BENCHES = {
 
 def run(cmd: list[str]) -> tuple[float, int, int]:
     """(wall seconds, peak RSS in MiB, exit code) of one subprocess."""
+    wall, rss, code, _ = run_cpu(cmd)
+    return wall, rss, code
+
+
+def run_cpu(cmd: list[str]) -> tuple[float, int, int, float]:
+    """(wall seconds, peak RSS in MiB, exit code, CPU seconds user + system) of one subprocess."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -47,7 +53,7 @@ def run(cmd: list[str]) -> tuple[float, int, int]:
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({code}):\n{err}")
-    return wall, usage.ru_maxrss // 1024, code
+    return wall, usage.ru_maxrss // 1024, code, usage.ru_utime + usage.ru_stime
 
 
 def best(cmd: list[str], repeat: int) -> tuple[float, int]:
@@ -186,8 +192,11 @@ def polars_table(args: argparse.Namespace) -> int:
     extra = args.jixiao_args.split()
     lines = ["### Machine", "", *machine(), "", f"### Batch: {heading}, jixiao vs polars"
              + (f" (jixiao {' '.join(extra)})" if extra else ""), "",
-             ("| projects | in → out | jixiao batch | polars | ratio | numpy (Parquet only) | jixiao peak RSS | "
-              "polars peak RSS | identical |"), "|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+             (f"jixiao, polars and numpy run alternately, {args.repeat} time(s) each; best wall time and best CPU "
+              f"time (user + system) kept; load average at the start {os.getloadavg()[0]:.2f}."), "",
+             ("| projects | in → out | jixiao batch | polars | ratio | jixiao CPU | polars CPU | CPU ratio | "
+              "numpy (Parquet only) | jixiao peak RSS | polars peak RSS | identical |"),
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for n in args.sizes:
         for fmt in args.formats:
             src, dst = fmt.split("-")
@@ -197,16 +206,23 @@ def polars_table(args: argparse.Namespace) -> int:
                                 str(portfolio)], check=True, stderr=subprocess.DEVNULL)
             repeat = args.repeat if n <= 100_000 else max(1, args.repeat - 1)
             jx_out, pl_out = work / f"jixiao-{args.pack}-{n}-{fmt}.{dst}", work / f"polars-{args.pack}-{n}-{fmt}.{dst}"
-            jx = best([sys.executable, "-m", "jixiao", "batch", target, str(portfolio), "-o", str(jx_out), "--quiet",
-                       *extra], repeat)
-            pl = best([sys.executable, str(HERE / "baseline_polars.py"), args.pack, str(portfolio), "-o", str(pl_out)],
-                      repeat)
-            npy = "–"
+            np_out = work / f"numpy-{args.pack}-{n}.parquet"
+            cmds = {"jixiao": [sys.executable, "-m", "jixiao", "batch", target, str(portfolio), "-o", str(jx_out),
+                               "--quiet", *extra],
+                    "polars": [sys.executable, str(HERE / "baseline_polars.py"), args.pack, str(portfolio), "-o",
+                               str(pl_out)]}
             if fmt == "parquet-parquet":
-                np_out = work / f"numpy-{args.pack}-{n}.parquet"
-                npy = f"{best([sys.executable, str(HERE / baseline), str(portfolio), '-o', str(np_out)], repeat)[0]:.2f} s"
+                cmds["numpy"] = [sys.executable, str(HERE / baseline), str(portfolio), "-o", str(np_out)]
+            runs: dict[str, list[tuple[float, int, int, float]]] = {k: [] for k in cmds}
+            for _ in range(repeat):  # alternately, so that a change of load hits every tool alike
+                for k, cmd in cmds.items():
+                    runs[k].append(run_cpu(cmd))
+            jx, pl = ((min(r[0] for r in runs[k]), max(r[1] for r in runs[k]), min(r[3] for r in runs[k]))
+                      for k in ("jixiao", "polars"))
+            npy = f"{min(r[0] for r in runs['numpy']):.2f} s" if "numpy" in runs else "–"
             same = same_results(jx_out, pl_out)
-            lines.append(f"| {n:,} | {src} → {dst} | {jx[0]:.2f} s | {pl[0]:.2f} s | {jx[0] / pl[0]:.2f}× | {npy} | "
+            lines.append(f"| {n:,} | {src} → {dst} | {jx[0]:.2f} s | {pl[0]:.2f} s | {jx[0] / pl[0]:.2f}× | "
+                         f"{jx[2]:.2f} s | {pl[2]:.2f} s | {jx[2] / pl[2]:.2f}× | {npy} | "
                          f"{jx[1]:,} MiB | {pl[1]:,} MiB | {'yes' if same else 'NO'} |")
             print(lines[-1], file=sys.stderr, flush=True)
     print("\n".join(lines))
