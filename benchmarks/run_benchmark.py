@@ -43,10 +43,10 @@ def run(cmd: list[str]) -> tuple[float, int, int]:
     return wall, rss, code
 
 
-def run_cpu(cmd: list[str]) -> tuple[float, int, int, float]:
+def run_cpu(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int, float]:
     """(wall seconds, peak RSS in MiB, exit code, CPU seconds user + system) of one subprocess."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     err = proc.stderr.read().decode() if proc.stderr else ""
@@ -155,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="compare with the polars baseline (baseline_polars.py) for these input-output formats, "
                          "e.g. parquet-parquet csv-csv csv-parquet, instead of the numpy baseline table")
     ap.add_argument("--jixiao-args", default="", help="extra options for jixiao batch, e.g. '--jobs 2'")
+    ap.add_argument("--before", type=Path, default=None, metavar="CORE_DIR",
+                    help="with --formats: also run jixiao from this source folder (put first on PYTHONPATH, e.g. "
+                         "the core/ of `git archive <commit> core`), alternately with the others, as 'before'")
     args = ap.parse_args(argv)
     if args.formats:
         return polars_table(args)
@@ -195,8 +198,9 @@ def polars_table(args: argparse.Namespace) -> int:
              (f"jixiao, polars and numpy run alternately, {args.repeat} time(s) each; best wall time and best CPU "
               f"time (user + system) kept; load average at the start {os.getloadavg()[0]:.2f}."), "",
              ("| projects | in → out | jixiao batch | polars | ratio | jixiao CPU | polars CPU | CPU ratio | "
-              "numpy (Parquet only) | jixiao peak RSS | polars peak RSS | identical |"),
-             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+              "numpy (Parquet only) | jixiao peak RSS | polars peak RSS | identical |"
+              + (" before (wall / CPU) | after ÷ before (wall / CPU) |" if args.before else "")),
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|" + ("---:|---:|" if args.before else "")]
     for n in args.sizes:
         for fmt in args.formats:
             src, dst = fmt.split("-")
@@ -213,10 +217,16 @@ def polars_table(args: argparse.Namespace) -> int:
                                str(pl_out)]}
             if fmt == "parquet-parquet":
                 cmds["numpy"] = [sys.executable, str(HERE / baseline), str(portfolio), "-o", str(np_out)]
+            envs: dict[str, dict[str, str] | None] = {k: None for k in cmds}
+            if args.before:
+                before_out = work / f"before-{args.pack}-{n}-{fmt}.{dst}"
+                cmds["before"] = [*cmds["jixiao"][:7], str(before_out), *cmds["jixiao"][8:]]
+                envs["before"] = {**os.environ, "PYTHONPATH": os.pathsep.join(
+                    [str(args.before.resolve()), *filter(None, [os.environ.get("PYTHONPATH")])])}
             runs: dict[str, list[tuple[float, int, int, float]]] = {k: [] for k in cmds}
             for _ in range(repeat):  # alternately, so that a change of load hits every tool alike
                 for k, cmd in cmds.items():
-                    runs[k].append(run_cpu(cmd))
+                    runs[k].append(run_cpu(cmd, envs[k]))
             jx, pl = ((min(r[0] for r in runs[k]), max(r[1] for r in runs[k]), min(r[3] for r in runs[k]))
                       for k in ("jixiao", "polars"))
             npy = f"{min(r[0] for r in runs['numpy']):.2f} s" if "numpy" in runs else "–"
@@ -224,6 +234,9 @@ def polars_table(args: argparse.Namespace) -> int:
             lines.append(f"| {n:,} | {src} → {dst} | {jx[0]:.2f} s | {pl[0]:.2f} s | {jx[0] / pl[0]:.2f}× | "
                          f"{jx[2]:.2f} s | {pl[2]:.2f} s | {jx[2] / pl[2]:.2f}× | {npy} | "
                          f"{jx[1]:,} MiB | {pl[1]:,} MiB | {'yes' if same else 'NO'} |")
+            if args.before:
+                bw, bc = min(r[0] for r in runs["before"]), min(r[3] for r in runs["before"])
+                lines[-1] += f" {bw:.2f} s / {bc:.2f} s | {jx[0] / bw:.2f}× / {jx[2] / bc:.2f}× |"
             print(lines[-1], file=sys.stderr, flush=True)
     print("\n".join(lines))
     return 0
