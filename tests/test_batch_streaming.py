@@ -130,3 +130,57 @@ def test_no_temporary_file_is_left(portfolios, tmp_path):
 def test_bad_chunk_size_and_jobs(tmp_path, portfolios, option):
     r = run_cli("batch", PACK, portfolios["parquet"], "-o", tmp_path / "r.csv", option, "0")
     assert r.code == 2 and option in r.stderr, r
+
+
+def _colliding(key):
+    """Every id of one length gets the same hash: each such pair is a collision the check must settle by text."""
+    import numpy as np
+
+    return np.array([len(v) for v in key.to_pylist()], dtype=np.uint64)
+
+
+@pytest.mark.parametrize("chunk", [1, 97, 5000])
+def test_colliding_hashes_of_different_ids_are_no_duplicate(portfolios, tmp_path, monkeypatch, chunk):
+    import jixiao.batch as batch
+
+    monkeypatch.setattr(batch, "id_hashes", _colliding)
+    out = tmp_path / "r.parquet"
+    got = batch.run_batch(PACK, str(portfolios["parquet"]), str(out), chunk_rows=chunk)
+    assert got.scored == N - 3
+    assert pq.read_table(out).column("project_id").to_pylist() == [
+        v for i, v in enumerate(pq.read_table(portfolios["parquet"]).column("project_id").to_pylist())
+        if i not in (3, 700, 1499)]
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+@pytest.mark.parametrize("collide", [False, True], ids=["hashes", "all-colliding"])
+def test_first_duplicate_in_file_order_and_blank_before_it(portfolios, tmp_path, monkeypatch, suffix, collide):
+    """Two duplicates (the later-starting pair is found first in file order) and a blank id: the message is
+    that of the whole-file check, whatever the hashes do."""
+    import jixiao.batch as batch
+    from jixiao.errors import DataError
+
+    if collide:
+        monkeypatch.setattr(batch, "id_hashes", _colliding)
+    t = pq.read_table(portfolios["parquet"])
+    base = t.column("project_id").combine_chunks().to_pylist()
+    head = 1 if suffix == "csv" else 0
+
+    def write(ids):
+        p = tmp_path / f"d.{suffix}"
+        u = t.set_column(0, "project_id", pa.array(ids, pa.string()))
+        (pq.write_table if suffix == "parquet" else pcsv.write_csv)(u, p)
+        return p
+
+    ids = list(base)
+    ids[900] = ids[5]
+    ids[600] = " " + ids[400] + " "  # equal once trimmed; reached first in file order (row 600 < 900)
+    with pytest.raises(DataError) as e:
+        batch.run_batch(PACK, str(write(ids)), str(tmp_path / "r.csv"), chunk_rows=97)
+    assert e.value.path == f"row {601 + head}, column project_id"
+    assert f"duplicate project_id {base[400]!r} (also row {401 + head})" in str(e.value)
+    ids[300] = "  "
+    with pytest.raises(DataError) as e:
+        batch.run_batch(PACK, str(write(ids)), str(tmp_path / "r.csv"), chunk_rows=97)
+    assert e.value.path == f"row {301 + head}, column project_id" and "blank project_id" in str(e.value)
+    assert not (tmp_path / "r.csv").exists()

@@ -316,54 +316,123 @@ def _scored_chunks(plan: Plan, source: Any, jobs: int) -> Iterator[ChunkResult]:
             yield pending.popleft().result()
 
 
+def _releaser() -> Callable[[], None]:
+    """A function giving freed memory back to the system (Arrow's pool, and glibc's malloc_trim where it
+    exists): called once a chunk, so that the resident size stays that of one chunk's work instead of
+    growing with what the allocators keep for reuse."""
+    import ctypes
+    import ctypes.util
+
+    import pyarrow as pa
+
+    pool = pa.default_memory_pool()
+    trim = None
+    try:
+        name = ctypes.util.find_library("c")
+        libc = ctypes.CDLL(name) if name else None
+        trim = getattr(libc, "malloc_trim", None)
+    except OSError:  # pragma: no cover - no C library to load
+        trim = None
+
+    def release() -> None:
+        pool.release_unused()
+        if trim is not None:
+            trim(0)
+
+    return release
+
+
 class IdCheck:
     """Blank and duplicate project ids across chunks, reported as the whole-file check did: the first problem
-    in file order, with both row numbers for a duplicate."""
+    in file order, with both row numbers for a duplicate.
 
-    def __init__(self, file: str) -> None:
+    Only a 64-bit hash of each trimmed id is kept (8 bytes a project, not the strings and a hash table over
+    them); when two hashes are equal, ``reread()`` gives the ids again, chunk by chunk in file order, and the
+    colliding ones are compared as text — a collision of different ids is no duplicate.
+    """
+
+    def __init__(self, file: str, reread: Callable[[], Iterator[Any]] | None = None, *, n: int | None = None) -> None:
         self.file = file
-        self.parts: list[Any] = []
-        self.rows: list[Any] = []
+        self.reread = reread
+        self._buf = np.empty(n, dtype=np.uint64) if n else None
+        self._parts: list[np.ndarray] = []
+        self.hashed = 0
+        """Ids hashed so far: those before the first blank one (a duplicate after it is not reported)."""
+        self.seen = 0
         self.blank: tuple[int, int] | None = None
+        self._rows: list[tuple[int, int, Any]] = []
+        """Row numbers by global position, compactly: (first position, count, first row number or an array)."""
+        self._held: list[Any] = []
+        """The ids themselves, only when there is no ``reread`` (a caller that holds them anyway)."""
 
     def add(self, portfolio: Any, ids: Any, offset: int) -> None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        n = portfolio.n
+        self._note_rows(portfolio, offset, n)
+        self.seen = offset + n
+        if self.blank is not None:
+            return
         key = pc.utf8_trim_whitespace(pc.cast(ids, pa.string()))
         bad = pc.or_kleene(pc.is_null(key), pc.equal(key, "")).fill_null(True)
-        if self.blank is None and pc.any(bad).as_py():
+        if pc.any(bad).as_py():
             i = int(np.flatnonzero(np.asarray(bad.to_numpy(zero_copy_only=False)))[0])
             self.blank = (offset + i, portfolio.row_number(i))
-        self.parts.append(key)
-        numbers = portfolio._row_numbers
-        self.rows.append((offset, portfolio.n, None if numbers is None else list(numbers),
-                          portfolio.offset + 1 + portfolio.header_rows))
+            key = key.slice(0, i)
+        h = id_hashes(key)
+        if self._buf is not None and self.hashed + len(h) <= len(self._buf):
+            self._buf[self.hashed:self.hashed + len(h)] = h
+        else:
+            if self._buf is not None:
+                self._parts.append(self._buf[:self.hashed])
+                self._buf = None
+            self._parts.append(h)
+        if self.reread is None:
+            self._held.append(key)
+        self.hashed += len(h)
+
+    def _note_rows(self, portfolio: Any, offset: int, n: int) -> None:
+        numbers = getattr(portfolio, "_row_numbers", None)
+        if numbers is not None:
+            self._rows.append((offset, n, np.asarray(numbers, dtype=np.int64)))
+            return
+        first = portfolio.row_number(0) if n else 0
+        if self._rows:
+            o, k, f = self._rows[-1]
+            if isinstance(f, int) and o + k == offset and f + k == first:
+                self._rows[-1] = (o, k + n, f)
+                return
+        self._rows.append((offset, n, first))
 
     def row_number(self, g: int) -> int:
-        for offset, n, numbers, first in self.rows:
-            if offset <= g < offset + n:
-                return numbers[g - offset] if numbers is not None else first + (g - offset)
-        raise IndexError(g)
+        import bisect
+
+        k = bisect.bisect_right([o for o, _, _ in self._rows], g) - 1
+        o, n, f = self._rows[k]
+        if not o <= g < o + n:
+            raise IndexError(g)
+        return int(f[g - o]) if isinstance(f, np.ndarray) else f + (g - o)
+
+    def _hashes(self) -> np.ndarray:
+        if self._buf is not None:
+            return self._buf[:self.hashed]
+        return np.concatenate(self._parts) if self._parts else np.zeros(0, dtype=np.uint64)
 
     def check(self) -> None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         from ..errors import DataError
 
         dup = None
-        if self.parts:
-            allk = pa.chunked_array(self.parts, pa.string())
-            if len(pc.unique(allk)) != len(allk):
-                seen: dict[str, int] = {}
-                for g, v in enumerate(allk.to_pylist()):
-                    if not v:
-                        continue
-                    if v in seen:
-                        dup = (g, seen[v], v)
-                        break
-                    seen[v] = g
+        h = self._hashes()
+        self._buf, self._parts = None, []
+        h.sort()  # in place: the positions are found again from the ids when two hashes are equal
+        same = h[1:] == h[:-1]
+        if same.any():
+            colliding = np.unique(h[1:][same])
+            del h, same
+            dup = self._first_duplicate(colliding)
+        else:
+            del h, same
         if self.blank is not None and (dup is None or self.blank[0] < dup[0]):
             raise DataError("blank project_id; every project needs its own id", file=self.file,
                             path=f"row {self.blank[1]}, column project_id")
@@ -371,6 +440,72 @@ class IdCheck:
             g, first, v = dup
             raise DataError(f"duplicate project_id {v!r} (also row {self.row_number(first)})", file=self.file,
                             path=f"row {self.row_number(g)}, column project_id")
+
+    def _first_duplicate(self, colliding: np.ndarray) -> tuple[int, int, str] | None:
+        """The first id in file order equal to an earlier one (its position, the earlier one's, the id),
+        among the ids whose hash collides: the others are all distinct."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        seen: dict[str, int] = {}
+        g = 0
+        parts = iter(self._held) if self.reread is None else (
+            pc.utf8_trim_whitespace(pc.cast(ids, pa.string())) for ids in self.reread())
+        for key in parts:
+            if g >= self.hashed:
+                break
+            key = key.slice(0, self.hashed - g)
+            hit = np.flatnonzero(np.isin(id_hashes(key), colliding))
+            for i, v in zip(hit.tolist(), key.take(pa.array(hit, pa.int64())).to_pylist(), strict=True):
+                if v in seen:
+                    return g + i, seen[v], v
+                seen[v] = g + i
+            g += len(key)
+        return None
+
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+def id_hashes(key: Any) -> np.ndarray:
+    """A 64-bit hash of each string of an Arrow string array (no nulls): FNV-1a over the UTF-8 bytes, the
+    length mixed in, then MurmurHash3's finaliser. Exact comparison is left to the caller."""
+    import pyarrow as pa
+
+    n = len(key)
+    if not n:
+        return np.zeros(0, dtype=np.uint64)
+    if pa.types.is_large_string(key.type):
+        key = key.cast(pa.string())
+    bufs = key.buffers()
+    off = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1, offset=key.offset * 4).astype(np.int64)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, dtype=np.uint8)
+    starts = off[:-1]
+    lens = off[1:] - starts
+    h = np.full(n, _FNV_OFFSET, dtype=np.uint64) ^ lens.astype(np.uint64)
+    width = int(lens[0])
+    if (lens == width).all():
+        if width:
+            m = data[off[0]:off[0] + n * width].reshape(n, width)
+            for j in range(width):
+                h ^= m[:, j]
+                h *= _FNV_PRIME
+    else:
+        act = np.arange(n)
+        j = 0
+        while True:
+            act = act[lens[act] > j]
+            if not len(act):
+                break
+            h[act] = (h[act] ^ data[starts[act] + j]) * _FNV_PRIME
+            j += 1
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
 
 
 class Counts:
@@ -483,11 +618,13 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
                      suffix=Path(portfolio_path).suffix)
     sp, codes, has_total = plan.sp, plan.codes, plan.has_total
 
+    top = 10
+    release = _releaser()
     with _Spill(output) as spill:
         while True:
             tally = Tally(plan, group_by)
-            ids = IdCheck(file)
-            totals: list[np.ndarray] = []
+            ids = IdCheck(file, source.project_id_chunks, n=source.n)
+            order = TopBottom(top)
             texts: dict[str, dict[int, str]] = {}
             errors: list[Any] = []
             n = engine_rows = filled = scored = 0
@@ -504,24 +641,25 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
                     engine_rows += res.engine_rows
                     filled += res.filled
                     scored += res.table.num_rows
-                    totals.append(np.asarray(res.table.column("total").to_numpy(), dtype=np.int64))
+                    order.add(np.asarray(res.table.column("total").to_numpy(), dtype=np.int64))
                     tally.add(res.table)
                     spill.add(res.table)
                     tick(res.n)
+                    del res
+                    release()
                 break
             except Restart:
                 source._load_whole()  # a CSV the Python text path must number or refuse: read it whole
         ids.check()
 
-        total = np.concatenate(totals) if totals else np.zeros(0, dtype=np.int64)
-        del totals
-        rank = order = None
-        top = 10
+        rank = None
         if has_total and scored:
             # Ranks from the totals' exact counts (1 + the number of higher totals), looked up chunk by
-            # chunk when writing; the top and bottom projects found by threshold — no global sort.
+            # chunk when writing; the top and bottom projects kept while scoring — no array of all totals.
             rank = Ranker(tally.total)
-            order = TopBottom(total, tally.total, top)
+        else:
+            order = None
+        total = order.totals if order is not None else {}
         wanted = set() if order is None else set(order.top) | set(order.bottom)
         named: dict[int, tuple[str, str | None, str | None]] = {}
         name_col = next((c for c in ("项目名称", "name") if c in plan.kept), None)
@@ -536,6 +674,7 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
                 named.update(pick_named(t, start, wanted, name_col))
                 yield result_table(plan, t, start, rank, texts)
                 start += t.num_rows
+                release()
 
         write_tick = prog("write", scored)
         write_results(output, suffix, columns, chunks, [c for c in score_cols if c not in texts], sp, scored,
@@ -559,14 +698,13 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
                 group_by=group_by)
             write_summary(summary_path, summary)
         if archive is not None and scored:
-            _archive(archive, plan, spill, total, texts)
+            _archive(archive, plan, spill, texts)
     return BatchOutcome(projects=n, scored=scored, errors=errors, engine_rows=engine_rows,
                         columnar=plan.program.vectorised, reasons=plan.program.reasons,
                         ignored_columns=plan.layout.ignored, filled_from_template=filled)
 
 
-def _archive(archive: Callable[..., None], plan: Plan, spill: Any, total: np.ndarray,
-             texts: dict[str, dict[int, str]]) -> None:
+def _archive(archive: Callable[..., None], plan: Plan, spill: Any, texts: dict[str, dict[int, str]]) -> None:
     """Hand the scored rows to ``--archive`` as whole columns (the archive takes them in one transaction)."""
     from .output import CHUNK
 
@@ -575,7 +713,9 @@ def _archive(archive: Callable[..., None], plan: Plan, spill: Any, total: np.nda
     grades: list[Any] = []
     leaves: dict[str, list[np.ndarray]] = {c: [] for c in plan.codes}
     numbers: list[np.ndarray] = []
+    totals: list[np.ndarray] = []
     for t in spill.tables(CHUNK):
+        totals.append(np.asarray(t.column("total").to_numpy(), dtype=np.int64))
         ids += t.column("project_id").to_pylist()
         for c in plan.kept:
             kept[c] += t.column(c).to_pylist()
@@ -583,6 +723,7 @@ def _archive(archive: Callable[..., None], plan: Plan, spill: Any, total: np.nda
         for c in plan.codes:
             leaves[c].append(np.asarray(t.column(c).to_numpy(), dtype=np.int64))
         numbers.append(np.asarray(t.column("row").to_numpy(), dtype=np.int64))
+    total = np.concatenate(totals)
     archive(pack=plan.pack, template=plan.template, project_ids=ids, kept=kept, total=total, grades=grades,
             leaves={c: np.concatenate(v) for c, v in leaves.items()}, texts=texts, rows=np.arange(len(total)),
             scale=plan.sp, row_numbers=np.concatenate(numbers))
@@ -648,30 +789,60 @@ class Ranker:
 
 class TopBottom:
     """The positions the summary names, in the order a stable sort by total (descending) gives them:
-    ``top`` (the first ``k``) and ``bottom`` (the last ``k``); ``order[i]`` answers for those only."""
+    ``top`` (the first ``k``) and ``bottom`` (the last ``k``); ``order[i]`` answers for those only.
 
-    def __init__(self, total: np.ndarray, counts: Counts, k: int) -> None:
-        n = len(total)
-        self.n = n
-        k = min(k, n)
-        cum_hi = np.cumsum(counts.counts[::-1])
-        hi = counts.values[::-1][int(np.searchsorted(cum_hi, k))]  # the k-th highest total
-        cum_lo = np.cumsum(counts.counts)
-        lo = counts.values[int(np.searchsorted(cum_lo, k))]  # the k-th lowest
+    Gathered chunk by chunk (``add``), keeping at most ``k`` candidates each way, so no array of all the
+    totals is held; ``totals`` maps each named position to its total."""
 
-        def ordered(pos: np.ndarray) -> np.ndarray:
-            return pos[np.lexsort((pos, -total[pos]))]
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.n = 0
+        empty = np.zeros(0, dtype=np.int64)
+        self._top = (empty, empty)  # (positions, totals), best first
+        self._bottom = (empty, empty)  # lowest first, the later position first among equals
 
-        self.top = [int(i) for i in ordered(np.flatnonzero(total >= hi))[:k]]
-        self.bottom = [int(i) for i in ordered(np.flatnonzero(total <= lo))[len(np.flatnonzero(total <= lo)) - k:]]
+    def add(self, total: np.ndarray) -> None:
+        k, start = self.k, self.n
+        self.n += len(total)
+        if not len(total) or not k:
+            return
+        pos = np.arange(start, start + len(total), dtype=np.int64)
+        for high in (True, False):
+            if len(total) > k:
+                kth = np.partition(total, len(total) - k if high else k - 1)[len(total) - k if high else k - 1]
+                sel = np.flatnonzero(total >= kth if high else total <= kth)
+            else:
+                sel = np.arange(len(total))
+            have = self._top if high else self._bottom
+            p = np.concatenate([have[0], pos[sel]])
+            t = np.concatenate([have[1], total[sel]])
+            o = np.lexsort((p, -t)) if high else np.lexsort((-p, t))
+            o = o[:k]
+            if high:
+                self._top = (p[o], t[o])
+            else:
+                self._bottom = (p[o], t[o])
+
+    @property
+    def top(self) -> list[int]:
+        return self._top[0].tolist()
+
+    @property
+    def bottom(self) -> list[int]:
+        return self._bottom[0][::-1].tolist()
+
+    @property
+    def totals(self) -> dict[int, int]:
+        return {int(p): int(t) for p, t in (*zip(*self._top), *zip(*self._bottom))}
 
     def __len__(self) -> int:
         return self.n
 
     def __getitem__(self, i: int) -> int:
-        if i < len(self.top):
-            return self.top[i]
-        return self.bottom[i - (self.n - len(self.bottom))]
+        top, bottom = self.top, self.bottom
+        if i < len(top):
+            return top[i]
+        return bottom[i - (self.n - len(bottom))]
 
 
 def ranks_of(total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -704,16 +875,18 @@ class _IdRows:
 
 class _Spill:
     """Scored chunks held until the ranks are known: in memory while small, beyond that in a temporary
-    Parquet file (zstd) that the second pass reads back batch by batch — memory stays bounded."""
+    Arrow IPC file (LZ4) beside the output, read back batch by batch by the second pass —
+    memory stays bounded whatever the number of projects."""
 
-    LIMIT = 1_048_576
-    """Scored rows held in memory before spilling (about 8 bytes a score: ~250 MB for the seed pack)."""
+    LIMIT = 262_144
+    """Scored rows held in memory before spilling (about 240 bytes a row for the seed pack: ~60 MB)."""
 
     def __init__(self, output: str) -> None:
         self.dir = Path(output).parent if str(Path(output).parent) else Path(".")
         self.held: list[Any] = []
         self.rows = 0
-        self.writer = None
+        self.writer: Any = None
+        self.sink: Any = None
         self.path: Path | None = None
         self.schema = None
 
@@ -723,17 +896,23 @@ class _Spill:
     def __exit__(self, *exc: object) -> None:
         self.reset()
 
-    def reset(self) -> None:
+    def _close(self) -> None:
         if self.writer is not None:
             self.writer.close()
             self.writer = None
+        if self.sink is not None:
+            self.sink.close()
+            self.sink = None
+
+    def reset(self) -> None:
+        self._close()
         if self.path is not None:
             self.path.unlink(missing_ok=True)
             self.path = None
         self.held, self.rows, self.schema = [], 0, None
 
     def add(self, t: Any) -> None:
-        import pyarrow.parquet as pq
+        import pyarrow as pa
 
         if self.schema is None:
             self.schema = t.schema
@@ -743,33 +922,35 @@ class _Spill:
             self.held.append(t)
             return
         if self.writer is None:
+            import os
             import tempfile
 
-            fd, tmp = tempfile.mkstemp(prefix=".jixiao-batch-", suffix=".parquet.tmp", dir=self.dir)
-            import os
-
+            fd, tmp = tempfile.mkstemp(prefix=".jixiao-batch-", suffix=".arrow.tmp", dir=self.dir)
             os.close(fd)
             self.path = Path(tmp)
-            self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+            self.sink = pa.OSFile(str(self.path), "wb")
+            self.writer = pa.ipc.new_file(self.sink, self.schema,
+                                          options=pa.ipc.IpcWriteOptions(compression="lz4"))
             for h in self.held:
                 self.writer.write_table(h)
             self.held = []
         self.writer.write_table(t)
 
+    def _stored(self) -> Iterator[Any]:
+        import pyarrow as pa
+
+        with pa.OSFile(str(self.path), "rb") as src:  # not mapped: mapped pages would count as resident
+            reader = pa.ipc.open_file(src)
+            for i in range(reader.num_record_batches):
+                yield pa.Table.from_batches([reader.get_batch(i)])
+
     def tables(self, size: int) -> Iterator[Any]:
         """The held rows again, in order, as tables of exactly ``size`` rows (the last one shorter), whatever
         the chunk size was — so the output's bytes do not depend on it."""
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
-        if self.path is not None:
-            source: Iterator[Any] = (pa.Table.from_batches([b]) for b in
-                                     pq.ParquetFile(self.path).iter_batches(batch_size=size))
-        else:
-            source = iter(self.held)
+        self._close()
+        source: Iterator[Any] = self._stored() if self.path is not None else iter(self.held)
         buf: list[Any] = []
         held = 0
         emitted = False

@@ -380,6 +380,20 @@ class PortfolioSource:
         except (pa.ArrowInvalid, OSError) as exc:
             raise ConfigError(f"cannot read the portfolio: {exc}", file=str(self.path)) from None
 
+    def project_id_chunks(self) -> Iterator[pa.Array]:
+        """The project ids again, chunk by chunk in file order (the id check's second look, when two ids'
+        hashes are equal); from Parquet only that column is read."""
+        if self.whole is None and self.suffix == ".parquet":
+            raw = next(c for c in self._pq.schema_arrow.names if c.strip() == "project_id")
+            try:
+                for b in self._pq.iter_batches(batch_size=self.chunk_rows, columns=[raw]):
+                    yield Portfolio(self.path, pa.Table.from_batches([b]), header_rows=0).project_ids
+            except (pa.ArrowInvalid, OSError) as exc:
+                raise ConfigError(f"cannot read the portfolio: {exc}", file=str(self.path)) from None
+            return
+        for part in self.chunks():
+            yield part.project_ids
+
     def _csv_chunks(self) -> Iterator[Portfolio]:
         import pyarrow.csv as pcsv
 
