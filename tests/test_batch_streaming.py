@@ -141,7 +141,7 @@ def _colliding(key):
 
 @pytest.mark.parametrize("chunk", [1, 97, 5000])
 def test_colliding_hashes_of_different_ids_are_no_duplicate(portfolios, tmp_path, monkeypatch, chunk):
-    import jixiao.batch as batch
+    from jixiao import batch
 
     monkeypatch.setattr(batch, "id_hashes", _colliding)
     out = tmp_path / "r.parquet"
@@ -157,7 +157,7 @@ def test_colliding_hashes_of_different_ids_are_no_duplicate(portfolios, tmp_path
 def test_first_duplicate_in_file_order_and_blank_before_it(portfolios, tmp_path, monkeypatch, suffix, collide):
     """Two duplicates (the later-starting pair is found first in file order) and a blank id: the message is
     that of the whole-file check, whatever the hashes do."""
-    import jixiao.batch as batch
+    from jixiao import batch
     from jixiao.errors import DataError
 
     if collide:

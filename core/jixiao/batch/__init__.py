@@ -70,7 +70,7 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
               encoding: str | None = None, ignore_columns: tuple[str, ...] = (),
               fill_from_template: bool = False, csv_encoding: str = "utf-8-sig",
               lang: str = "en", keep: tuple[str, ...] = (), group_by: str | None = None,
-              chunk_rows: int = 131_072, jobs: int = 1, archive: Callable[..., None] | None = None) -> BatchOutcome:
+              chunk_rows: int = 65_536, jobs: int = 1, archive: Callable[..., None] | None = None) -> BatchOutcome:
     """Evaluate every row of ``portfolio_path`` and write ``output``, the error file and the summary
     together at the end (all or none; every output checked before anything is read).
 
@@ -321,18 +321,17 @@ def _releaser() -> Callable[[], None]:
     exists): called once a chunk, so that the resident size stays that of one chunk's work instead of
     growing with what the allocators keep for reuse."""
     import ctypes
-    import ctypes.util
+    import sys
 
     import pyarrow as pa
 
     pool = pa.default_memory_pool()
     trim = None
-    try:
-        name = ctypes.util.find_library("c")
-        libc = ctypes.CDLL(name) if name else None
-        trim = getattr(libc, "malloc_trim", None)
-    except OSError:  # pragma: no cover - no C library to load
-        trim = None
+    if sys.platform.startswith("linux"):  # glibc; ctypes.util.find_library would start a subprocess
+        try:
+            trim = getattr(ctypes.CDLL("libc.so.6"), "malloc_trim", None)
+        except OSError:  # pragma: no cover - another C library (musl): nothing to trim
+            trim = None
 
     def release() -> None:
         pool.release_unused()
@@ -589,7 +588,7 @@ class Tally:
 def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: str | None,
          summary_path: str | None, registry: Any, progress: Any, encoding: str | None,
          ignore_columns: tuple[str, ...], fill_from_template: bool, csv_encoding: str, lang: str,
-         keep: tuple[str, ...] = (), group_by: str | None = None, chunk_rows: int = 131_072,
+         keep: tuple[str, ...] = (), group_by: str | None = None, chunk_rows: int = 65_536,
          jobs: int = 1, archive: Callable[..., None] | None = None) -> BatchOutcome:
     import pyarrow as pa
 
@@ -624,7 +623,7 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
         while True:
             tally = Tally(plan, group_by)
             ids = IdCheck(file, source.project_id_chunks, n=source.n)
-            order = TopBottom(top)
+            order: TopBottom | None = TopBottom(top)
             texts: dict[str, dict[int, str]] = {}
             errors: list[Any] = []
             n = engine_rows = filled = scored = 0

@@ -332,7 +332,7 @@ class PortfolioSource:
     encoding, a CSV the Python text path must number or refuse — is read whole and then sliced.
     """
 
-    def __init__(self, path: str | Path, *, encoding: str | None = None, chunk_rows: int = 131_072) -> None:
+    def __init__(self, path: str | Path, *, encoding: str | None = None, chunk_rows: int = 65_536) -> None:
         self.path = Path(path)
         self.suffix = _check_path(self.path)
         self.encoding = encoding

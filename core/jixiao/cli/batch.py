@@ -48,7 +48,7 @@ SHOWN_ERRORS = 20
               "project year or period).")
 @click.option("--replace", is_flag=True, help="With --archive: store these results in place of archived ones "
               "for the same projects, year and kind.")
-@click.option("--chunk-size", "chunk_rows", type=click.IntRange(min=1), default=131_072, show_default=True,
+@click.option("--chunk-size", "chunk_rows", type=click.IntRange(min=1), default=65_536, show_default=True,
               metavar="ROWS", help="Projects read and scored at a time; memory grows with this, not with the "
                                    "portfolio (results are the same for any size).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
@@ -63,7 +63,7 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
             quiet: bool, disable: tuple[str, ...], encoding: str | None, ignore_columns: str,
             fill_from_template: bool, csv_encoding: str, lang: str, keep: str, group_by: str | None,
             archive_url: str | None = None, kind: str | None = None, year: int | None = None,
-            replace: bool = False, chunk_rows: int = 131_072, jobs: int = 1, engine: str = "local",
+            replace: bool = False, chunk_rows: int = 65_536, jobs: int = 1, engine: str = "local",
             scheduler: str | None = None) -> int:
     """Evaluate PORTFOLIO (CSV, XLSX or Parquet; one row per project) with a pack.
 
