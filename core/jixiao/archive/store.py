@@ -277,6 +277,11 @@ class Archive:
         raw = conn.connection.driver_connection
         assert raw is not None
         pg = self.dialect == "postgresql"
+        # A load at least as large as what the archive holds (the first load, above all): the secondary
+        # indexes (and on PostgreSQL the unique constraints and leaf_score's primary key) are dropped in this
+        # transaction and built again after it by one sort each — far cheaper than n random B-tree inserts.
+        # The duplicate checks above do not rely on them; rebuilding them checks uniqueness once more.
+        rebuild = _drop_indexes(conn, pg) if n >= start - 1 else []
         cols = ["id", *EVAL_COLUMNS]
         values = [range(start, start + n), *(ev.columns[c] for c in EVAL_COLUMNS)]
         if pg:
@@ -301,6 +306,8 @@ class Archive:
             if items:
                 _write_rows(raw, pg, table, ["evaluation_id", "seq", "code", "detail"],
                             [(start + r, *rest) for r, *rest in items])
+        for sql in rebuild:
+            conn.exec_driver_sql(sql)
         if pg:
             conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('evaluation', 'id'), "
                                  "(SELECT max(id) FROM evaluation))")
@@ -363,6 +370,40 @@ def upgrade_url(url: str | None) -> tuple[str | None, str]:
         return upgrade(engine)
     finally:
         engine.dispose()
+
+
+_BULK_TABLES = ("evaluation", "leaf_score")
+
+
+def _drop_indexes(conn: sa.Connection, pg: bool) -> list[str]:
+    """Drop what a bulk load would otherwise maintain row by row; returns the statements that make it again.
+
+    SQLite: the named secondary indexes of ``evaluation`` (its UNIQUE constraints are automatic indexes,
+    which SQLite cannot drop; ``leaf_score`` is a WITHOUT ROWID table, its key is the table). PostgreSQL:
+    the unique constraints and secondary indexes of ``evaluation`` (its primary key stays: the citation
+    tables refer to it) and the primary key of ``leaf_score``."""
+    if not pg:
+        found = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('evaluation', 'leaf_score') "
+            "AND sql IS NOT NULL ORDER BY name").all()
+        for name, _ in found:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        return [sql for _, sql in found]
+    conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+    cons = conn.exec_driver_sql(
+        "SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+        "WHERE pg_table_is_visible(t.oid) AND t.relname IN ('evaluation', 'leaf_score') AND "
+        "(c.contype = 'u' OR (c.contype = 'p' AND t.relname = 'leaf_score')) ORDER BY t.relname, c.conname").all()
+    idx = conn.exec_driver_sql(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class t "
+        "ON t.oid = i.indrelid WHERE pg_table_is_visible(t.oid) AND t.relname IN ('evaluation', 'leaf_score') "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1").all()
+    for table, name, _ in cons:
+        conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _ in idx:
+        conn.exec_driver_sql(f"DROP INDEX {name}")
+    return [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in cons] + [
+        definition for _, definition in idx]
 
 
 def _first_of_each(digests: Sequence[str]) -> list[int]:
@@ -439,18 +480,19 @@ def _sqlite_leaf_matrix(raw, start: int, lids: np.ndarray, scores: np.ndarray) -
     n, width = scores.shape
     cur = raw.cursor()
     if (lids == lids[0] + np.arange(width)).all():
-        sql = ("INSERT INTO leaf_score (evaluation_id, leaf_id, score_e4) SELECT ? + a.key, ? + b.key, b.value "
-               "FROM json_each(?) a, json_each(a.value) b")
+        sql = ("INSERT INTO leaf_score (evaluation_id, leaf_id, score_e4) "
+               f"SELECT ? + a.key / {width}, ? + a.key % {width}, a.value FROM json_each(?) a")
         first = int(lids[0])
     else:
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS jixiao_leaf_map (k INTEGER PRIMARY KEY, leaf_id INTEGER NOT NULL)")
         cur.execute("DELETE FROM jixiao_leaf_map")
         cur.executemany("INSERT INTO jixiao_leaf_map VALUES (?, ?)", enumerate(lids.tolist()))
-        sql = ("INSERT INTO leaf_score (evaluation_id, leaf_id, score_e4) SELECT ? + a.key, 0 * ? + m.leaf_id, b.value "
-               "FROM json_each(?) a, json_each(a.value) b JOIN jixiao_leaf_map m ON m.k = b.key")
+        sql = ("INSERT INTO leaf_score (evaluation_id, leaf_id, score_e4) "
+               f"SELECT ? + a.key / {width}, 0 * ? + m.leaf_id, a.value FROM json_each(?) a "
+               f"JOIN jixiao_leaf_map m ON m.k = a.key % {width}")
         first = 0
-    for s in range(0, n, CHUNK):
-        cur.execute(sql, (start + s, first, json.dumps(scores[s:s + CHUNK].tolist(), separators=(",", ":"))))
+    for s in range(0, n, CHUNK):  # one flat array per chunk: parsed once (a nested one parses each row twice)
+        cur.execute(sql, (start + s, first, json.dumps(scores[s:s + CHUNK].ravel().tolist(), separators=(",", ":"))))
     cur.close()
 
 
