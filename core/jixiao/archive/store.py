@@ -308,6 +308,8 @@ class Archive:
                             [(start + r, *rest) for r, *rest in items])
         for sql in rebuild:
             conn.exec_driver_sql(sql)
+        if rebuild and pg:  # indexes made anew carry no statistics: without them the planner misjudges the reads
+            conn.exec_driver_sql("ANALYZE evaluation, leaf_score")
         if pg:
             conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('evaluation', 'id'), "
                                  "(SELECT max(id) FROM evaluation))")
