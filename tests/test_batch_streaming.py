@@ -184,3 +184,77 @@ def test_first_duplicate_in_file_order_and_blank_before_it(portfolios, tmp_path,
         batch.run_batch(PACK, str(write(ids)), str(tmp_path / "r.csv"), chunk_rows=97)
     assert e.value.path == f"row {301 + head}, column project_id" and "blank project_id" in str(e.value)
     assert not (tmp_path / "r.csv").exists()
+
+
+# Issue 14 §4: a CSV in another encoding is checked in one streaming pass, then read by Arrow's streaming
+# reader transcoding as it goes — the same rows, errors and summary as the UTF-8 file.
+
+ENCODED = {"gbk": ("gbk", ()), "gb18030-forced": ("gb18030", ("--encoding", "gb18030")),
+           "utf-16-bom": ("utf-16", ()), "utf-16-le-forced": ("utf-16-le", ("--encoding", "utf-16-le"))}
+
+
+@pytest.fixture(scope="session")
+def encoded(portfolios, tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("enc")
+    text = portfolios["csv"].read_text(encoding="utf-8")
+    assert "项目" in text and "部门" in text
+    out = {}
+    for kind, (codec, _) in ENCODED.items():
+        out[kind] = d / f"{kind}.csv"
+        out[kind].write_bytes(text.encode(codec))  # "utf-16": a byte-order mark before the header
+    assert out["utf-16-bom"].read_bytes()[:2] == b"\xff\xfe"
+    return out
+
+
+@pytest.mark.parametrize("kind", list(ENCODED))
+def test_an_encoded_csv_is_streamed(encoded, kind):
+    from jixiao.batch.portfolio import PortfolioSource
+
+    forced = ENCODED[kind][1]
+    src = PortfolioSource(encoded[kind], encoding=forced[1] if forced else None,
+                          chunk_rows=97)
+    assert src.whole is None and src.n == N  # not read whole
+    parts = list(src.chunks())
+    assert [p.n for p in parts[:2]] == [97, 97] and sum(p.n for p in parts) == N
+    assert parts[0].cell("项目名称", 1) == "项目 1" and parts[-1].row_number(parts[-1].n - 1) == N + 1
+
+
+@pytest.mark.parametrize("kind", list(ENCODED))
+@pytest.mark.parametrize("extra", [(), ("--chunk-size", "97"), ("--chunk-size", "1")], ids=["whole", "chunks-97", "chunks-1"])
+def test_encoded_csv_runs_are_byte_identical_to_utf8(encoded, whole, tmp_path, kind, extra):
+    got = run(encoded[kind], tmp_path / "r.csv", *ENCODED[kind][1], *extra)
+    assert got == whole["csv"]
+
+
+@pytest.mark.parametrize("forced", [False, True], ids=["detected", "forced"])
+def test_an_invalid_gbk_byte_late_in_the_file_is_located_with_chunks(portfolios, tmp_path, forced):
+    lines = portfolios["csv"].read_text(encoding="utf-8").encode("gbk").splitlines(keepends=True)
+    lines[1300] = lines[1300].replace("项目".encode("gbk"), b"\xff\xfe", 1)  # file line 1301
+    assert b"\xff" in lines[1300]
+    p = tmp_path / "bad.csv"
+    p.write_bytes(b"".join(lines))
+    extra = ("--encoding", "gbk") if forced else ()
+    r = run_cli("batch", PACK, p, "-o", tmp_path / "r.csv", "--chunk-size", "97", "--quiet", *extra)
+    assert r.code == 3 and "cannot be read as" in r.stderr and "Traceback" not in r.stderr, r
+    assert ("forced by --encoding" in r.stderr) == forced
+    # Forced, the line of the bad byte; detected, the line of the first byte that is not UTF-8 (the header's
+    # 项目名称) as the whole-file reader has always said: the message is the whole-file reader's.
+    assert (f"{p}: line 1301: byte 0xff" if forced else f"{p}: line 1: byte 0xca") in r.stderr, r.stderr
+    from jixiao.batch.portfolio import read_portfolio
+    from jixiao.errors import DataError
+
+    with pytest.raises(DataError) as e:
+        read_portfolio(p, encoding="gbk" if forced else None)
+    assert str(e.value) in r.stderr
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_an_encoded_csv_with_a_blank_line_keeps_its_line_numbers(portfolios, tmp_path):
+    """A blank line: the streaming check sends the file to the Python text path, which counts it."""
+    lines = portfolios["csv"].read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(300, "\n")
+    p = tmp_path / "blank.csv"
+    p.write_bytes("".join(lines).encode("utf-16"))
+    got = run(p, tmp_path / "r.csv", "--chunk-size", "97")
+    errs = got["errors.csv"].decode("utf-8-sig").splitlines()
+    assert [line.split(",")[0] for line in errs[1:]] == ["5", "703", "1502"]

@@ -91,16 +91,8 @@ def decode_table_text(path: str | Path, data: bytes, encoding: str | None = None
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
-    guess = None
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        guess = best.encoding if best is not None else None
-    except Exception:  # noqa: BLE001 - detection is advisory; the strict decode below decides
-        guess = None
     candidates = ["gb18030"]
-    if guess and guess.replace("-", "_").lower() in ("big5", "big5hkscs", "cp950"):
+    if big5_guess(data):
         candidates.insert(0, "big5")
     for enc in candidates:
         try:
@@ -111,6 +103,19 @@ def decode_table_text(path: str | Path, data: bytes, encoding: str | None = None
     raise DataError(f"byte 0x{data[pos]:02x} cannot be read as UTF-8 nor as GBK/GB18030; save the file as "
                     "UTF-8 (Excel: CSV UTF-8) or name its encoding with --encoding",
                     file=file, path=f"line {_line_at(data, pos, 'utf-8')}")
+
+
+def big5_guess(data: bytes) -> bool:
+    """Whether charset-normalizer takes bytes that are not UTF-8 for Big5 (then tried before GB18030)."""
+    guess = None
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        guess = best.encoding if best is not None else None
+    except Exception:  # noqa: BLE001 - detection is advisory; the strict decode decides
+        guess = None
+    return bool(guess and guess.replace("-", "_").lower() in ("big5", "big5hkscs", "cp950"))
 
 
 def _is_gbk(data: bytes) -> bool:

@@ -11,7 +11,7 @@ ratings (``rating.A11``, ``reason.A11``, ``band.C21``); overrides
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -328,8 +328,10 @@ class PortfolioSource:
     whole file), so that memory does not grow with the number of projects.
 
     Parquet is read record batch by record batch; a clean UTF-8 CSV by Arrow's streaming reader after one
-    cheap pass over its bytes (UTF-8, NUL, quotes, blank lines); anything else — XLSX, a CSV in another
-    encoding, a CSV the Python text path must number or refuse — is read whole and then sliced.
+    cheap pass over its bytes (UTF-8, NUL, quotes, blank lines); a clean CSV in another encoding (GBK,
+    GB18030, UTF-16/32, ``--encoding``) likewise after one pass of an incremental decoder, Arrow transcoding
+    as it streams; anything else — XLSX, a CSV whose bytes the detection needs whole or that the Python
+    text path must number or refuse — is read whole and then sliced.
     """
 
     def __init__(self, path: str | Path, *, encoding: str | None = None, chunk_rows: int = 65_536) -> None:
@@ -341,6 +343,7 @@ class PortfolioSource:
         self.n: int | None = None
         """Number of projects when known before reading (Parquet metadata, the line count of a clean CSV)."""
         self.header_rows = 1
+        self._encoding, self._skip = "utf8", 0
         try:
             if self.suffix == ".parquet":
                 import pyarrow.parquet as pq
@@ -349,8 +352,10 @@ class PortfolioSource:
                 self.columns = [c.strip() for c in self._pq.schema_arrow.names]
                 self.n = self._pq.metadata.num_rows
                 self.header_rows = 0
-            elif self.suffix == ".csv" and encoding is None and (scan := _scan_utf8_csv(self.path)) is not None:
+            elif self.suffix == ".csv" and _utf8_named(encoding) and (scan := _scan_utf8_csv(self.path)) is not None:
                 self.columns, self.n, self._names = scan
+            elif self.suffix == ".csv" and (got := _scan_encoded_csv(self.path, encoding)) is not None:
+                (self.columns, self.n, self._names), self._encoding, self._skip = got
             else:
                 self._load_whole()
         except (pa.ArrowInvalid, OSError) as exc:
@@ -402,11 +407,16 @@ class PortfolioSource:
         names = self._names
         f = open(self.path, "rb")  # noqa: SIM115 - closed below, also on error
         try:
-            if f.read(3) != b"\xef\xbb\xbf":
-                f.seek(0)
+            if self._encoding == "utf8":
+                if f.read(3) != b"\xef\xbb\xbf":
+                    f.seek(0)
+            else:
+                f.seek(self._skip)  # past the byte-order mark the detection consumed (none when forced)
             try:
+                # Another encoding: Arrow transcodes to UTF-8 as it streams (Python's incremental decoder).
                 reader = pcsv.open_csv(f, read_options=pcsv.ReadOptions(column_names=names, skip_rows=1,
-                                                                        block_size=1 << 22),
+                                                                        block_size=1 << 22,
+                                                                        encoding=self._encoding),
                                        parse_options=csv_parse_options(),
                                        convert_options=csv_convert_options(names))
             except pa.ArrowInvalid:
@@ -445,6 +455,93 @@ class PortfolioSource:
         return Portfolio(self.path, t, header_rows=1, offset=offset)
 
 
+def _utf8_named(encoding: str | None) -> bool:
+    """No encoding named, or UTF-8 named: the bytes are read as they are (a UTF-8 byte-order mark skipped)."""
+    from ..io import ENCODING_NAMES
+
+    return encoding is None or ENCODING_NAMES.get(encoding.strip().lower()) in ("utf-8", "utf-8-sig")
+
+
+def _scan_encoded_csv(p: Path, encoding: str | None,
+                      block_size: int = 1 << 24) -> tuple[tuple[list[str], int, list[str]], str, int] | None:
+    """(what :func:`_scan_utf8_csv` gives, the Python codec Arrow transcodes with, bytes to skip first) for a
+    CSV in another encoding than UTF-8 that Arrow's streaming reader can read after transcoding; None when
+    the whole-file path must read it (it then detects, reads or refuses it exactly as before).
+
+    The encoding is the one :func:`jixiao.io.decode_table_text` picks — a forced ``--encoding``, a UTF-16/32
+    byte-order mark, UTF-16 zero bytes, else GB18030 when the bytes are not UTF-8 — found with incremental
+    decoders over the file block by block (no whole-file string). Where that function would need the whole
+    file (charset-normalizer's Big5 guess: the bytes also read as Big5) or would refuse it (an invalid
+    byte), None: the whole-file reader then gives its own located message, unchanged. The decoded text,
+    as UTF-8, then gets the checks of the UTF-8 scan (NUL, blank lines, quotes, lone CR, header)."""
+    import codecs
+
+    from ..io import _BOMS, ENCODING_NAMES
+
+    with open(p, "rb") as f:
+        head = f.read(2000)
+    skip = 0
+    if encoding is not None:
+        enc = ENCODING_NAMES.get(encoding.strip().lower())
+        if enc is None or enc in ("utf-8", "utf-8-sig"):
+            return None  # unknown: the whole-file path refuses it; UTF-8: the UTF-8 scan decided
+        plan = [enc]
+    else:
+        bom = next(((b, e) for b, e in _BOMS if head.startswith(b)), None)
+        if bom is not None:
+            if bom[1] == "utf-8-sig":
+                return None
+            skip, plan = len(bom[0]), [bom[1]]
+        elif head[:2000:2].count(0) > 10 or head[1:2000:2].count(0) > 10:
+            plan = ["utf-16-be" if head[:2000:2].count(0) > head[1:2000:2].count(0) else "utf-16-le"]
+        else:
+            plan = ["gb18030"]  # valid only if the bytes are not UTF-8 and not also Big5
+    enc = plan[0]
+    gb = encoding is None and enc == "gb18030"
+    dec = codecs.getincrementaldecoder(enc)("strict")
+    others = {"utf-8": codecs.getincrementaldecoder("utf-8")("strict"),
+              "big5": codecs.getincrementaldecoder("big5")("strict")} if gb else {}
+
+    def blocks() -> Iterator[bytes]:
+        with open(p, "rb") as f:
+            f.seek(skip)
+            while True:
+                raw = f.read(block_size)
+                final = not raw
+                for name in list(others):
+                    try:
+                        others[name].decode(raw, final)
+                    except UnicodeDecodeError:
+                        del others[name]  # this candidate is out
+                try:
+                    text = dec.decode(raw, final)
+                except UnicodeDecodeError:
+                    raise _Whole from None
+                if text:
+                    yield text.encode("utf-8")
+                if final:
+                    return
+
+    try:
+        scan = _scan_blocks(blocks(), check_utf8=False)
+    except _Whole:
+        return None
+    if scan is None or "utf-8" in others:
+        return None  # the text path numbers or refuses it; or the bytes are UTF-8 after all
+    if "big5" in others:
+        # The bytes read as Big5 too: the detection asks charset-normalizer, which needs the whole bytes
+        # (held only for that call); Big5 then goes to the whole-file path.
+        from ..io import big5_guess
+
+        if big5_guess(p.read_bytes()):
+            return None
+    return scan, enc, skip
+
+
+class _Whole(Exception):
+    """An encoded CSV the whole-file reader must detect or refuse."""
+
+
 def _scan_utf8_csv(p: Path, block_size: int = 1 << 24) -> tuple[list[str], int, list[str]] | None:
     """One pass over a CSV's bytes, block by block: (header, number of records, Arrow column names) when the
     file is clean UTF-8 that Arrow's streaming reader numbers exactly as the file does (records are lines
@@ -453,6 +550,17 @@ def _scan_utf8_csv(p: Path, block_size: int = 1 << 24) -> tuple[list[str], int, 
     Vectorised: UTF-8 checked by Arrow's validator (a block up to its last line end, the rest carried to
     the next block: a line end never falls inside a character), lines and quotes counted and blank lines
     found from the positions of the line ends (numpy) — no Python string is made of the data."""
+    def blocks() -> Iterator[bytes]:
+        with open(p, "rb") as f:
+            if f.read(3) != b"\xef\xbb\xbf":
+                f.seek(0)
+            while block := f.read(block_size):
+                yield block
+
+    return _scan_blocks(blocks(), check_utf8=True)
+
+
+def _scan_blocks(blocks: Iterable[bytes], *, check_utf8: bool) -> tuple[list[str], int, list[str]] | None:
     import csv
     import io as _io
 
@@ -462,47 +570,44 @@ def _scan_utf8_csv(p: Path, block_size: int = 1 << 24) -> tuple[list[str], int, 
     carry = b""
     base = 0
     last = -1  # file position (after the BOM) of the latest line end seen
-    with open(p, "rb") as f:
-        head = f.read(3)
-        if head != b"\xef\xbb\xbf":
-            f.seek(0)
-        while True:
-            block = f.read(block_size)
-            if not block:
-                break
-            if not first:
-                nl = block.find(b"\n")
-                first = block if nl < 0 else block[:nl]
-                if nl < 0 and len(block) == block_size:
-                    return None
-            cut = block.rfind(b"\n") + 1
-            if not cut:
-                carry += block  # no line end: the whole block waits for the next one
-            else:
-                if not _utf8(carry + block[:cut]):
-                    return None
-                carry = block[cut:]
-            if b"\x00" in block:
+    open_header = False  # the first block had no line end: the header may go on in the next block
+    for block in blocks:
+        if open_header:
+            return None
+        if not first:
+            nl = block.find(b"\n")
+            first = block if nl < 0 else block[:nl]
+            open_header = nl < 0
+        cut = block.rfind(b"\n") + 1
+        if not check_utf8:
+            pass  # text from a strict decoder, already UTF-8
+        elif not cut:
+            carry += block  # no line end: the whole block waits for the next one
+        else:
+            if not _utf8(carry + block[:cut]):
                 return None
-            x = np.frombuffer(block, dtype=np.uint8)
-            pos = np.flatnonzero(x == 0x0A) + base
-            if len(pos):
-                allpos = pos if last < 0 else np.concatenate(([last], pos))
-                gap = np.diff(allpos)
-                if (gap == 1).any():
-                    return None  # a blank line: the Python reader counts it
-                between = allpos[1:][gap == 2] - 1
-                here = between >= base
-                if (x[between[here] - base] == 0x0D).any() or ((~here).any() and prev.endswith(b"\r")):
-                    return None  # a blank line ending in CR LF
-                last = int(pos[-1])
-            if (prev.endswith(b"\r") and not block.startswith(b"\n")) or (b"\r" in block and block.count(b"\r") != (
-                    block.count(b"\r\n") + (1 if block.endswith(b"\r") else 0))):
-                return None  # a lone carriage return (a CR LF cut by the block end is a pair)
-            lines += len(pos)
-            quotes += int(np.count_nonzero(x == 0x22))
-            prev = block
-            base += len(block)
+            carry = block[cut:]
+        if b"\x00" in block:
+            return None
+        x = np.frombuffer(block, dtype=np.uint8)
+        pos = np.flatnonzero(x == 0x0A) + base
+        if len(pos):
+            allpos = pos if last < 0 else np.concatenate(([last], pos))
+            gap = np.diff(allpos)
+            if (gap == 1).any():
+                return None  # a blank line: the Python reader counts it
+            between = allpos[1:][gap == 2] - 1
+            here = between >= base
+            if (x[between[here] - base] == 0x0D).any() or ((~here).any() and prev.endswith(b"\r")):
+                return None  # a blank line ending in CR LF
+            last = int(pos[-1])
+        if (prev.endswith(b"\r") and not block.startswith(b"\n")) or (b"\r" in block and block.count(b"\r") != (
+                block.count(b"\r\n") + (1 if block.endswith(b"\r") else 0))):
+            return None  # a lone carriage return (a CR LF cut by the block end is a pair)
+        lines += len(pos)
+        quotes += int(np.count_nonzero(x == 0x22))
+        prev = block
+        base += len(block)
     if carry and not _utf8(carry):
         return None
     if not first.strip() or first.count(b'"') % 2 or quotes % 2 or first.startswith((b"\n", b"\r")):
