@@ -28,7 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .archive.schema import SCALE, evaluation, leaf_score
+from .archive.schema import SCALE, evaluation, leaf_score, leaf_total
 from .archive.schema import leaf as leaf_table
 from .errors import ConfigError, DataError
 from .numbers import CONTEXT, ZERO, fmt_percent, quantize, to_decimal
@@ -142,10 +142,13 @@ def to_e4s(text: str) -> int:
 # -- a portfolio against its peers ----------------------------------------------------------------
 def peers(archive, *, pack: str, year: int, kind: str, by: str = "department",
           department: Sequence[str] = (), region: Sequence[str] = (), top: int = 10,
-          results_use: Mapping[str, Any] | None = None, ranking: int | None = None) -> dict[str, Any]:
+          results_use: Mapping[str, Any] | None = None, ranking: int | None = None,
+          _aggregate: bool = True) -> dict[str, Any]:
     """The portfolio's figures are computed by the database (counts, sums, grade and group tallies,
-    the distribution, points lost per leaf over the long form); Python only formats them. ``ranking``
-    limits the ranked list to its first N projects (None: all)."""
+    the distribution, points lost per leaf); Python only formats them. ``ranking`` limits the ranked
+    list to its first N projects (None: all). Points lost per leaf are read from the maintained
+    aggregate ``leaf_total`` (a few rows per department, region and leaf), whose key holds every
+    filter peers takes; ``_aggregate=False`` (tests only) computes them over the long form instead."""
     if by not in ("department", "region", "unit"):
         raise ConfigError(f"cannot group by {by!r}; expected department, region or unit", path="--by")
     e = evaluation.c
@@ -181,13 +184,24 @@ def peers(archive, *, pack: str, year: int, kind: str, by: str = "department",
         q = _filters(sa.select(e.project_id, e.project_name, grp.label("grp"), e.total_e4, e.grade, e.budget),
                      **flt).order_by(e.total_e4.desc(), e.project_id)
         rows = conn.execute(q if ranking is None else q.limit(ranking)).all()
-        ids = _filters(sa.select(e.id), **flt)
-        ls, lf = leaf_score.c, leaf_table.c
-        # one pass over the long form: scores, and projects below the leaf's standard, per leaf
-        below = sa.func.sum(sa.case((ls.score_e4 < lf.standard_e4, 1), else_=0))
-        per_leaf = conn.execute(
-            sa.select(ls.leaf_id, count, sa.func.sum(ls.score_e4), below).join(leaf_table, lf.id == ls.leaf_id)
-            .where(ls.evaluation_id.in_(ids.scalar_subquery())).group_by(ls.leaf_id)).all()
+        lf = leaf_table.c
+        if _aggregate:  # per leaf: scored, sum of scores, below the standard — summed over the aggregate's groups
+            lt = leaf_total.c
+            q_leaf = sa.select(lt.leaf_id, sa.func.sum(lt.scored), sa.func.sum(lt.score_sum_e4),
+                               sa.func.sum(lt.below_standard)).where(lt.pack == pack, lt.year == year, lt.kind == kind)
+            if department:
+                q_leaf = q_leaf.where(lt.department.in_(list(department)))
+            if region:
+                q_leaf = q_leaf.where(lt.region.in_(list(region)))
+            found = conn.execute(q_leaf.group_by(lt.leaf_id)).all()
+        else:  # one pass over the long form: scores, and projects below the leaf's standard, per leaf
+            ids = _filters(sa.select(e.id), **flt)
+            ls = leaf_score.c
+            below = sa.func.sum(sa.case((ls.score_e4 < lf.standard_e4, 1), else_=0))
+            found = conn.execute(
+                sa.select(ls.leaf_id, count, sa.func.sum(ls.score_e4), below).join(leaf_table, lf.id == ls.leaf_id)
+                .where(ls.evaluation_id.in_(ids.scalar_subquery())).group_by(ls.leaf_id)).all()
+        per_leaf = sorted((int(lid), int(cnt), int(sm), int(b or 0)) for lid, cnt, sm, b in found)
         leaf_info = {row.id: row for row in conn.execute(
             sa.select(lf.id, lf.code, lf.name, lf.standard_e4).where(lf.id.in_([r[0] for r in per_leaf])))}
         last_lower = 0
@@ -234,9 +248,9 @@ def peers(archive, *, pack: str, year: int, kind: str, by: str = "department",
         x = lost_by_code.setdefault(info.code, [info.code, info.name, None, 0, 0])
         x[1] = x[1] or info.name
         if info.standard_e4 is not None:
-            x[2] = (x[2] or 0) + cnt * info.standard_e4 - int(score_sum)
+            x[2] = (x[2] or 0) + cnt * info.standard_e4 - score_sum
         x[3] += cnt
-        x[4] += int(losing_n or 0)
+        x[4] += losing_n
     lost = [tuple(x) for x in lost_by_code.values()]
     total_lost = sum(x[2] or 0 for x in lost)
     losing = sorted(lost, key=lambda x: (-(x[2] or 0), x[0]))[:top]

@@ -177,7 +177,7 @@ def test_a_v1_archive_is_upgraded_and_opened(tmp_path, archive_url):
     r = run_cli("archive", "list", "--archive", archive_url)
     assert r.code == 2 and "schema v1" in r.stderr and "jixiao archive upgrade" in r.stderr, r
     r = run_cli("archive", "upgrade", "--archive", archive_url)
-    assert r.code == 0 and "v1 → schema v3" in r.stderr, r
+    assert r.code == 0 and "v1 → schema v4" in r.stderr, r
     assert [x["project_id"] for x in listed(archive_url)] == ["OLD-1"]
     engine = make_engine(archive_url)
     with engine.connect() as conn:  # v1's leaf rows, names and standards kept through v3's leaf table
@@ -189,7 +189,7 @@ def test_a_v1_archive_is_upgraded_and_opened(tmp_path, archive_url):
     assert run_cli("archive", "add", path, "--archive", archive_url, "--kind", "self").code == 0
     assert [(x["project_id"], x["budget"]) for x in listed(archive_url)] == [("OLD-1", None), ("NEW-1", "100.00")]
     r = run_cli("archive", "upgrade", "--archive", archive_url)
-    assert r.code == 0 and "already at schema v3" in r.stderr, r
+    assert r.code == 0 and "already at schema v4" in r.stderr, r
 
 
 @pytest.mark.parametrize("url", ["mysql://x/y", "sqlite:////no/such/folder/a.db"])

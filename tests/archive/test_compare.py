@@ -192,3 +192,22 @@ def test_a_bad_results_use_rule_names_its_place(filled, tmp_path):
     r = run_cli("compare", "peers", "--archive", url, "--pack", PACK, "--year", 2023, "--kind", "self",
                 "--results-use", tmp / "gap.toml")
     assert r.code == 3 and "falls in no band" in r.stderr, r
+
+
+def test_peers_from_the_aggregate_is_the_long_form_query(filled):
+    """Points lost per indicator read from ``leaf_total`` give the JSON computed over every leaf score."""
+    import json
+
+    from jixiao.archive import Archive
+    from jixiao.compare import peers
+
+    url, _, _, _ = filled
+    archive = Archive(url)
+    try:
+        for kw in ({}, {"department": [DEPTS[0], DEPTS[3]]}, {"by": "unit", "ranking": 3, "top": 4}):
+            args = {"pack": PACK, "year": 2023, "kind": "self", **kw}
+            new = json.dumps(peers(archive, **args), ensure_ascii=False)
+            assert new == json.dumps(peers(archive, _aggregate=False, **args), ensure_ascii=False)
+            assert json.loads(new)["indicators_losing_most"]
+    finally:
+        archive.close()

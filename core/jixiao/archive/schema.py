@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 """The Alembic revision this jixiao writes; older archives are upgraded by ``jixiao archive upgrade``."""
-SCHEMA_VERSIONS = {"0001": 1, "0002": 2, "0003": 3}
+SCHEMA_VERSIONS = {"0001": 1, "0002": 2, "0003": 3, "0004": 4}
 SCALE = 4
 """Figures are stored as integers × 10^SCALE."""
 
@@ -66,6 +66,27 @@ leaf_score = sa.Table(
 """Every leaf score in long form: (evaluation, leaf, score). No foreign keys (their per-row check would
 double a bulk load): the store writes and deletes an evaluation's leaf rows in its transaction. The view ``leaf_scores`` joins in the
 code, name, standard and points lost (standard − score)."""
+
+leaf_total = sa.Table(
+    "leaf_total", metadata,
+    sa.Column("pack", sa.String(200), nullable=False),
+    sa.Column("year", sa.Integer),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("department", sa.Text),
+    sa.Column("region", sa.Text),
+    sa.Column("leaf_id", sa.Integer, nullable=False),
+    sa.Column("scored", sa.BigInteger, nullable=False),
+    sa.Column("score_sum_e4", sa.BigInteger, nullable=False),
+    sa.Column("lost_sum_e4", sa.BigInteger),
+    sa.Column("below_standard", sa.BigInteger, nullable=False),
+    sa.Index("ix_leaf_total_pack_year_kind_department", "pack", "year", "kind", "department"),
+)
+"""Revision 0004: the maintained aggregate of ``leaf_score`` per (pack, year, kind, department, region, leaf) —
+count, sum of scores, sum of points lost (NULL without a standard), count below the standard. Kept by the
+store in every write transaction; ``compare peers`` reads its points lost per indicator from it."""
+
+AGGREGATE_KEY = ("pack", "year", "kind", "department", "region")
+"""The evaluation columns ``leaf_total`` is grouped by (with the leaf)."""
 
 leaf_scores = sa.table(
     "leaf_scores", sa.column("evaluation_id"), sa.column("code"), sa.column("name"), sa.column("standard_e4"),

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from ..errors import ConfigError, DataError
 from .bulk import EVAL_COLUMNS, Evaluations, LeafKey, of_records
 from .schema import (
+    AGGREGATE_KEY,
     SCHEMA_HEAD,
     SCHEMA_VERSIONS,
     discrepancy,
@@ -29,6 +30,7 @@ from .schema import (
     leaf,
     leaf_score,
     leaf_scores,
+    leaf_total,
 )
 
 ENV = "JIXIAO_ARCHIVE"
@@ -216,6 +218,7 @@ class Archive:
                             hint="give --replace to store this one instead (a corrected evaluation)")
         if clash:
             ids = sorted(old_id for _, _, old_id in clash)
+            _merge_totals(conn, _archived_totals(conn, ids, sign=-1))  # the replaced rows leave the aggregate
             for chunk in _chunks(ids, 500):
                 for t in (leaf_score, discrepancy, evidence):
                     conn.execute(t.delete().where(t.c.evaluation_id.in_(chunk)))
@@ -282,6 +285,7 @@ class Archive:
         # transaction and built again after it by one sort each — far cheaper than n random B-tree inserts.
         # The duplicate checks above do not rely on them; rebuilding them checks uniqueness once more.
         rebuild = _drop_indexes(conn, pg) if n >= start - 1 else []
+        _merge_totals(conn, _new_totals(ev, leaf_ids))
         cols = ["id", *EVAL_COLUMNS]
         values = [range(start, start + n), *(ev.columns[c] for c in EVAL_COLUMNS)]
         if pg:
@@ -375,6 +379,96 @@ def upgrade_url(url: str | None) -> tuple[str | None, str]:
 
 
 _BULK_TABLES = ("evaluation", "leaf_score")
+
+Totals = dict[tuple, list]
+"""(pack, year, kind, department, region, leaf_id) → [scored, score_sum_e4, lost_sum_e4 or None, below_standard]."""
+
+
+def _add_total(out: Totals, key: tuple, scored: int, score_sum: int, lost: int | None, below: int) -> None:
+    t = out.get(key)
+    if t is None:
+        out[key] = [scored, score_sum, lost, below]
+        return
+    t[0] += scored
+    t[1] += score_sum
+    t[2] = None if t[2] is None or lost is None else t[2] + lost
+    t[3] += below
+
+
+def _new_totals(ev: Evaluations, leaf_ids: Sequence[int]) -> Totals:
+    """The ``leaf_total`` sums of the evaluations about to be inserted: from the score matrix by numpy
+    (one stable sort of the rows by their group, then integer sums per group and leaf), or from the
+    (row, leaf, score) triples of documents."""
+    cols = ev.columns
+    groups: dict[tuple, int] = {}
+    g = np.fromiter((groups.setdefault(k, len(groups)) for k in zip(*(cols[c] for c in AGGREGATE_KEY), strict=True)),
+                    dtype=np.int64, count=ev.n)
+    keys = list(groups)
+    out: Totals = {}
+    stds = [k[3] for k in ev.leaf_keys]
+    if ev.scores is not None:
+        order = np.argsort(g, kind="stable")
+        gs = g[order]
+        starts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]])
+        counts = np.diff(np.r_[starts, len(gs)]).tolist()
+        which = gs[starts].tolist()
+        for c, lid in enumerate(leaf_ids):
+            col = ev.scores[:, c][order]
+            sums = np.add.reduceat(col, starts).tolist()
+            std = stds[c]
+            below = (np.add.reduceat((col < std).astype(np.int64), starts).tolist() if std is not None
+                     else [0] * len(starts))
+            for j, gi in enumerate(which):
+                _add_total(out, (*keys[gi], lid), counts[j], sums[j],
+                           None if std is None else counts[j] * std - sums[j], below[j])
+    else:
+        rows = g.tolist()
+        for r, k, score in ev.triples:
+            std = stds[k]
+            _add_total(out, (*keys[rows[r]], leaf_ids[k]), 1, score, None if std is None else std - score,
+                       int(std is not None and score < std))
+    return out
+
+
+def _archived_totals(conn: sa.Connection, ids: Sequence[int], *, sign: int) -> Totals:
+    """The ``leaf_total`` sums of archived evaluations (by id), times ``sign``: one GROUP BY over their leaf rows."""
+    e, s, lf = evaluation.c, leaf_score.c, leaf.c
+    out: Totals = {}
+    q = (sa.select(e.pack, e.year, e.kind, e.department, e.region, s.leaf_id, sa.func.count(), sa.func.sum(s.score_e4),
+                   sa.func.sum(lf.standard_e4 - s.score_e4),
+                   sa.func.sum(sa.case((s.score_e4 < lf.standard_e4, 1), else_=0)))
+         .select_from(leaf_score.join(evaluation, e.id == s.evaluation_id).join(leaf, lf.id == s.leaf_id))
+         .group_by(e.pack, e.year, e.kind, e.department, e.region, s.leaf_id))
+    for chunk in _chunks(list(ids), 500):
+        for *key, scored, score_sum, lost, below in conn.execute(q.where(s.evaluation_id.in_(chunk))):
+            _add_total(out, tuple(key), sign * int(scored), sign * int(score_sum),
+                       None if lost is None else sign * int(lost), sign * int(below or 0))
+    return out
+
+
+def _merge_totals(conn: sa.Connection, deltas: Totals) -> None:
+    """Add these sums to ``leaf_total``: per portfolio (pack, year, kind) touched, its rows are read, summed
+    with the deltas and written back, rows whose count is 0 left out. Runs in the write transaction (one
+    writer at a time: SQLite BEGIN IMMEDIATE, PostgreSQL the lock on evaluation)."""
+    lt = leaf_total.c
+    by_portfolio: dict[tuple, Totals] = {}
+    for key, d in deltas.items():
+        by_portfolio.setdefault(key[:3], {})[key] = d
+    for (pack, year, kind), part in sorted(by_portfolio.items(), key=lambda kv: repr(kv[0])):
+        where = sa.and_(lt.pack == pack, lt.year.is_not_distinct_from(year), lt.kind == kind)
+        merged: Totals = {}
+        for dept, region, lid, scored, score_sum, lost, below in conn.execute(
+                sa.select(lt.department, lt.region, lt.leaf_id, lt.scored, lt.score_sum_e4, lt.lost_sum_e4,
+                          lt.below_standard).where(where)):
+            _add_total(merged, (pack, year, kind, dept, region, lid), int(scored), int(score_sum),
+                       None if lost is None else int(lost), int(below))
+        for key, d in part.items():
+            _add_total(merged, key, *d)
+        conn.execute(leaf_total.delete().where(where))
+        rows = [dict(zip((*AGGREGATE_KEY, "leaf_id", "scored", "score_sum_e4", "lost_sum_e4", "below_standard"),
+                         (*key, *t), strict=True)) for key, t in merged.items() if t[0]]
+        if rows:
+            conn.execute(sa.insert(leaf_total), rows)
 
 
 def _drop_indexes(conn: sa.Connection, pg: bool) -> list[str]:
