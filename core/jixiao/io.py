@@ -94,15 +94,23 @@ def decode_table_text(path: str | Path, data: bytes, encoding: str | None = None
     candidates = ["gb18030"]
     if big5_guess(data):
         candidates.insert(0, "big5")
+    furthest: tuple[int, str] = (utf8_error.start, "utf-8")
     for enc in candidates:
         try:
             return data.decode(enc), ("gbk" if enc == "gb18030" and _is_gbk(data) else enc)
-        except UnicodeDecodeError:
-            continue
-    pos = utf8_error.start
-    raise DataError(f"byte 0x{data[pos]:02x} cannot be read as UTF-8 nor as GBK/GB18030; save the file as "
+        except UnicodeDecodeError as exc:
+            furthest = max(furthest, (exc.start, enc))
+    # The byte to name is where the decoding that read furthest stops: a GBK file with one bad byte on
+    # line 1301 is named at line 1301, not at its first Chinese character (where UTF-8 stops).
+    pos, enc = furthest
+    if enc == "utf-8":
+        what = "cannot be read as UTF-8 nor as GBK/GB18030"
+    else:
+        what = (f"cannot be read as GBK/GB18030 (nor as UTF-8; the file reads as {enc.upper()} up to this "
+                "byte)")
+    raise DataError(f"byte 0x{data[pos]:02x} {what}; save the file as "
                     "UTF-8 (Excel: CSV UTF-8) or name its encoding with --encoding",
-                    file=file, path=f"line {_line_at(data, pos, 'utf-8')}")
+                    file=file, path=f"line {_line_at(data, pos, enc)}")
 
 
 def big5_guess(data: bytes) -> bool:
