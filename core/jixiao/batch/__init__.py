@@ -316,10 +316,12 @@ def _scored_chunks(plan: Plan, source: Any, jobs: int) -> Iterator[ChunkResult]:
             yield pending.popleft().result()
 
 
-def _releaser() -> Callable[[], None]:
+def _releaser(every: int = 8) -> Callable[[], None]:
     """A function giving freed memory back to the system (Arrow's pool, and glibc's malloc_trim where it
-    exists): called once a chunk, so that the resident size stays that of one chunk's work instead of
-    growing with what the allocators keep for reuse."""
+    exists): called once a chunk, it trims on every ``every``-th call, so that the resident size stays near
+    that of a few chunks' work instead of growing with what the allocators keep for reuse. (Trimming after
+    every chunk made the next chunk fault in fresh pages: 1,000,000 seed projects took 5.4-5.9 s instead of
+    4.7-4.9 s, for 10 MiB less peak.)"""
     import ctypes
     import sys
 
@@ -333,7 +335,13 @@ def _releaser() -> Callable[[], None]:
         except OSError:  # pragma: no cover - another C library (musl): nothing to trim
             trim = None
 
+    calls = 0
+
     def release() -> None:
+        nonlocal calls
+        calls += 1
+        if calls % every:
+            return
         pool.release_unused()
         if trim is not None:
             trim(0)
