@@ -320,9 +320,9 @@ def round_ratio(frame: Frame, num: np.ndarray, den: int | np.ndarray, places: in
     return Fixed(_round_div(a * m, np.where(dd > 0, dd, 1), mode) * np.sign(num), places)
 
 
-def exact_ratio(frame: Frame, num: np.ndarray, den: int, max_scale: int = 18) -> Fixed:
-    """num ÷ den (den a positive int constant) as an exact decimal column; rows where it is not a
-    finite decimal (2/3) fall back."""
+def _decimal_part(den: int) -> tuple[int, int]:
+    """(r, s) with den = 2^a·5^b·r, r free of 2 and 5, s = max(a, b): x ÷ den is a finite decimal exactly when
+    r divides x, and then it has at most s places."""
     a, b, r = 0, 0, den
     while r % 2 == 0:
         r //= 2
@@ -330,7 +330,13 @@ def exact_ratio(frame: Frame, num: np.ndarray, den: int, max_scale: int = 18) ->
     while r % 5 == 0:
         r //= 5
         b += 1
-    s = max(a, b)
+    return r, max(a, b)
+
+
+def exact_ratio(frame: Frame, num: np.ndarray, den: int, max_scale: int = 18) -> Fixed:
+    """num ÷ den (den a positive int constant) as an exact decimal column; rows where it is not a
+    finite decimal (2/3) fall back."""
+    r, s = _decimal_part(den)
     if s > max_scale or den > LIMIT:
         frame.mark(np.ones(frame.n, dtype=bool))
         return Fixed(np.zeros(frame.n, dtype=np.int64), 0)
@@ -351,16 +357,9 @@ def exact_ratio_rows(frame: Frame, num: np.ndarray, den: np.ndarray, max_scale: 
     parts = []
     s = 0
     for d in uniq:
-        a = b = 0
-        r = d
-        while r % 2 == 0:
-            r //= 2
-            a += 1
-        while r % 5 == 0:
-            r //= 5
-            b += 1
+        r, sd = _decimal_part(d)
         parts.append((d, r))
-        s = max(s, a, b)
+        s = max(s, sd)
     if s > max_scale:
         frame.mark(np.ones(frame.n, dtype=bool))
         return Fixed(np.zeros(frame.n, dtype=np.int64), 0)
