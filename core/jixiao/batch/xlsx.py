@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ConfigError, DataError
+from ..forms.reader import col_letter as letter  # column index (0-based) → its letters
 
 BLOCK = 1 << 22
 DENSE_FACTOR = 3
@@ -63,14 +64,6 @@ def column_number(letters: str) -> int:
     return n
 
 
-def letter(j: int) -> str:
-    """Column index ``j`` (0-based) as its letters."""
-    s = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def _unescape(b: bytes) -> str:

@@ -197,14 +197,7 @@ def ordinal_counts(ai: AggregateInput) -> AggregateOutcome:
     """
     from ..ordinal import canonical, count_marks
 
-    scale = ai.pack.scale(ai.params["scale"]) if ai.params.get("scale") else None
-    merge = bool(ai.params.get("merge_modifiers", False))
-    order: list[str] = []
-    if scale is not None:
-        for lv in scale.levels:
-            key = _plain_letter(lv) if merge else lv
-            if key not in order:
-                order.append(key)
+    scale, merge, order = _count_keys(ai.pack, ai.params)
     marks = []
     for c in ai.children:
         if not isinstance(c.score, str):
@@ -216,6 +209,19 @@ def ordinal_counts(ai: AggregateInput) -> AggregateOutcome:
     return AggregateOutcome(score=None, working=working, counts=counts)
 
 
+def _count_keys(pack: Any, params: Any) -> tuple[Any, bool, list[str]]:
+    """ordinal_counts' (scale, merge_modifiers, keys in the scale's order), shared by both forms."""
+    scale = pack.scale(params["scale"]) if params.get("scale") else None
+    merge = bool(params.get("merge_modifiers", False))
+    keys: list[str] = []
+    if scale is not None:
+        for lv in scale.levels:
+            key = _plain_letter(lv) if merge else lv
+            if key not in keys:
+                keys.append(key)
+    return scale, merge, keys
+
+
 def ordinal_counts_columnar(va: Any) -> Any:
     """ordinal_counts over all rows: for each key (the scale's levels, then every other mark a child
     can carry), how many children carry it in each row. No score, as :func:`ordinal_counts`."""
@@ -225,14 +231,7 @@ def ordinal_counts_columnar(va: Any) -> Any:
     from ..ordinal import canonical
 
     f = va.frame
-    scale = va.pack.scale(va.params["scale"]) if va.params.get("scale") else None
-    merge = bool(va.params.get("merge_modifiers", False))
-    keys: list[str] = []
-    if scale is not None:
-        for lv in scale.levels:
-            key = _plain_letter(lv) if merge else lv
-            if key not in keys:
-                keys.append(key)
+    scale, merge, keys = _count_keys(va.pack, va.params)
     counts: dict[str, np.ndarray] = {k: np.zeros(f.n, dtype=np.int32) for k in keys}
     for c in va.children:
         if c.marks is None:
