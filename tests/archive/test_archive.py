@@ -177,7 +177,7 @@ def test_a_v1_archive_is_upgraded_and_opened(tmp_path, archive_url):
     r = run_cli("archive", "list", "--archive", archive_url)
     assert r.code == 2 and "schema v1" in r.stderr and "jixiao archive upgrade" in r.stderr, r
     r = run_cli("archive", "upgrade", "--archive", archive_url)
-    assert r.code == 0 and "v1 → schema v4" in r.stderr, r
+    assert r.code == 0 and "v1 → schema v5" in r.stderr, r
     assert [x["project_id"] for x in listed(archive_url)] == ["OLD-1"]
     engine = make_engine(archive_url)
     with engine.connect() as conn:  # v1's leaf rows, names and standards kept through v3's leaf table
@@ -189,7 +189,42 @@ def test_a_v1_archive_is_upgraded_and_opened(tmp_path, archive_url):
     assert run_cli("archive", "add", path, "--archive", archive_url, "--kind", "self").code == 0
     assert [(x["project_id"], x["budget"]) for x in listed(archive_url)] == [("OLD-1", None), ("NEW-1", "100.00")]
     r = run_cli("archive", "upgrade", "--archive", archive_url)
-    assert r.code == 0 and "already at schema v4" in r.stderr, r
+    assert r.code == 0 and "already at schema v5" in r.stderr, r
+
+
+def test_a_v4_archive_keeps_its_citations_and_uniqueness_through_v5(archive_url):
+    """v5 turns the two uniqueness constraints into named unique indexes (SQLite: the table is made anew);
+    the citation rows, which cascade from evaluation, must survive, and both rules must still hold."""
+    from jixiao.archive.store import make_engine, upgrade
+
+    engine = make_engine(archive_url)
+    upgrade(engine, "0004")
+    row = ("INSERT INTO evaluation (id, doc_sha256, pack, project_id, kind, year, total, total_e4, score_places,"
+           " document) VALUES (:id, :sha, :pack, :pid, 'self', 2023, '80.00', 800000, 2, '{}')")
+    with engine.begin() as conn:
+        conn.execute(sa.text(row), {"id": 7, "sha": "a" * 64, "pack": PACK, "pid": "P-7"})
+        conn.execute(sa.text("INSERT INTO review_discrepancy VALUES (7, 0, 'A11', '{\"d\": 1}')"))
+        conn.execute(sa.text("INSERT INTO evidence_citation VALUES (7, 0, 'B11', '{\"e\": 2}'), (7, 1, NULL, '{}')"))
+    engine.dispose()
+    r = run_cli("archive", "upgrade", "--archive", archive_url)
+    assert r.code == 0 and "v4 → schema v5" in r.stderr, r
+    engine = make_engine(archive_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT * FROM review_discrepancy")).all() == [(7, 0, "A11", '{"d": 1}')]
+            assert conn.execute(sa.text("SELECT * FROM evidence_citation ORDER BY seq")).all() == [
+                (7, 0, "B11", '{"e": 2}'), (7, 1, None, "{}")]
+            unique = {i["name"]: i["column_names"] for i in sa.inspect(conn).get_indexes("evaluation") if i["unique"]}
+            assert unique == {"uq_evaluation_doc_sha256": ["doc_sha256"],
+                              "uq_evaluation_project_year_kind": ["pack", "project_id", "year", "kind"]}
+        for clash in ({"id": 8, "sha": "a" * 64, "pid": "P-8"}, {"id": 9, "sha": "b" * 64, "pid": "P-7"}):
+            with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+                conn.execute(sa.text(row), {**clash, "pack": PACK})
+        with engine.begin() as conn:  # deleting an evaluation still cascades to its citations
+            conn.execute(sa.text("DELETE FROM evaluation WHERE id = 7"))
+            assert conn.execute(sa.text("SELECT count(*) FROM evidence_citation")).scalar_one() == 0
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.parametrize("url", ["mysql://x/y", "sqlite:////no/such/folder/a.db"])

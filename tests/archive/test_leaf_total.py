@@ -148,7 +148,7 @@ def test_an_upgrade_from_v3_fills_the_aggregate(archive_url):
     r = run_cli("archive", "list", "--archive", archive_url)
     assert r.code == 2 and "schema v3" in r.stderr, r
     r = run_cli("archive", "upgrade", "--archive", archive_url)
-    assert r.code == 0 and "v3 → schema v4" in r.stderr, r
+    assert r.code == 0 and "v3 → schema v5" in r.stderr, r
     kept = assert_aggregate_exact(archive_url)
     assert (PACK, 2023, "self", "教育局", None, 1, 2, 20000, 20000, 1) in kept
     assert (PACK, 2023, "self", "教育局", None, 2, 2, 14, None, 0) in kept

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 """The Alembic revision this jixiao writes; older archives are upgraded by ``jixiao archive upgrade``."""
-SCHEMA_VERSIONS = {"0001": 1, "0002": 2, "0003": 3, "0004": 4}
+SCHEMA_VERSIONS = {"0001": 1, "0002": 2, "0003": 3, "0004": 4, "0005": 5}
 SCALE = 4
 """Figures are stored as integers × 10^SCALE."""
 
@@ -20,7 +20,7 @@ metadata = sa.MetaData()
 evaluation = sa.Table(
     "evaluation", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("doc_sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("doc_sha256", sa.String(64), nullable=False),
     sa.Column("pack", sa.String(200), nullable=False),
     sa.Column("pack_version", sa.String(50)),
     sa.Column("project_id", sa.String(200), nullable=False),
@@ -40,9 +40,11 @@ evaluation = sa.Table(
     sa.Column("document", sa.Text, nullable=False),
     # revision 0002
     sa.Column("budget", sa.String(40)),
-    sa.UniqueConstraint("pack", "project_id", "year", "kind", name="uq_evaluation_project_year_kind"),
     # revision 0003: one index for the comparisons (a portfolio's year and kind, by department)
     sa.Index("ix_evaluation_pack_year_kind_department", "pack", "year", "kind", "department"),
+    # revision 0005: the two uniqueness rules as named unique indexes (a bulk load drops and rebuilds them)
+    sa.Index("uq_evaluation_doc_sha256", "doc_sha256", unique=True),
+    sa.Index("uq_evaluation_project_year_kind", "pack", "project_id", "year", "kind", unique=True),
 )
 
 leaf = sa.Table(
