@@ -8,6 +8,7 @@ database: ``executemany`` on SQLite, ``COPY … FROM STDIN`` on PostgreSQL.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import os
 import time
@@ -296,8 +297,11 @@ class Archive:
         _merge_totals(conn, _new_totals(ev, leaf_ids))
         cols = ["id", *EVAL_COLUMNS]
         values = [range(start, start + n), *(ev.columns[c] for c in EVAL_COLUMNS)]
-        if pg:
-            _copy_csv(raw, "evaluation", cols, values)
+        csv_chunks = None
+        if pg:  # the evaluations' CSV is made by a thread while the server takes the leaf scores (below)
+            pool = concurrent.futures.ThreadPoolExecutor(1)
+            csv_chunks = pool.submit(_csv_chunks, cols, values)
+            pool.shutdown(wait=False)
         else:
             cur = raw.cursor()
             cur.executemany(f"INSERT INTO evaluation ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
@@ -314,6 +318,8 @@ class Archive:
         elif ev.triples:
             rows = sorted((start + r, leaf_ids[k], s) for r, k, s in ev.triples)
             _write_rows(raw, pg, "leaf_score", ["evaluation_id", "leaf_id", "score_e4"], rows)
+        if csv_chunks is not None:
+            _copy_csv(raw, "evaluation", cols, csv_chunks.result())
         for table, items in (("review_discrepancy", ev.discrepancies), ("evidence_citation", ev.evidence)):
             if items:
                 _write_rows(raw, pg, table, ["evaluation_id", "seq", "code", "detail"],
@@ -538,22 +544,31 @@ def _write_rows(raw, pg: bool, table: str, cols: list[str], rows: Sequence[tuple
 _INT_COLUMNS = {"id", "year", "total_e4", "score_places"}
 
 
-def _copy_csv(raw, table: str, cols: list[str], values: list[Sequence[Any]]) -> None:
-    """Columns into PostgreSQL by COPY … (FORMAT csv), the CSV written by Arrow (NULL unquoted, text quoted)."""
+def _csv_chunks(cols: list[str], values: list[Sequence[Any]]) -> list[Any]:
+    """Columns as CSV for PostgreSQL's COPY … (FORMAT csv), written by Arrow (NULL unquoted, text quoted),
+    in buffers of 10·CHUNK rows."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     n = len(values[0])
     opts = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    out = []
+    for s in range(0, n, 10 * CHUNK):
+        arrays = [pa.array(list(v[s:s + 10 * CHUNK]) if not isinstance(v, range) else
+                           np.arange(v.start + s, min(v.start + s + 10 * CHUNK, v.stop), dtype=np.int64),
+                           pa.int64() if c in _INT_COLUMNS else pa.string())
+                  for c, v in zip(cols, values, strict=True)]
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(pa.table(arrays, names=cols), sink, opts)
+        out.append(sink.getvalue())
+    return out
+
+
+def _copy_csv(raw, table: str, cols: list[str], chunks: list[Any]) -> None:
+    """CSV buffers (:func:`_csv_chunks`) into PostgreSQL by COPY … (FORMAT csv)."""
     with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT csv)") as copy:
-        for s in range(0, n, 10 * CHUNK):
-            arrays = [pa.array(list(v[s:s + 10 * CHUNK]) if not isinstance(v, range) else
-                               np.arange(v.start + s, min(v.start + s + 10 * CHUNK, v.stop), dtype=np.int64),
-                               pa.int64() if c in _INT_COLUMNS else pa.string())
-                      for c, v in zip(cols, values, strict=True)]
-            sink = pa.BufferOutputStream()
-            pacsv.write_csv(pa.table(arrays, names=cols), sink, opts)
-            copy.write(sink.getvalue().to_pybytes())
+        for buf in chunks:
+            copy.write(memoryview(buf))
 
 
 _LEAF_RECORD = np.dtype([("nf", ">i2"), ("l1", ">i4"), ("eid", ">i4"), ("l2", ">i4"), ("lid", ">i4"), ("l3", ">i4"),
