@@ -285,3 +285,35 @@ def test_the_citations_of_an_evaluated_document_are_kept(tmp_path, archive_url):
     uncited = set(titles) - {e for _, e in cites}
     assert {d["id"] for c, d in got if c is None} == uncited
     assert not any(c in ("entries", "require_citations") for c, _ in got)
+
+
+def test_bulk_rows_with_awkward_text_come_back_as_written(archive_url):
+    """A batch of more than one bulk buffer (CHUNK rows) whose identifying columns hold quotes, commas,
+    tabs, new lines, backslashes, characters outside the BMP, empty text and NULL: every value is read
+    back as written (PostgreSQL's binary COPY rows are built by numpy from Arrow's buffers)."""
+    import numpy as np
+
+    from jixiao.archive import Archive
+    from jixiao.archive.bulk import of_batch
+    from jixiao.archive.store import CHUNK
+
+    n = CHUNK + 7
+    odd = ['a"b,c', "tab\there", "new\nline\r\n", "back\\slash", "𝔘中文", "", None]
+    names = [odd[i % len(odd)] for i in range(n)]
+    depts = [None if i % 3 == 0 else f"部门{i % 5}" for i in range(n)]
+    scores = (np.arange(n * 2, dtype=np.int64).reshape(n, 2) % 7) * 10000
+    ev = of_batch(pack=PACK, pack_version=None, kind="self", year=2023, places=2, source="p.csv",
+                  project_id=[f"P{i:06d}" for i in range(n)], ids={"project_name": names, "department": depts},
+                  total_e4=scores.sum(1), grade=[None if i % 2 else "良" for i in range(n)],
+                  leaves=[("A1", "甲", 100000), ("A2", None, None)], scores_e4=scores, row_numbers=np.arange(2, n + 2))
+    archive = Archive(archive_url)
+    try:
+        assert archive.add(ev)["added"] == n
+        rows = archive.query(pack=PACK)
+    finally:
+        archive.close()
+    assert [r["project_name"] for r in rows] == names
+    assert [r["department"] for r in rows] == depts
+    assert [r["grade"] for r in rows] == [None if i % 2 else "良" for i in range(n)]
+    assert [r["total_e4"] for r in rows] == scores.sum(1).tolist()
+    assert [r["pack_version"] for r in rows] == [None] * n and {r["year"] for r in rows} == {2023}
