@@ -55,13 +55,13 @@ def run(portfolio: Path, out: Path, *extra: str) -> dict[str, bytes]:
 @pytest.fixture(scope="session")
 def whole(portfolios, tmp_path_factory) -> dict[str, dict[str, bytes]]:
     d = tmp_path_factory.mktemp("whole")
-    return {kind: run(p, d / f"r-{kind}.{suffix}") for kind, p in portfolios.items()
+    return {kind: run(p, d / f"r-{kind}.{suffix}", "--jobs", "1") for kind, p in portfolios.items()
             for suffix in ["csv" if kind == "csv" else "parquet"]}
 
 
 @pytest.mark.parametrize("kind", ["parquet", "csv"])
 @pytest.mark.parametrize("extra", [("--chunk-size", "97"), ("--chunk-size", "1"), ("--chunk-size", "200", "--jobs", "2")],
-                         ids=["chunks-97", "chunks-1", "jobs-2"])
+                         ids=["chunks-97-default-jobs", "chunks-1-default-jobs", "jobs-2"])
 def test_chunked_and_parallel_runs_are_byte_identical(portfolios, whole, tmp_path, kind, extra):
     suffix = "csv" if kind == "csv" else "parquet"
     got = run(portfolios[kind], tmp_path / f"r.{suffix}", *extra)
@@ -128,7 +128,8 @@ def test_no_temporary_file_is_left(portfolios, tmp_path):
 
 @pytest.mark.parametrize("option", ["--chunk-size", "--jobs"])
 def test_bad_chunk_size_and_jobs(tmp_path, portfolios, option):
-    r = run_cli("batch", PACK, portfolios["parquet"], "-o", tmp_path / "r.csv", option, "0")
+    r = run_cli("batch", PACK, portfolios["parquet"], "-o", tmp_path / "r.csv", option,
+                "0" if option == "--chunk-size" else "-1")
     assert r.code == 2 and option in r.stderr, r
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -51,8 +52,8 @@ SHOWN_ERRORS = 20
 @click.option("--chunk-size", "chunk_rows", type=click.IntRange(min=1), default=65_536, show_default=True,
               metavar="ROWS", help="Projects read and scored at a time; memory grows with this, not with the "
                                    "portfolio (results are the same for any size).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
-              help="Chunks scored at once, in threads (output order and digits unchanged).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+              help="Chunks scored at once, in threads (output order and digits unchanged); 0: one per CPU.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="dask: PORTFOLIO is a Parquet dataset (a folder of partitions) scored on a dask.distributed "
                    "cluster, -o a folder that gets one results file per partition (pip install jixiao[dask]).")
@@ -63,7 +64,7 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
             quiet: bool, disable: tuple[str, ...], encoding: str | None, ignore_columns: str,
             fill_from_template: bool, csv_encoding: str, lang: str, keep: str, group_by: str | None,
             archive_url: str | None = None, kind: str | None = None, year: int | None = None,
-            replace: bool = False, chunk_rows: int = 65_536, jobs: int = 1, engine: str = "local",
+            replace: bool = False, chunk_rows: int = 65_536, jobs: int = 0, engine: str = "local",
             scheduler: str | None = None) -> int:
     """Evaluate PORTFOLIO (CSV, XLSX or Parquet; one row per project) with a pack.
 
@@ -81,6 +82,8 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
     from ..errors import EXIT_DATA, ConfigError
     from ..plugins import Registry
 
+    if jobs == 0:  # one per CPU this process may use; a portfolio of one chunk runs in one thread anyway
+        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if scheduler and engine != "dask":
         raise ConfigError("--scheduler is for --engine dask", path="--scheduler")
     errors_file = errors_path or default_errors_path(output)
