@@ -576,7 +576,9 @@ def _binary_chunks(cols: list[str], values: list[Sequence[Any]]) -> list[bytes]:
                 if arr.null_count:
                     lens[arr.is_null().to_numpy(zero_copy_only=False)] = -1
             fields.append((lens, data, offs))
-        size = 2 + sum(4 + np.maximum(lens, 0) for lens, _, _ in fields)
+        size = np.full(m, 2, dtype=np.int64)  # the field count, then per field its length and bytes
+        for lens, _, _ in fields:
+            size += 4 + np.maximum(lens, 0)
         start = np.zeros(m, dtype=np.int64)
         np.cumsum(size[:-1], out=start[1:])
         buf = np.empty(int(start[-1] + size[-1]), dtype=np.uint8)
