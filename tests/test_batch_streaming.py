@@ -227,6 +227,33 @@ def test_encoded_csv_runs_are_byte_identical_to_utf8(encoded, whole, tmp_path, k
     assert got == whole["csv"]
 
 
+def test_a_detected_gbk_csv_asks_the_big5_guess_about_its_head_only(encoded, monkeypatch):
+    """Issue 14 §4: GBK bytes that also read as Big5 are told apart by charset-normalizer, asked about the
+    file's first jixiao.io.BIG5_GUESS_BYTES (cut after a line end), never the whole bytes — by the
+    streaming check and by the whole-file reader alike, so both pick the same encoding."""
+    import charset_normalizer
+
+    from jixiao import io
+    from jixiao.batch.portfolio import PortfolioSource, read_portfolio
+
+    asked: list[bytes] = []
+    real = charset_normalizer.from_bytes
+    monkeypatch.setattr(charset_normalizer, "from_bytes", lambda data, *a, **k: asked.append(bytes(data)) or real(data, *a, **k))
+    monkeypatch.setattr(io, "BIG5_GUESS_BYTES", 1 << 14)
+    data = encoded["gbk"].read_bytes()
+    data.decode("big5")  # these GBK bytes read as Big5 too: the guess is asked
+    assert len(data) > 4 << 14
+    head = data[:1 << 14]
+    src = PortfolioSource(encoded["gbk"], chunk_rows=97)
+    assert src.whole is None and src._encoding == "gb18030"  # streamed, not read whole
+    assert asked == [head[:head.rfind(b"\n") + 1]]
+    whole = read_portfolio(encoded["gbk"])
+    assert asked[1:] == asked[:1]  # the whole-file reader asks the same question
+    streamed = pa.concat_tables(pa.table(p.columns) for p in src.chunks())
+    assert streamed.equals(pa.table(whole.columns))
+    assert whole.cell("项目名称", 1) == "项目 1"
+
+
 @pytest.mark.parametrize("forced", [False, True], ids=["detected", "forced"])
 def test_an_invalid_gbk_byte_late_in_the_file_is_located_with_chunks(portfolios, tmp_path, forced):
     lines = portfolios["csv"].read_text(encoding="utf-8").encode("gbk").splitlines(keepends=True)

@@ -470,9 +470,10 @@ def _scan_encoded_csv(p: Path, encoding: str | None,
 
     The encoding is the one :func:`jixiao.io.decode_table_text` picks — a forced ``--encoding``, a UTF-16/32
     byte-order mark, UTF-16 zero bytes, else GB18030 when the bytes are not UTF-8 — found with incremental
-    decoders over the file block by block (no whole-file string). Where that function would need the whole
-    file (charset-normalizer's Big5 guess: the bytes also read as Big5) or would refuse it (an invalid
-    byte), None: the whole-file reader then gives its own located message, unchanged. The decoded text,
+    decoders over the file block by block (no whole-file string); when the bytes also read as Big5,
+    charset-normalizer's guess is asked about the file's head, as that function asks it. Where the guess
+    is Big5, or where that function would refuse the file (an invalid byte), None: the whole-file reader
+    then reads it, or gives its own located message, unchanged. The decoded text,
     as UTF-8, then gets the checks of the UTF-8 scan (NUL, blank lines, quotes, lone CR, header)."""
     import codecs
 
@@ -529,12 +530,13 @@ def _scan_encoded_csv(p: Path, encoding: str | None,
     if scan is None or "utf-8" in others:
         return None  # the text path numbers or refuses it; or the bytes are UTF-8 after all
     if "big5" in others:
-        # The bytes read as Big5 too: the detection asks charset-normalizer, which needs the whole bytes
-        # (held only for that call); Big5 then goes to the whole-file path.
-        from ..io import big5_guess
+        # The bytes read as Big5 too: the detection asks charset-normalizer about the file's head (all it
+        # looks at: jixiao.io.BIG5_GUESS_BYTES); Big5 then goes to the whole-file path.
+        from ..io import BIG5_GUESS_BYTES, big5_guess
 
-        if big5_guess(p.read_bytes()):
-            return None
+        with open(p, "rb") as f:
+            if big5_guess(f.read(BIG5_GUESS_BYTES + 1)):
+                return None
     return scan, enc, skip
 
 
