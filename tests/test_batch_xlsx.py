@@ -386,3 +386,31 @@ def test_an_empty_column_reads_quietly(tmp_path, capsys, caplog):
     assert took_the_fast_path(p)
     assert not [r for r in caplog.records if r.name.startswith("fastexcel")]
     assert capsys.readouterr().err == ""
+
+
+# The scan's vectorised gates (issue 14 §1): a block is searched by the exact pattern only where a gate
+# says it may match, so a gate must never say no where the pattern (or ``in``) finds something.
+
+_XML_BYTES = st.sampled_from([b"<", b">", b'"', b"'", b"=", b"/", b" ", b"r", b"c", b"f", b"e", b"v", b":", b"0",
+                              b"1", b"9", b"A", b"B", b"X", b"Y", b"Z", b"x", b'<c r="', b'"e"', b"'e'", b"<f",
+                              b":f", b"\xe9", b"\x00"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_XML_BYTES, max_size=60).map(b"".join))
+def test_the_marker_gate_is_bytes_contains(chunk):
+    x = np.frombuffer(chunk, dtype=np.uint8)
+    for marker in xlsx_module._MARKERS:
+        assert xlsx_module._contains(x, marker) == (marker in chunk), (marker, chunk)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_XML_BYTES, st.sampled_from([b"AX1", b"AY2", b"AZ", b"BA7", b"ZZZ9", b"XFD1048576",
+                                                       b"AAAA1", b"A1", b"AW3", b"Q5"])), max_size=40).map(b"".join),
+       st.sampled_from([1, 5, 26, 27, 49, 50, 52, 53, 702, 703, 16383]))
+def test_the_beyond_gate_never_misses_a_cell_right_of_the_header(chunk, width):
+    pattern = xlsx_module._columns_after(width)
+    if pattern.search(chunk) is not None:
+        assert xlsx_module._letters_beyond(np.frombuffer(chunk, dtype=np.uint8), width), (chunk, width)
+    if chunk.isascii() and not any(65 <= c <= 90 for c in chunk):
+        assert not xlsx_module._letters_beyond(np.frombuffer(chunk, dtype=np.uint8), width)

@@ -107,9 +107,10 @@ class SheetScan:
         if first:
             self._style(chunk)
             self._header(chunk)
-        if any(m in chunk for m in self._markers):
+        x = np.frombuffer(chunk, dtype=np.uint8)
+        if any(_contains(x, m) for m in self._markers):
             self._hits(chunk)
-        if self.header_width and self.header_width < 16384:
+        if self.header_width and self.header_width < 16384 and _letters_beyond(x, self.header_width):
             self._beyond(chunk)
         pos = max(chunk.rfind(b"v>"), chunk.rfind(b"is>"))
         if pos > 0:
@@ -205,6 +206,49 @@ class SheetScan:
         if not text and (si := _SI.search(f.group(1))) and si.group(1) in self._shared:
             text = _translate(*self._shared[si.group(1)], f"{col_letters}{row}")
         self.problems.setdefault(row, []).append((col, _FORMULA_MESSAGE.format(f="=" + text if text else "(shared)")))
+
+
+def _contains(x: np.ndarray, marker: bytes) -> bool:
+    """``marker in chunk`` (a marker of two or three bytes, ``x`` the chunk's bytes) from the positions of
+    its second byte, a rare one (``f``, ``e``): ``bytes.__contains__`` slows to a crawl on a needle
+    starting with ``<`` or ``"``, which XML has every few bytes."""
+    m = len(marker)
+    if len(x) < m:
+        return False
+    at = np.flatnonzero(x[1:len(x) - m + 2] == marker[1])
+    if not len(at):
+        return False
+    hit = x[at] == marker[0]
+    for j in range(2, m):
+        hit &= x[at + j] == marker[j]
+    return bool(hit.any())
+
+
+def _letters_beyond(x: np.ndarray, width: int) -> bool:
+    """Whether the chunk (its bytes ``x``) has a run of capital letters that is no column of the header's
+    (four letters or more, or three or fewer naming a column right of column number ``width``): without
+    one, no cell reference lies right of the header and :meth:`SheetScan._beyond`'s pattern cannot match
+    (its letters are such a run: after the quote, before a digit). Vectorised; references are one such
+    run a cell."""
+    up = (x - np.uint8(0x41)) < 26  # wraps below "A"
+    starts = np.flatnonzero(up[1:] > up[:-1]) + 1  # a capital after a non-capital
+    if up[:1].any():
+        starts = np.concatenate(([0], starts))
+    if not len(starts):
+        return False
+    n = len(x)
+    letters = [x[starts]]
+    caps = [np.ones(len(starts), dtype=bool)]
+    for k in (1, 2, 3):
+        at = np.minimum(starts + k, n - 1)
+        caps.append(caps[-1] & (starts + k < n) & up[at])
+        letters.append(x[at])
+    if caps[3].any():
+        return True  # four capitals or more
+    col = np.zeros(len(starts), dtype=np.int64)
+    for k in (0, 1, 2):
+        col = np.where(caps[k], col * 26 + letters[k].astype(np.int64) - 64, col)
+    return bool((col > width).any())
 
 
 class _NoReference(Exception):
