@@ -7,7 +7,7 @@ Rounding happens here and only here, at the points the rule set declares.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from .model import (
     RuleSet,
     RunInfo,
     ScoreOutcome,
+    working_text,
 )
 from .numbers import (
     CONTEXT,
@@ -41,6 +42,7 @@ from .numbers import (
     rounding_mark,
     to_decimal,
 )
+from .builtin.aggregators import sum_children, sum_lazy
 from .plugins import Registry
 from .types import AggregateInput, InputRequirement, ScoreInput
 
@@ -208,22 +210,38 @@ def finish_score(outcome: ScoreOutcome, standard: Decimal, rule_set: RuleSet) ->
     Returns (score that enters aggregation, unrounded clamped score, working string). A leaf rounded
     down or up (``leaf_mode``) and changed by it shows the mark: ``9=⌊10*99.1%⌋``.
     """
+    entering, clamped, working = finish_score_lazy(outcome, standard, rule_set)
+    return entering, clamped, working()
+
+
+def finish_score_lazy(outcome: ScoreOutcome, standard: Decimal,
+                      rule_set: RuleSet) -> tuple[Decimal, Decimal, Callable[[], str]]:
+    """:func:`finish_score` with the working as a function that writes it (the same text), so an
+    evaluation whose workings are never read (``jixiao batch``'s fallback) does not write them."""
     rounding = rule_set.rounding
     places, mode = rounding.level("leaf")
     raw = to_decimal(outcome.score)
-    expr = outcome.expression
-    std_txt = _plain(standard)
+    clamp = 0
     if raw < 0:
-        clamped, expr = ZERO, f"max(0,{expr})"
+        clamped, clamp = ZERO, -1
     elif raw > standard:
-        clamped, expr = standard, f"min({std_txt},{expr})"
+        clamped, clamp = standard, 1
     else:
         clamped = raw
     rounded = quantize(clamped, places, mode)
     entering = clamped if rounding.leaves == CARRY_UNROUNDED else rounded
-    if rounded != clamped:
-        expr = rounding_mark(expr, mode)
-    return entering, clamped, f"{fmt_fixed(rounded, places)}={expr}"
+
+    def working() -> str:
+        expr = outcome.expression
+        if clamp < 0:
+            expr = f"max(0,{expr})"
+        elif clamp > 0:
+            expr = f"min({_plain(standard)},{expr})"
+        if rounded != clamped:
+            expr = rounding_mark(expr, mode)
+        return f"{fmt_fixed(rounded, places)}={expr}"
+
+    return entering, clamped, working
 
 
 def _plain(d: Decimal) -> str:
@@ -509,7 +527,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
 
             status = status_of(pack.scale(leaf.scale) if leaf.scale else None, outcome.score)
             return outcome, outcome.score, outcome.score, working, status
-        score, unrounded, working = finish_score(outcome, standard, rule_set)
+        score, unrounded, working = finish_score_lazy(outcome, standard, rule_set)
         return outcome, score, unrounded, working, "scored"
 
     def score_leaf(leaf: Indicator) -> LeafResult:
@@ -553,6 +571,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             computed = score
             score = unrounded = override.score
             shown = rule_set.rounding.figure(override.score, "leaf", entered=True)
+            working = working_text(working)
             if combined is not None:  # the override applies; the panel's result is still shown
                 working = f"{shown}（评价组调整：{override.reason}；专家组评分 {working}）"
             else:
@@ -595,26 +614,32 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         return aggregate_fresh(group, children, agg)
 
     def aggregate_fresh(group: Group, children: list[Any], agg: Any) -> NodeResult:
+        ai = AggregateInput(group=group, children=children, params=group.aggregator.params, rule_set=rule_set,
+                            pack=pack)
+        counts: Any = ()
         try:
-            out = agg.aggregate(AggregateInput(group=group, children=children, params=group.aggregator.params,
-                                               rule_set=rule_set, pack=pack))
+            if agg.aggregate is sum_children:  # the built-in sum: its working written only when read
+                unrounded, working = sum_lazy(ai)
+            else:
+                out = agg.aggregate(ai)
+                unrounded, working, counts = out.score, out.working, out.counts
         except (Exception, SystemExit) as exc:
             raise _failure(exc, f"aggregator {agg.name}", agg, group.code, config.file) from exc
         std = group.standard_score
         if std is None and agg.numeric:
             stds = [c.standard_score for c in children]
             std = sum(stds, ZERO) if all(s is not None for s in stds) else None
-        score, working = out.score, out.working
+        score = unrounded
         if isinstance(score, Decimal):
             # A tier rounded down or up shows the mark; under tiers = "round_then_sum" the rounded
             # figure is what enters the parent.
             shown = rule_set.rounding.shown(score, "tier")
             if shown != score:
-                working = rounding_mark(working, rule_set.rounding.level("tier")[1])
+                working = _marked(working, rule_set.rounding.level("tier")[1])
                 if rule_set.rounding.tiers == ROUND_THEN_SUM:
                     score = shown
-        return NodeResult(group=group, children=children, score=score, score_unrounded=out.score,
-                          working=working, standard_score=std, counts=out.counts)
+        return NodeResult(group=group, children=children, score=score, score_unrounded=unrounded,
+                          working=working, standard_score=std, counts=counts)
 
     tiers = [walk(n) for n in pack.tree]
     raise_all(errors)
@@ -658,6 +683,13 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                             grading_scheme=scheme, run=run, tables=tables, total_working=total_working,
                             extras=_extras(register, pack, registry, surveys, panel, config, prep)
                             | stated_extras(config))
+
+
+def _marked(working: str | Callable[[], str], mode: str) -> str | Callable[[], str]:
+    """:func:`rounding_mark` of a working given as text or in its lazy form (kept lazy)."""
+    if isinstance(working, str):
+        return rounding_mark(working, mode)
+    return lambda: rounding_mark(working(), mode)
 
 
 def total_trace(total: Decimal, out: Any, rule_set: RuleSet) -> str:

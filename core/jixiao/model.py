@@ -6,7 +6,7 @@ evaluation found) are separate: a renderer reads a :class:`EvaluationResult` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -23,6 +23,11 @@ def _opt_decimal(value: object) -> Decimal | None:
 def _tuple(value: Any) -> tuple[Any, ...]:
     """attrs converter: any iterable to a tuple (typed, so mypy keeps the field's element type)."""
     return tuple(value)
+
+
+def working_text(w: Any) -> str:
+    """A result's working as text: ``w`` itself, or what the function ``w`` writes (its lazy form)."""
+    return w if isinstance(w, str) else w()
 
 
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -457,7 +462,11 @@ class LeafResult:
     score: Decimal | str | None
     """The leaf's score as it enters aggregation (rounded under ``round_then_sum``)."""
     score_unrounded: Decimal | str | None
-    working: str
+    _working: str | Callable[[], str] = attrs.field(alias="working", eq=working_text,
+                                                    repr=lambda w: repr(working_text(w)))
+    """The working (read :attr:`working`); given as text, or as a function of no arguments that
+    writes it (the engine's lazy form: written the first time it is read, never when only scores
+    are kept, as ``jixiao batch``'s per-row fallback does)."""
     outcome: ScoreOutcome
     computed_score: Decimal | str | None = None
     """The score the method computed, when an override replaced it."""
@@ -466,6 +475,16 @@ class LeafResult:
     """The evaluator's note on this indicator."""
     status: str = "scored"
     """``scored``; ``NA``/``NU`` for ordinal marks that are not scores."""
+
+    @property
+    def working(self) -> str:
+        """``9.60=10-(1-98%)*10*100*2%``: the score and how it was computed."""
+        w = self._working
+        if isinstance(w, str):
+            return w
+        w = w()
+        object.__setattr__(self, "_working", w)  # written once; the same text every time
+        return w
 
     @property
     def code(self) -> str:
@@ -484,11 +503,23 @@ class NodeResult:
     children: tuple[NodeResult | LeafResult, ...] = attrs.field(converter=_tuple)
     score: Decimal | str | None
     score_unrounded: Decimal | str | None = None
-    working: str = ""
+    _working: str | Callable[[], str] = attrs.field(default="", alias="working", eq=working_text,
+                                                    repr=lambda w: repr(working_text(w)))
+    """The working (read :attr:`working`): text, or a function writing it when first read (as for
+    :class:`LeafResult`)."""
     standard_score: Decimal | None = None
     """The group's standard score: declared, or the sum of its children's."""
     counts: Mapping[str, int] = attrs.field(factory=dict, converter=_frozen_mapping)
     """For ordinal nodes: how many children scored each mark."""
+
+    @property
+    def working(self) -> str:
+        w = self._working
+        if isinstance(w, str):
+            return w
+        w = w()
+        object.__setattr__(self, "_working", w)
+        return w
 
     @property
     def code(self) -> str:

@@ -15,6 +15,14 @@ from ..types import AggregateInput, AggregateOutcome, Aggregator, Example, Param
 
 
 def sum_children(ai: AggregateInput) -> AggregateOutcome:
+    total, working = sum_lazy(ai)
+    return AggregateOutcome(score=total, working=working())
+
+
+def sum_lazy(ai: AggregateInput) -> tuple[Decimal, Callable[[], str]]:
+    """:func:`sum_children`'s score, and its working as a function that writes it: the engine calls
+    this for the built-in ``sum`` so that a working nobody reads (``jixiao batch``'s per-row
+    fallback keeps scores only) is never written. Same checks, same score, same text."""
     bad = [c.code for c in ai.children if c.score is not None and not isinstance(c.score, Decimal)]
     if bad:
         from ..errors import ConfigError
@@ -25,7 +33,8 @@ def sum_children(ai: AggregateInput) -> AggregateOutcome:
     counted = [c for c in ai.children if isinstance(c.score, Decimal)
                and not (isinstance(c, LeafResult) and c.status in ("NA", "NU"))]
     total = sum((c.score for c in counted if isinstance(c.score, Decimal)), ZERO)
-    return AggregateOutcome(score=total, working="+".join(entering_figure(c, ai.rule_set) for c in counted))
+    rule_set = ai.rule_set
+    return total, lambda: "+".join(entering_figure(c, rule_set) for c in counted)
 
 
 def sum_columnar(va: Any) -> Any:
