@@ -33,6 +33,7 @@ from .model import (
 )
 from .numbers import (
     CONTEXT,
+    MAX_MAGNITUDE,
     NUMBER_ERRORS,
     ZERO,
     fmt_fixed,
@@ -140,11 +141,33 @@ def toml_key(key: str) -> str:
 _SMALL_INT = 10 ** 15
 
 
+def plain_number(value: Any, kind: str) -> Decimal | None:
+    """What :func:`check_number` returns for a value every one of its checks passes, found without
+    them (and without its caller writing the location it would name); None for any other value, which
+    :func:`check_number` then reads in full (and refuses in its own words)."""
+    t = type(value)
+    if t is int:
+        if -_SMALL_INT < value < _SMALL_INT and (value >= 0 or kind == "number"):
+            return Decimal(value)  # a whole number within range: every check passes (the common cell)
+        return None
+    if t is str:
+        if len(value) <= 15 and value.isascii() and value.isdigit():
+            return Decimal(value)  # the same written as plain digits (a table cell, a CSV field)
+        return None
+    if t is Decimal and value.is_finite() and -MAX_MAGNITUDE < value < MAX_MAGNITUDE \
+            and CONTEXT.plus(value) == value:  # at most 34 significant digits: plus() rounds to 34
+        if value < 0 and kind != "number":
+            return None
+        if kind == "count" and value != value.to_integral_value():
+            return None
+        return value  # a Decimal cell (Parquet decimal128, a TOML float) is returned as it is
+    return None
+
+
 def check_number(value: Any, *, kind: str, file: str, where: str) -> Decimal:
-    if type(value) is int and -_SMALL_INT < value < _SMALL_INT and (value >= 0 or kind == "number"):
-        return Decimal(value)  # a whole number within range: every check below passes (the common cell)
-    if type(value) is str and len(value) <= 15 and value.isascii() and value.isdigit():
-        return Decimal(value)  # the same written as plain digits (a table cell, a CSV field)
+    d = plain_number(value, kind)
+    if d is not None:
+        return d
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ConfigError(f"expected a number, got {type(value).__name__}", file=file, path=where)
     if kind in ("count", "amount") and isinstance(value, str) and value.strip().endswith(("%", "％", "‰")):
@@ -192,7 +215,9 @@ def read_table(value: Any, *, columns: tuple[str, ...], labels: tuple[str, ...],
         for col in columns:
             if col not in raw:
                 raise ConfigError(f"missing column {col!r}", file=file, path=f"{where}[{i}]")
-            row[col] = check_number(raw[col], kind="amount", file=file, where=f"{where}[{i}].{col}")
+            v = raw[col]
+            d = plain_number(v, "amount")
+            row[col] = d if d is not None else check_number(v, kind="amount", file=file, where=f"{where}[{i}].{col}")
         for k, v in raw.items():
             row.setdefault(k, v)
         out.append(row)
@@ -295,6 +320,9 @@ class Prepared:
         self._records: dict[tuple[str, str], Any] = {}
         self._used: tuple[int, list[str]] | None = None
         self._panel: dict[str, Decimal] | None = None
+        self._scaled: tuple[str, ...] | None = None
+        self._checked: set[Any] = set()
+        """:meth:`checked_key` of configs :func:`check_inputs` found nothing wrong with (``memo`` only)."""
 
     def required(self) -> list[tuple[Indicator, InputRequirement]]:
         if self._required is None:
@@ -342,6 +370,16 @@ class Prepared:
             plan = (tuple(req.name for req in reqs if req.kind != "rating"), any(r.kind == "rating" for r in reqs))
         self._plans[code] = plan
         return plan
+
+    def checked_key(self, config: EvaluationConfig, panel_codes: tuple[str, ...]) -> Any:
+        """All :func:`check_inputs` reads of a config: the keys of its inputs, ratings, overrides and
+        notes, the panel's leaves, and the marks entered for leaves on an ordinal scale."""
+        if self._scaled is None:
+            self._scaled = tuple(leaf.code for leaf in self.leaves if leaf.scale)
+        ratings = config.ratings
+        marks = tuple(r.mark if (r := ratings.get(code)) is not None else None for code in self._scaled)
+        return (frozenset(config.inputs), frozenset(ratings), frozenset(config.overrides), frozenset(config.notes),
+                panel_codes, marks)
 
     def used_plugins(self) -> list[str]:
         """The registry's used plugins, recomputed only when a look-up has added one."""
@@ -473,7 +511,15 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
 
     config, surveys = apply_surveys(config)  # raw questionnaires become the inputs their tallies would be
     panel = panel_of(pack, config, registry, prepared=prep)
-    raise_all(check_inputs(pack, config, registry, tuple(panel.combined) if panel else (), prepared=prep))
+    panel_codes = tuple(panel.combined) if panel else ()
+    if prep.memo:  # the batch fallback: a set of keys (and marks) found complete once is complete again
+        checked = prep.checked_key(config, panel_codes)
+        if checked not in prep._checked:
+            raise_all(check_inputs(pack, config, registry, panel_codes, prepared=prep))
+            if len(prep._checked) < MEMO_PER_LEAF:
+                prep._checked.add(checked)
+    else:
+        raise_all(check_inputs(pack, config, registry, panel_codes, prepared=prep))
     from .evidence import register_of, with_citations
 
     # a missing or changed evidence file, an unknown citation: before any work

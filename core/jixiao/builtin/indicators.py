@@ -139,9 +139,11 @@ def survey_rate(ctx) -> Measurement:
     answers = survey.get("answers")
     if not isinstance(answers, dict) or not answers:
         raise ConfigError("expected answers = { \"answer\" = count, … }", file=ctx.file, path=f"{where}.answers")
-    from ..engine import check_number
+    from ..engine import check_number, plain_number
 
-    counts = {k: check_number(v, kind="count", file=ctx.file, where=f"{where}.answers.{k}") for k, v in answers.items()}
+    counts = {k: d if (d := plain_number(v, "count")) is not None
+              else check_number(v, kind="count", file=ctx.file, where=f"{where}.answers.{k}")
+              for k, v in answers.items()}
     chosen = ctx.params.get("chosen")
     if not isinstance(chosen, (list, tuple)) or not chosen:
         raise ConfigError(f"indicator {ctx.indicator.code}: survey_rate needs chosen = [answers…]",
