@@ -121,3 +121,28 @@ def test_seed_pack_generated_rows(tmp_path):
     portfolio = tmp_path / "seed.csv"
     assert generate.main(["120", "--pack", "seed", "-o", str(portfolio)]) == 0
     assert compare_all_rows(generate.PACKS["seed"], portfolio) == 120
+
+
+def test_workings_are_written_when_read():
+    """The engine writes a leaf's working and the built-in sum's only when they are read (the batch
+    fallback keeps only scores): before, they are functions; read, the text the eager form writes."""
+    from conftest import ROOT
+
+    from jixiao.builtin.aggregators import sum_children
+    from jixiao.engine import finish_score
+    from jixiao.model import NodeResult
+    from jixiao.session import evaluate_file
+    from jixiao.types import AggregateInput
+
+    res = evaluate_file(ROOT / "docs" / "examples" / "consumer-protection-2018" / "evaluation.toml")
+    nodes = [n for n in res.nodes() if isinstance(n, NodeResult)]
+    leaves = [lr for lr in res.leaves() if lr.override is None]
+    assert nodes and all(callable(n._working) for n in nodes)
+    assert leaves and all(callable(lr._working) for lr in leaves)
+    rs = res.pack.rule_set
+    for n in nodes:
+        eager = sum_children(AggregateInput(group=n.group, children=list(n.children), params={}, rule_set=rs,
+                                            pack=res.pack)).working
+        assert n.working == eager and n._working == eager  # written once, then kept as text
+    for lr in leaves:
+        assert lr.working == finish_score(lr.outcome, lr.indicator.standard_score, rs)[2]

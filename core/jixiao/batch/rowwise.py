@@ -40,11 +40,11 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
     inputs: dict[str, Any] = dict(template.inputs) if template else {}
     ratings: dict[str, Rating] = dict(template.ratings) if template else {}
     overrides: dict[str, Override] = dict(template.overrides) if template else {}
+    cell = _cell_reader(portfolio)
     for name, col in layout.scalars.items():
-        v = portfolio.cell(col, i)
+        v = cell(col, i)
         if v is not None:
             inputs[name] = v
-    cell = portfolio.cell
     for name, rows in layout.tables.items():
         table = []
         for cols in rows.values():
@@ -58,9 +58,9 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
         if table:
             inputs[name] = table
     for name, spec in layout.surveys.items():
-        answers = {a: portfolio.cell(col, i) for a, col in spec["answers"].items()}
+        answers = {a: cell(col, i) for a, col in spec["answers"].items()}
         answers = {a: v for a, v in answers.items() if v is not None}
-        extra = {f: portfolio.cell(spec[f], i) for f in ("responses", "question", "single_choice") if f in spec}
+        extra = {f: cell(spec[f], i) for f in ("responses", "question", "single_choice") if f in spec}
         extra = {f: v for f, v in extra.items() if v is not None}
         if answers or extra:
             base = dict(inputs.get(name, {})) if isinstance(inputs.get(name), dict) else {}
@@ -135,6 +135,27 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
         file=f"{portfolio.path.name} row {row_no}", base=Path(template.base if template else portfolio.path.parent), pack_name=None, pack_path=None,
         project={"project_id": pid}, inputs=inputs, ratings=ratings, overrides=overrides, notes={},
         sha256="", disable=(), plain_rates=True)
+
+
+def _cell_reader(portfolio: Portfolio) -> Any:
+    """``portfolio.cell``, reading the column's Python list directly once ``portfolio.cell`` has made it
+    (a row's config reads some forty cells): the same value — floats as their repr, blank text None."""
+    lists = portfolio._pylists
+    slow = portfolio.cell
+
+    def cell(name: str, i: int) -> Any:
+        lst = lists.get(name)
+        if not lst:
+            return slow(name, i)
+        v = lst[i]
+        t = type(v)
+        if t is float:
+            return repr(v)
+        if t is str and not v.strip():
+            return None
+        return v
+
+    return cell
 
 
 _LOCAL = threading.local()
