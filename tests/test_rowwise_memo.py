@@ -127,7 +127,6 @@ def test_workings_are_written_when_read():
     """The engine writes a leaf's working and the built-in sum's only when they are read (the batch
     fallback keeps only scores): before, they are functions; read, the text the eager form writes."""
     from conftest import ROOT
-
     from jixiao.builtin.aggregators import sum_children
     from jixiao.engine import finish_score
     from jixiao.model import NodeResult

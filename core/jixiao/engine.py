@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from .builtin.aggregators import sum_children, sum_lazy
 from .config import CsvRef, EvaluationConfig, Rating
 from .errors import ConfigError, DataError, JixiaoError, raise_all
 from .model import (
@@ -43,7 +44,6 @@ from .numbers import (
     rounding_mark,
     to_decimal,
 )
-from .builtin.aggregators import sum_children, sum_lazy
 from .plugins import Registry
 from .types import AggregateInput, InputRequirement, ScoreInput
 
@@ -573,8 +573,8 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
 
             status = status_of(pack.scale(leaf.scale) if leaf.scale else None, outcome.score)
             return outcome, outcome.score, outcome.score, working, status
-        score, unrounded, working = finish_score_lazy(outcome, standard, rule_set)
-        return outcome, score, unrounded, working, "scored"
+        score, unrounded, lazy = finish_score_lazy(outcome, standard, rule_set)
+        return outcome, score, unrounded, lazy, "scored"
 
     def score_leaf(leaf: Indicator) -> LeafResult:
         standard = leaf.standard_score if leaf.standard_score is not None else ZERO
@@ -663,6 +663,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         ai = AggregateInput(group=group, children=children, params=group.aggregator.params, rule_set=rule_set,
                             pack=pack)
         counts: Any = ()
+        working: str | Callable[[], str]
         try:
             if agg.aggregate is sum_children:  # the built-in sum: its working written only when read
                 unrounded, working = sum_lazy(ai)
