@@ -312,17 +312,21 @@ class BatchArchiver:
         up = 10 ** (SCALE - scale)
         spec = pack_leaves(pack, file=pack.name)
         scores = np.empty((len(rows), len(spec)), dtype=np.int64)
-        index = {int(r): k for k, r in enumerate(rows.tolist())}
         for j, (code, _, _) in enumerate(spec):
             scores[:, j] = np.asarray(leaves[code], dtype=np.int64) * up
-            for i, text in texts.get(code, {}).items():  # scores the engine gave as text (rows outside the fast path)
-                k = index.get(int(i))
-                if k is not None:
-                    where = f"row {int(row_numbers[k])}, column {code}"
-                    if text == "":
-                        raise DataError(f"leaf {code} has no score; the archive keeps a score for every leaf",
-                                        file=self.portfolio, path=where)
-                    scores[k, j] = to_e4(text, file=self.portfolio, path=where)
+            marks = texts.get(code)  # scores given as text (Marks: a code per scored row into its labels, −1: none)
+            if marks is None:
+                continue
+            codes = np.asarray(marks.codes)[np.asarray(rows, dtype=np.int64)]
+            used, first = np.unique(codes, return_index=True)
+            for label, k in sorted(zip(used.tolist(), first.tolist()), key=lambda p: p[1]):  # by first row
+                if label < 0:
+                    continue
+                text, where = marks.labels[label], f"row {int(row_numbers[k])}, column {code}"
+                if text == "":
+                    raise DataError(f"leaf {code} has no score; the archive keeps a score for every leaf",
+                                    file=self.portfolio, path=where)
+                scores[codes == label, j] = to_e4(text, file=self.portfolio, path=where)
         ids = {}
         for field, names in ID_COLUMNS.items():
             name = next((c for c in names if c in kept), None)

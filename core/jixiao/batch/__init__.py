@@ -6,7 +6,7 @@ The public entry point is :func:`run_batch`; ``jixiao batch`` is its command lin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Self
@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..numbers import quantize
+from .fixed import Marks
 
 __all__ = ["IDENTIFYING", "BatchOutcome", "load_pack_or_template", "run_batch"]
 
@@ -129,8 +130,9 @@ class ChunkResult:
 
     n: int
     table: Any
-    texts: dict[str, dict[int, str]]
-    """Leaves the engine scored as text: code → {position among the chunk's scored rows: text}."""
+    texts: dict[str, Marks]
+    """Leaves scored as text (ordinal marks, or text the engine gave): code → the texts of the chunk's
+    scored rows as codes into labels, −1 for a row whose score is a number (in ``table``)."""
     errors: list[Any]
     engine_rows: int
     filled: int
@@ -186,12 +188,9 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
     total = ((col.total.copy() if mine else col.total) if col.total is not None
              else np.zeros(n, dtype=np.int64))
     ok = ~col.fallback
-    texts: dict[str, dict[int, str]] = {}
-    if col.texts:  # leaves scored as marks on the fast path (ordinal scales)
-        good = np.flatnonzero(~col.fallback)
-        for c, marks in col.texts.items():
-            labels = np.array([*marks.labels, ""], dtype=object)
-            texts[c] = dict(zip(good.tolist(), labels[marks.codes[good]].tolist(), strict=True))
+    texts = _Texts(n)
+    for c, marks in col.texts.items():  # leaves scored as marks on the fast path (ordinal scales)
+        texts.marks(c, marks, ok)
     errors: list[RowError] = []
     refused = np.zeros(n, dtype=bool)
 
@@ -230,14 +229,11 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
                     shown = lr.score if lr.override is not None else rounding.shown(lr.score, "leaf")
                     leaves[lr.code][i] = int(quantize(shown, sp).scaleb(sp))
                 else:
-                    texts.setdefault(lr.code, {})[i] = "" if lr.score is None else str(lr.score)
+                    texts.add(lr.code, i, "" if lr.score is None else str(lr.score))
             if res.total is not None:
                 total[i] = int(res.total.scaleb(sp))
             ok[i] = True
     rows = np.flatnonzero(ok)
-    if texts and len(rows) < n:  # every row scored: positions are the row indices already
-        pos = {int(i): k for k, i in enumerate(rows.tolist())}
-        texts = {c: {pos[i]: t for i, t in d.items() if i in pos} for c, d in texts.items()}
     grades = None
     if plan.scheme is not None and plan.has_total and len(rows):
         grades = grades_of(plan.scheme, total[rows], sp)
@@ -254,8 +250,51 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
                   else pa.array(grades if grades is not None else [None] * len(rows), pa.string())),
         **{c: pa.array(leaves[c][rows], pa.int64()) for c in codes},
     }
-    return ChunkResult(n=n, table=pa.table(data), texts=texts, errors=errors, engine_rows=len(redo), filled=filled,
+    return ChunkResult(n=n, table=pa.table(data), texts=texts.of(rows, len(rows) < n), errors=errors, engine_rows=len(redo), filled=filled,
                        ids=portfolio.project_ids if plan.has_ids else None)
+
+
+class _Texts:
+    """A chunk's text scores while it is scored: per leaf a code for each of its ``n`` rows (−1: no text)
+    and the labels, the fast path's marks first, then texts the engine gives as they are met."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.codes: dict[str, np.ndarray] = {}
+        self.labels: dict[str, list[str]] = {}
+        self.index: dict[str, dict[str, int]] = {}
+
+    def marks(self, code: str, marks: Marks, good: np.ndarray) -> None:
+        """The fast path's marks, kept on its ``good`` rows (a good row without a mark has the text "")."""
+        k = marks.codes.astype(np.int32)
+        labels = list(marks.labels)
+        index = {t: j for j, t in reversed(list(enumerate(labels)))}
+        blank = good & (k < 0)
+        if blank.any():
+            k[blank] = index.setdefault("", len(labels))
+            if len(index) > len(labels):
+                labels.append("")
+        k[~good] = -1
+        self.codes[code], self.labels[code], self.index[code] = k, labels, index
+
+    def add(self, code: str, i: int, text: str) -> None:
+        """Row ``i``'s text for leaf ``code`` (from the engine)."""
+        if code not in self.codes:
+            self.codes[code], self.labels[code], self.index[code] = np.full(self.n, -1, dtype=np.int32), [], {}
+        index = self.index[code]
+        j = index.get(text)
+        if j is None:
+            j = index[text] = len(self.labels[code])
+            self.labels[code].append(text)
+        self.codes[code][i] = j
+
+    def of(self, rows: np.ndarray, some: bool) -> dict[str, Marks]:
+        """The texts of ``rows`` (the scored rows; ``some``: not all of them)."""
+        out = {}
+        for c, k in self.codes.items():
+            k = k[rows] if some else k
+            out[c] = Marks(k.astype(np.int16) if len(self.labels[c]) < 2**15 else k, tuple(self.labels[c]))
+        return out
 
 
 def grades_of(scheme: Any, totals: np.ndarray, sp: int) -> Any:
@@ -632,7 +671,7 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
             tally = Tally(plan, group_by)
             ids = IdCheck(file, source.project_id_chunks, n=source.n)
             order: TopBottom | None = TopBottom(top)
-            texts: dict[str, dict[int, str]] = {}
+            texts = TextLabels()
             errors: list[Any] = []
             n = engine_rows = filled = scored = 0
             spill.reset()
@@ -641,8 +680,6 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
                 for res in _scored_chunks(plan, source, jobs):
                     if res.ids is not None:
                         ids.add(_IdRows(res, n, source), res.ids, n)
-                    for c, d in res.texts.items():
-                        texts.setdefault(c, {}).update({scored + k: t for k, t in d.items()})
                     errors += res.errors
                     n += res.n
                     engine_rows += res.engine_rows
@@ -650,7 +687,7 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
                     scored += res.table.num_rows
                     order.add(np.asarray(res.table.column("total").to_numpy(), dtype=np.int64))
                     tally.add(res.table)
-                    spill.add(res.table)
+                    spill.add(texts.coded(res.table, res.texts))
                     tick(res.n)
                     del res
                     release()
@@ -679,7 +716,7 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
             start = 0
             for t in spill.tables(CHUNK):
                 named.update(pick_named(t, start, wanted, name_col))
-                yield result_table(plan, t, start, rank, texts)
+                yield result_table(plan, t, start, rank, texts.labels)
                 start += t.num_rows
                 release()
 
@@ -705,13 +742,65 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
                 group_by=group_by)
             write_summary(summary_path, summary)
         if archive is not None and scored:
-            _archive(archive, plan, spill, texts)
+            _archive(archive, plan, spill, texts.labels)
     return BatchOutcome(projects=n, scored=scored, errors=errors, engine_rows=engine_rows,
                         columnar=plan.program.vectorised, reasons=plan.program.reasons,
                         ignored_columns=plan.layout.ignored, filled_from_template=filled)
 
 
-def _archive(archive: Callable[..., None], plan: Plan, spill: Any, texts: dict[str, dict[int, str]]) -> None:
+TEXT_CODES = "\x00text "
+"""Prefix of the columns holding a text leaf's codes in the held (spilled) scored rows."""
+
+
+class TextLabels:
+    """Every text leaf's labels over the whole run: each chunk's codes mapped onto one label table per leaf
+    (a chunk's labels differ from the others' only where the engine gave a text the fast path has not)."""
+
+    def __init__(self) -> None:
+        self.labels: dict[str, list[str]] = {}
+        self._index: dict[str, dict[str, int]] = {}
+
+    def __contains__(self, code: str) -> bool:
+        return code in self.labels
+
+    def __bool__(self) -> bool:
+        return bool(self.labels)
+
+    def remap(self, code: str, marks: Marks) -> np.ndarray:
+        """``marks``' codes as codes into the leaf's run-wide labels (int32; −1 stays −1)."""
+        labels = self.labels.setdefault(code, [])
+        index = self._index.setdefault(code, {})
+        table = np.empty(len(marks.labels) + 1, dtype=np.int32)
+        for j, t in enumerate(marks.labels):
+            k = index.get(t)
+            if k is None:
+                k = index[t] = len(labels)
+                labels.append(t)
+            table[j] = k
+        table[-1] = -1  # code −1 indexes the last entry
+        return table[marks.codes]
+
+    def coded(self, t: Any, texts: Mapping[str, Marks]) -> Any:
+        """Chunk table ``t`` with a code column for every text leaf met so far (−1 where a chunk has none),
+        in the order they were first met — so a later chunk's columns extend an earlier one's."""
+        import pyarrow as pa
+
+        codes = {c: self.remap(c, m) for c, m in texts.items()}
+        for c in self.labels:
+            k = codes.get(c)
+            t = t.append_column(TEXT_CODES + c, pa.array(k if k is not None else np.full(t.num_rows, -1, np.int32)))
+        return t
+
+
+def text_codes(t: Any, code: str) -> np.ndarray | None:
+    """The text codes of leaf ``code`` in a held table (None: the leaf has no text there)."""
+    name = TEXT_CODES + code
+    if name not in t.column_names:
+        return None
+    return np.asarray(t.column(name).to_numpy(), dtype=np.int32)
+
+
+def _archive(archive: Callable[..., None], plan: Plan, spill: Any, texts: Mapping[str, list[str]]) -> None:
     """Hand the scored rows to ``--archive`` as whole columns (the archive takes them in one transaction)."""
     from .output import CHUNK
 
@@ -719,6 +808,7 @@ def _archive(archive: Callable[..., None], plan: Plan, spill: Any, texts: dict[s
     kept: dict[str, list[Any]] = {c: [] for c in plan.kept}
     grades: list[Any] = []
     leaves: dict[str, list[np.ndarray]] = {c: [] for c in plan.codes}
+    codes: dict[str, list[np.ndarray]] = {c: [] for c in texts}
     numbers: list[np.ndarray] = []
     totals: list[np.ndarray] = []
     for t in spill.tables(CHUNK):
@@ -729,10 +819,13 @@ def _archive(archive: Callable[..., None], plan: Plan, spill: Any, texts: dict[s
         grades += t.column("grade").to_pylist()
         for c in plan.codes:
             leaves[c].append(np.asarray(t.column(c).to_numpy(), dtype=np.int64))
+        for c in texts:
+            k = text_codes(t, c)
+            codes[c].append(k if k is not None else np.full(t.num_rows, -1, dtype=np.int32))
         numbers.append(np.asarray(t.column("row").to_numpy(), dtype=np.int64))
     total = np.concatenate(totals)
     archive(pack=plan.pack, template=plan.template, project_ids=ids, kept=kept, total=total, grades=grades,
-            leaves={c: np.concatenate(v) for c, v in leaves.items()}, texts=texts, rows=np.arange(len(total)),
+            leaves={c: np.concatenate(v) for c, v in leaves.items()}, texts={c: Marks(np.concatenate(k), tuple(texts[c])) for c, k in codes.items()}, rows=np.arange(len(total)),
             scale=plan.sp, row_numbers=np.concatenate(numbers))
 
 
@@ -749,11 +842,15 @@ def pick_named(t: Any, start: int, wanted: set[int], name_col: str | None) -> di
     return out
 
 
-def result_table(plan: Plan, t: Any, start: int, rank: np.ndarray | None, texts: dict[str, dict[int, str]]) -> Any:
-    """Scored rows ``start`` … as the results file has them: decimal scores, the rank, text scores."""
-    import pyarrow as pa
+def result_table(plan: Plan, t: Any, start: int, rank: np.ndarray | None, texts: Mapping[str, Sequence[str]]) -> Any:
+    """Scored rows ``start`` … as the results file has them: decimal scores, the rank, text scores.
 
-    from .output import decimal_array
+    ``texts``: each text leaf's labels, which its code column in ``t`` indexes (a leaf without one there,
+    or a row with code −1, has its number written as text instead)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .output import decimal_array, decimal_text
 
     sp, k = plan.sp, t.num_rows
     tot = np.asarray(t.column("total").to_numpy(), dtype=np.int64)
@@ -768,14 +865,20 @@ def result_table(plan: Plan, t: Any, start: int, rank: np.ndarray | None, texts:
     }
     for c in plan.codes:
         v = np.asarray(t.column(c).to_numpy(), dtype=np.int64)
-        if c in texts:
-            d = texts[c]
-            cells = [d.get(i) for i in range(start, start + k)]
-            for j in [j for j, x in enumerate(cells) if x is None]:  # numbers only where a row has no text
-                cells[j] = f"{Decimal(int(v[j])).scaleb(-sp):f}"
-            data[c] = pa.array(cells, pa.string())
-        else:
+        if c not in texts:
             data[c] = decimal_array(v, sp)
+            continue
+        codes = text_codes(t, c)
+        number = codes < 0 if codes is not None else np.ones(k, dtype=bool)
+        if not number.any():
+            data[c] = pa.array(texts[c] or [""], pa.string()).take(pa.array(codes))
+            continue
+        shown = decimal_text(decimal_array(v, sp))  # numbers only where a row has no text
+        if number.all():
+            data[c] = shown
+            continue
+        labels = pa.array(texts[c], pa.string()).take(pa.array(np.where(number, 0, codes)))
+        data[c] = pc.if_else(pa.array(number), shown, labels)
     return pa.table(data)
 
 
@@ -881,20 +984,28 @@ class _IdRows:
 
 
 class _Spill:
-    """Scored chunks held until the ranks are known: in memory while small, beyond that in a temporary
-    Arrow IPC file (LZ4) beside the output, read back batch by batch by the second pass —
-    memory stays bounded whatever the number of projects."""
+    """Scored chunks held until the ranks are known: in memory while small, beyond that in temporary
+    Arrow IPC files (LZ4) beside the output, read back batch by batch by the second pass —
+    memory stays bounded whatever the number of projects.
+
+    A chunk may bring columns the earlier ones lack (the text codes of a leaf the engine first gave a text
+    in that chunk): they are added at the end, the file so far is closed and the next one has them; read
+    back, the earlier tables get them as −1 (no text)."""
 
     LIMIT = 262_144
     """Scored rows held in memory before spilling (about 240 bytes a row for the seed pack: ~60 MB)."""
+    BYTES = 96 << 20
+    """…or fewer when they take more than this (PEFA's 94 leaves and their text codes: ~1.2 kB a row)."""
 
     def __init__(self, output: str) -> None:
         self.dir = Path(output).parent if str(Path(output).parent) else Path(".")
         self.held: list[Any] = []
         self.rows = 0
+        self.bytes = 0
         self.writer: Any = None
         self.sink: Any = None
         self.path: Path | None = None
+        self.paths: list[Path] = []
         self.schema = None
 
     def __enter__(self) -> Self:
@@ -913,43 +1024,64 @@ class _Spill:
 
     def reset(self) -> None:
         self._close()
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
-            self.path = None
-        self.held, self.rows, self.schema = [], 0, None
+        for path in self.paths:
+            path.unlink(missing_ok=True)
+        self.path, self.paths = None, []
+        self.held, self.rows, self.bytes, self.schema = [], 0, 0, None
 
     def add(self, t: Any) -> None:
         import pyarrow as pa
 
         if self.schema is None:
             self.schema = t.schema
+        elif len(t.schema) > len(self.schema):  # new columns, after those of the earlier chunks
+            self.schema = pa.schema([*self.schema, *(t.schema.field(k) for k in range(len(self.schema), len(t.schema)))])
+            if self.writer is not None:
+                self._close()
+                self._open()
         t = t.cast(self.schema)
         self.rows += t.num_rows
-        if self.writer is None and self.rows <= self.LIMIT:
+        self.bytes += t.nbytes
+        if self.writer is None and self.rows <= self.LIMIT and self.bytes <= self.BYTES:
             self.held.append(t)
             return
         if self.writer is None:
-            import os
-            import tempfile
-
-            fd, tmp = tempfile.mkstemp(prefix=".jixiao-batch-", suffix=".arrow.tmp", dir=self.dir)
-            os.close(fd)
-            self.path = Path(tmp)
-            self.sink = pa.OSFile(str(self.path), "wb")
-            self.writer = pa.ipc.new_file(self.sink, self.schema,
-                                          options=pa.ipc.IpcWriteOptions(compression="lz4"))
+            self._open()
             for h in self.held:
-                self.writer.write_table(h)
+                self.writer.write_table(self._complete(h))
             self.held = []
         self.writer.write_table(t)
+
+    def _open(self) -> None:
+        import os
+        import tempfile
+
+        import pyarrow as pa
+
+        fd, tmp = tempfile.mkstemp(prefix=".jixiao-batch-", suffix=".arrow.tmp", dir=self.dir)
+        os.close(fd)
+        self.path = Path(tmp)
+        self.paths.append(self.path)
+        self.sink = pa.OSFile(str(self.path), "wb")
+        self.writer = pa.ipc.new_file(self.sink, self.schema, options=pa.ipc.IpcWriteOptions(compression="lz4"))
+
+    def _complete(self, t: Any) -> Any:
+        """``t`` with the columns of the schema it lacks (text codes: −1)."""
+        import pyarrow as pa
+
+        for k in range(t.num_columns, len(self.schema)):
+            f = self.schema.field(k)
+            t = t.append_column(f, pa.array(np.full(t.num_rows, -1, dtype=f.type.to_pandas_dtype())))
+        return t
 
     def _stored(self) -> Iterator[Any]:
         import pyarrow as pa
 
-        with pa.OSFile(str(self.path), "rb") as src:  # not mapped: mapped pages would count as resident
-            reader = pa.ipc.open_file(src)
-            for i in range(reader.num_record_batches):
-                yield pa.Table.from_batches([reader.get_batch(i)])
+        for path in self.paths:
+            with pa.OSFile(str(path), "rb") as src:  # not mapped: mapped pages would count as resident
+                reader = pa.ipc.open_file(src)
+                for i in range(reader.num_record_batches):
+                    yield pa.Table.from_batches([reader.get_batch(i)])
 
     def tables(self, size: int) -> Iterator[Any]:
         """The held rows again, in order, as tables of exactly ``size`` rows (the last one shorter), whatever
@@ -957,12 +1089,12 @@ class _Spill:
         import pyarrow as pa
 
         self._close()
-        source: Iterator[Any] = self._stored() if self.path is not None else iter(self.held)
+        source: Iterator[Any] = self._stored() if self.paths else iter(self.held)
         buf: list[Any] = []
         held = 0
         emitted = False
         for t in source:
-            buf.append(t)
+            buf.append(self._complete(t))
             held += t.num_rows
             while held >= size:
                 whole = pa.concat_tables(buf)

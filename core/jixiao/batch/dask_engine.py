@@ -75,33 +75,33 @@ def score_partition(settings: tuple[Any, ...], path: str, offset: int, tmp: str,
     """Round 1 on a worker: one partition scored, its scored rows written to ``tmp`` (no ranks yet)."""
     import pyarrow.parquet as pq
 
-    from . import Tally, score_chunk
+    from . import Tally, TextLabels, score_chunk
     from .portfolio import Portfolio
 
     plan = _plan(settings)
     part = Portfolio(Path(path), pq.read_table(path), header_rows=0, offset=offset)
     res = score_chunk(plan, part)
-    pq.write_table(res.table, tmp, compression="zstd")
+    texts = TextLabels()  # the text leaves' codes stay in the partition's file; only their labels travel
+    pq.write_table(texts.coded(res.table, res.texts), tmp, compression="zstd")
     tally = Tally(plan, group_by)
     tally.add(res.table)
     return {"n": res.n, "scored": res.table.num_rows, "totals": np.asarray(res.table.column("total").to_numpy()),
-            "tally": tally, "texts": res.texts, "errors": res.errors, "engine_rows": res.engine_rows,
+            "tally": tally, "texts": texts.labels, "errors": res.errors, "engine_rows": res.engine_rows,
             "filled": res.filled, "ids": res.ids}
 
 
 def finish_partition(settings: tuple[Any, ...], tmp: str, final_tmp: str, start: int, rank: Any,
-                     texts: dict[str, dict[int, str]], wanted: list[int], name_col: str | None) -> dict:
-    """Round 2 on a worker: the partition's results file with its ranks; the named projects it holds."""
+                     texts: dict[str, list[str]], wanted: list[int], name_col: str | None) -> dict:
+    """Round 2 on a worker: the partition's results file with its ranks; the named projects it holds.
+    ``texts``: every text leaf of the run, with the labels this partition's codes index (none: numbers)."""
     import pyarrow.parquet as pq
 
     from . import pick_named, result_table
 
     plan = _plan(settings)
     t = pq.read_table(tmp)
-    local_texts = {c: {k - start: v for k, v in d.items() if start <= k < start + t.num_rows}
-                   for c, d in texts.items()}
     local_rank = None if rank is None else np.asarray(rank)
-    out = result_table(plan, t, 0, local_rank, local_texts)
+    out = result_table(plan, t, 0, local_rank, texts)
     if texts:  # a leaf scored as text somewhere is a text column in every partition
         import pyarrow as pa
 
@@ -167,15 +167,15 @@ def run_dask(pack_or_config: str, dataset: str, output: str, *, scheduler: str |
         parts = client.gather(futures)
         tally = Tally(plan, group_by)
         ids = IdCheck(file)
-        texts: dict[str, dict[int, str]] = {}
+        texts: dict[str, list[str]] = {}  # the run's text leaves (in the order met), for every partition
         errors: list[Any] = []
         scored = n = engine_rows = filled = 0
         starts = []
         for k, r in enumerate(parts):
             if r["ids"] is not None:
                 ids.add(_Rows(offsets[k], r["n"]), r["ids"], offsets[k])
-            for c, d in r["texts"].items():
-                texts.setdefault(c, {}).update({scored + j: t for j, t in d.items()})
+            for c in r["texts"]:
+                texts.setdefault(c, [])
             starts.append(scored)
             tally.merge(r["tally"])
             errors += r["errors"]
@@ -196,7 +196,8 @@ def run_dask(pack_or_config: str, dataset: str, output: str, *, scheduler: str |
             s0 = starts[k]
             mine = [i for i in wanted if s0 <= i < s0 + r["scored"]]
             futures.append(client.submit(finish_partition, settings, tmps[k], final_tmps[k], s0,
-                                         None if rank is None else rank[s0:s0 + r["scored"]], texts, mine, name_col,
+                                         None if rank is None else rank[s0:s0 + r["scored"]],
+                                         {c: r["texts"].get(c, []) for c in texts}, mine, name_col,
                                          pure=False))
         named: dict[int, Any] = {}
         for got in client.gather(futures):
