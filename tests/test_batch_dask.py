@@ -86,3 +86,29 @@ def test_missing_dask_names_the_extra(dataset, tmp_path):
     r = run_cli("batch", PACK, parts, "-o", tmp_path / "out", "--engine", "dask", env={"PYTHONPATH": str(shadow)})
     assert r.code == 2, r
     assert "pip install jixiao[dask]" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_dask_pefa_text_columns_equal_the_single_process_ones(cluster, tmp_path):
+    """PEFA's marks: each partition keeps its own codes and labels; the results are the single process's."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    raw = tmp_path / "pefa.parquet"
+    gen = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "300", "--pack", "pefa",
+                          "-o", str(raw), "--seed", "3"], capture_output=True, text=True, check=False)
+    assert gen.returncode == 0, gen.stderr
+    t = pq.read_table(raw)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for k, (a, b) in enumerate([(0, 7), (7, 200), (200, 300)]):
+        pq.write_table(t.slice(a, b - a), parts / f"part-{k}.parquet")
+    local = run_cli("batch", "pefa-2016", raw, "-o", tmp_path / "local.parquet", "--quiet")
+    dask = run_cli("batch", "pefa-2016", parts, "-o", tmp_path / "out", "--engine", "dask", "--scheduler", cluster,
+                   "--quiet")
+    assert local.code == dask.code == 0, (local, dask)
+    got = pa.concat_tables([pq.read_table(f) for f in sorted((tmp_path / "out").iterdir())])
+    want = pq.read_table(tmp_path / "local.parquet")
+    assert got.schema == want.schema and got.equals(want)
+    assert set(want.column("PI-1.1").to_pylist()) <= {"A", "B", "C", "D", "D*", "NA", "NU"}

@@ -250,8 +250,8 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
                   else pa.array(grades if grades is not None else [None] * len(rows), pa.string())),
         **{c: pa.array(leaves[c][rows], pa.int64()) for c in codes},
     }
-    return ChunkResult(n=n, table=pa.table(data), texts=texts.of(rows, len(rows) < n), errors=errors, engine_rows=len(redo), filled=filled,
-                       ids=portfolio.project_ids if plan.has_ids else None)
+    return ChunkResult(n=n, table=pa.table(data), texts=texts.of(rows, len(rows) < n), errors=errors,
+                       engine_rows=len(redo), filled=filled, ids=portfolio.project_ids if plan.has_ids else None)
 
 
 class _Texts:
@@ -825,7 +825,8 @@ def _archive(archive: Callable[..., None], plan: Plan, spill: Any, texts: Mappin
         numbers.append(np.asarray(t.column("row").to_numpy(), dtype=np.int64))
     total = np.concatenate(totals)
     archive(pack=plan.pack, template=plan.template, project_ids=ids, kept=kept, total=total, grades=grades,
-            leaves={c: np.concatenate(v) for c, v in leaves.items()}, texts={c: Marks(np.concatenate(k), tuple(texts[c])) for c, k in codes.items()}, rows=np.arange(len(total)),
+            leaves={c: np.concatenate(v) for c, v in leaves.items()},
+            texts={c: Marks(np.concatenate(k), tuple(texts[c])) for c, k in codes.items()}, rows=np.arange(len(total)),
             scale=plan.sp, row_numbers=np.concatenate(numbers))
 
 
