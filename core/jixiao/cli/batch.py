@@ -49,9 +49,10 @@ SHOWN_ERRORS = 20
               "project year or period).")
 @click.option("--replace", is_flag=True, help="With --archive: store these results in place of archived ones "
               "for the same projects, year and kind.")
-@click.option("--chunk-size", "chunk_rows", type=click.IntRange(min=1), default=65_536, show_default=True,
+@click.option("--chunk-size", "chunk_rows", type=click.IntRange(min=1), default=None,
               metavar="ROWS", help="Projects read and scored at a time; memory grows with this, not with the "
-                                   "portfolio (results are the same for any size).")
+                                   "portfolio (results are the same for any size). Default 131,072 / (jobs + 1): "
+                                   "65,536 with --jobs 1, the same memory with more threads.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
               help="Chunks scored at once, in threads (output order and digits unchanged); 0: one per CPU.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -64,7 +65,7 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
             quiet: bool, disable: tuple[str, ...], encoding: str | None, ignore_columns: str,
             fill_from_template: bool, csv_encoding: str, lang: str, keep: str, group_by: str | None,
             archive_url: str | None = None, kind: str | None = None, year: int | None = None,
-            replace: bool = False, chunk_rows: int = 65_536, jobs: int = 0, engine: str = "local",
+            replace: bool = False, chunk_rows: int | None = None, jobs: int = 0, engine: str = "local",
             scheduler: str | None = None) -> int:
     """Evaluate PORTFOLIO (CSV, XLSX or Parquet; one row per project) with a pack.
 
@@ -84,6 +85,8 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
 
     if jobs == 0:  # one per CPU this process may use; a portfolio of one chunk runs in one thread anyway
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if chunk_rows is None:  # at most jobs + 1 chunks are held: the same rows in memory for any --jobs
+        chunk_rows = max(1, 131_072 // (jobs + 1))
     if scheduler and engine != "dask":
         raise ConfigError("--scheduler is for --engine dask", path="--scheduler")
     errors_file = errors_path or default_errors_path(output)
