@@ -30,6 +30,17 @@ def working_text(w: Any) -> str:
     return w if isinstance(w, str) else w()
 
 
+def _written_working(result: Any) -> str:
+    """The working of a :class:`LeafResult` or :class:`NodeResult`, written once when first read (a lazy
+    working is replaced by its text, so every read gives the same text)."""
+    w = result._working
+    if isinstance(w, str):
+        return w
+    w = w()
+    object.__setattr__(result, "_working", w)
+    return w
+
+
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
 
@@ -479,12 +490,7 @@ class LeafResult:
     @property
     def working(self) -> str:
         """``9.60=10-(1-98%)*10*100*2%``: the score and how it was computed."""
-        w = self._working
-        if isinstance(w, str):
-            return w
-        w = w()
-        object.__setattr__(self, "_working", w)  # written once; the same text every time
-        return w
+        return _written_working(self)
 
     @property
     def code(self) -> str:
@@ -514,12 +520,7 @@ class NodeResult:
 
     @property
     def working(self) -> str:
-        w = self._working
-        if isinstance(w, str):
-            return w
-        w = w()
-        object.__setattr__(self, "_working", w)
-        return w
+        return _written_working(self)
 
     @property
     def code(self) -> str:
