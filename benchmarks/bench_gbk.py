@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from bench_streaming import seed_blocks
 from run_benchmark import PACK, run_cpu
 
-BLOCK = 100_000
 DEPARTMENTS = ("市市场监督管理局", "市财政局", "市教育委员会", "区卫生健康委员会", "部门一")
 """Names whose GBK bytes are also valid Big5 (as many GBK files' are): detection then asks which it is."""
 
@@ -33,22 +32,14 @@ def portfolio(n: int, work: Path, encoding: str) -> Path:
 
     import pyarrow as pa
     import pyarrow.csv as pcsv
-    import pyarrow.parquet as pq
 
     out = work / f"gbk-{n}-{encoding}.csv"
     if out.exists():
         return out
-    block = work / "block.parquet"
-    if not block.exists():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), str(BLOCK), "--pack", "seed", "-o", str(block)],
-                       check=True, stderr=subprocess.DEVNULL)
-    t = pq.read_table(block)
     tmp = out.with_suffix(".tmp")
     with open(tmp, "wb") as fh:
-        for start in range(0, n, BLOCK):
-            k = min(BLOCK, n - start)
-            ids = pa.array([f"P{start + i + 1:09d}" for i in range(k)], pa.string())
-            part = t.slice(0, k).set_column(0, "project_id", ids)
+        for start, part in seed_blocks(n, work):
+            k = part.num_rows
             part = part.append_column("name", pa.array([f"项目{start + i + 1}号" for i in range(k)]))
             part = part.append_column("department", pa.array([DEPARTMENTS[i % len(DEPARTMENTS)] for i in range(k)]))
             buf = io.BytesIO()

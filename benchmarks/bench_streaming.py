@@ -22,23 +22,35 @@ from run_benchmark import PACK, best
 BLOCK = 100_000
 
 
-def portfolio(n: int, work: Path) -> Path:
+def seed_blocks(n: int, work: Path):
+    """N seed-pack rows as (start, table) blocks of at most BLOCK rows: one generated block repeated,
+    each with its own project ids P000000001…"""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    out = work / f"stream-{n}.parquet"
-    if out.exists():
-        return out
     block = work / "block.parquet"
     if not block.exists():
         subprocess.run([sys.executable, str(HERE / "generate.py"), str(BLOCK), "--pack", "seed", "-o", str(block)],
                        check=True, stderr=subprocess.DEVNULL)
     t = pq.read_table(block)
-    with pq.ParquetWriter(out, t.schema, compression="zstd") as w:
-        for start in range(0, n, BLOCK):
-            k = min(BLOCK, n - start)
-            ids = pa.array([f"P{start + i + 1:09d}" for i in range(k)], pa.string())
-            w.write_table(t.slice(0, k).set_column(0, "project_id", ids))
+    for start in range(0, n, BLOCK):
+        k = min(BLOCK, n - start)
+        ids = pa.array([f"P{start + i + 1:09d}" for i in range(k)], pa.string())
+        yield start, t.slice(0, k).set_column(0, "project_id", ids)
+
+
+def portfolio(n: int, work: Path) -> Path:
+    import pyarrow.parquet as pq
+
+    out = work / f"stream-{n}.parquet"
+    if out.exists():
+        return out
+    w = None
+    for _, part in seed_blocks(n, work):
+        w = w or pq.ParquetWriter(out, part.schema, compression="zstd")
+        w.write_table(part)
+    if w is not None:
+        w.close()
     return out
 
 
