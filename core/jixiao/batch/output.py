@@ -128,7 +128,8 @@ def decimal_array(v: np.ndarray, scale: int, valid: np.ndarray | None = None) ->
     if valid is not None and not valid.all():
         validity = pa.py_buffer(np.packbits(valid, bitorder="little").tobytes())
         nulls = int((~valid).sum())
-    return pa.Array.from_buffers(pa.decimal128(18, scale), len(v), [validity, pa.py_buffer(buf.tobytes())],
+    # The buffer is the array's own memory (no copy): Arrow keeps ``buf`` alive as long as it needs it.
+    return pa.Array.from_buffers(pa.decimal128(18, scale), len(v), [validity, pa.py_buffer(buf)],
                                  null_count=nulls)
 
 
@@ -144,7 +145,7 @@ def write_results(path: str, suffix: str, columns: list[str], chunks: Callable[[
 
             writer = None
             try:
-                for t in chunks():
+                for t in ahead(chunks()):
                     if writer is None:
                         # Decimals stored as INT64 (precision 18 fits): the same logical decimal(18, s) columns,
                         # about a quarter less writing time than 8-byte fixed-length arrays.
@@ -165,8 +166,8 @@ def write_results(path: str, suffix: str, columns: list[str], chunks: Callable[[
                 if csv_encoding == "utf-8-sig":
                     fh.write(b"\xef\xbb\xbf")
                 writer = None
-                for t in chunks():
-                    t = _neutralised(_as_text(t, score_columns), skip=score_columns)
+                texts = (_neutralised(_as_text(t, score_columns), skip=score_columns) for t in chunks())
+                for t in ahead(texts):
                     if writer is None:
                         writer = pcsv.CSVWriter(fh, t.schema, write_options=pcsv.WriteOptions(quoting_style="needed"))
                     writer.write_table(t)
@@ -185,6 +186,57 @@ def write_results(path: str, suffix: str, columns: list[str], chunks: Callable[[
                     progress(t.num_rows)
         else:
             _write_xlsx(tmp, columns, chunks, score_columns, progress, headings or columns, n)
+
+
+def ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """``items`` made in a second thread, at most ``depth`` ahead of the consumer, in order.
+
+    Writing a results file is two jobs that both release the GIL most of the time: making each table
+    (the held rows read back, ranks looked up, decimal columns built, for CSV the score texts) and
+    encoding it (Parquet's zstd, Arrow's CSV writer). Run one after the other they leave one core idle;
+    here the next table is made while the last one is written. An exception raised making a table is
+    raised here, in the consumer's thread, as it was; when the consumer stops early (a write failed) the
+    maker stops at its next table."""
+    import queue
+    import threading
+
+    q: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=max(depth, 1))
+    stop = threading.Event()
+
+    def put(kind: int, value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                q.put((kind, value), timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make() -> None:
+        try:
+            for x in items:
+                if not put(0, x):
+                    return
+            put(1, None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            put(2, exc)
+
+    worker = threading.Thread(target=make, name="jixiao-write-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == 1:
+                return
+            if kind == 2:
+                raise value
+            yield value
+    finally:
+        stop.set()
+        worker.join()
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
 
 
 _NUMERIC = r"^[-+]?[0-9]+(\.[0-9]+)?(%|‰)?$"
