@@ -31,6 +31,13 @@ class Fixed:
         return [Decimal(int(x)).scaleb(-self.scale) for x in self.v]
 
 
+def _beyond(v: np.ndarray, bound: int) -> bool:
+    """Whether any |v| exceeds ``bound`` — two reductions, no temporary array; the caller builds the row
+    mask only then (values near int64's limits are rare: this is the usual answer, asked many times a
+    chunk)."""
+    return bool(len(v)) and (int(v.max()) > bound or int(v.min()) < -bound)
+
+
 def const(d: Decimal | int) -> tuple[int, int]:
     """An exact decimal constant as (integer, scale): ``Decimal('0.03')`` → ``(3, 2)``."""
     d = Decimal(d)
@@ -84,10 +91,9 @@ class Frame:
         if scale < a.scale:
             raise ValueError("rescale only refines; use quantize to round")
         m = 10 ** (scale - a.scale)
-        if m > LIMIT:
-            over = a.v != 0
-        else:
-            over = np.abs(a.v) > LIMIT // m
+        if m <= LIMIT and not _beyond(a.v, LIMIT // m):
+            return Fixed(a.v * m, scale)
+        over = a.v != 0 if m > LIMIT else np.abs(a.v) > LIMIT // m
         if over.any():
             self.fallback |= over
             v = np.where(over, 0, a.v) * m if m <= LIMIT else np.zeros_like(a.v)
@@ -103,6 +109,8 @@ class Frame:
 
     def _guard_add(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         half = LIMIT // 2
+        if not (_beyond(a, half) or _beyond(b, half)):
+            return a, b
         over = (np.abs(a) > half) | (np.abs(b) > half)
         if over.any():
             self.fallback |= over
@@ -135,8 +143,10 @@ class Frame:
         if abs(c) > LIMIT:
             self.fallback |= a.v != 0
             return Fixed(np.zeros(self.n, dtype=np.int64), a.scale + s)
-        over = np.abs(a.v) > LIMIT // abs(c)
         v = a.v
+        if not _beyond(v, LIMIT // abs(c)):
+            return Fixed(v * c, a.scale + s)
+        over = np.abs(v) > LIMIT // abs(c)
         if over.any():
             self.fallback |= over
             v = np.where(over, 0, v)
@@ -198,7 +208,7 @@ class Frame:
             # One unit of the target scale exceeds int64: only huge values could round away from 0.
             self.fallback |= np.abs(a.v) > LIMIT // 2
             return Fixed(np.zeros(self.n, dtype=np.int64), places)
-        return Fixed(_round_div(np.abs(a.v), np.full(self.n, div, dtype=np.int64), mode) * np.sign(a.v), places)
+        return Fixed(_round_div(np.abs(a.v), div, mode) * np.sign(a.v), places)
 
     def ratio(self, num: Fixed, den: Fixed, places: int, mode: str, zero_division: str) -> tuple[Fixed, np.ndarray]:
         """num ÷ den rounded to ``places`` decimals, exactly; returns (value, rows that were 0 ÷ 0).
@@ -225,10 +235,15 @@ class Frame:
         return Fixed(q, places), zero & ~bad
 
 
-def _round_div(n: np.ndarray, d: np.ndarray, mode: str) -> np.ndarray:
+def _round_div(n: np.ndarray, d: np.ndarray | int, mode: str) -> np.ndarray:
     """round(n / d) for n ≥ 0, d > 0 (ties half-up or half-even; ``down`` cuts, ``up`` takes any remainder
-    up; callers apply the sign, so these are toward / away from zero as Decimal's modes), without overflow."""
-    q, r = np.divmod(n, d)
+    up; callers apply the sign, so these are toward / away from zero as Decimal's modes), without overflow.
+
+    ``d`` is an array or one integer (a quantize's power of ten): numpy divides by one integer through a
+    precomputed multiply-and-shift, several times faster than by an array, and ``np.divmod`` has no such
+    path — so the remainder is ``n − q·d`` (no overflow: q·d ≤ n)."""
+    q = n // d
+    r = n - q * d
     if mode == "down":
         return q
     if mode == "up":

@@ -106,7 +106,8 @@ class Portfolio:
         arr = self.columns.get(name)
         if arr is None:
             return np.zeros(self.n, dtype=bool)
-        valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
+        valid = (np.ones(self.n, dtype=bool) if not arr.null_count
+                 else np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool))
         if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
             text = _text_bytes(arr)
             if text is not None and _plain(text[1]):
@@ -175,10 +176,14 @@ def _parse_decimal(arr: pa.Array, scale: int, present: np.ndarray) -> tuple[Fixe
     buf = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset: 2 * (arr.offset + len(arr))]
     lo = buf[0::2]
     hi = buf[1::2]
-    fits = ((hi == 0) & (lo >= 0)) | ((hi == -1) & (lo < 0))
+    fits = hi == (lo >> 63)  # the high word only extends the low word's sign: the value fits int64
     m = 10 ** (scale - t.scale)
-    fits &= np.abs(lo) <= LIMIT // m
-    v = np.where(fits & present, lo, 0) * m
+    if m > 1:  # (at m = 1 every int64 passes: |lo| ≤ LIMIT, INT64_MIN's abs wraps negative)
+        fits &= np.abs(lo) <= LIMIT // m
+    keep = fits & present
+    v = np.where(keep, lo, 0)
+    if m > 1:
+        v *= m
     return Fixed(v, scale), present, fits | ~present
 
 
