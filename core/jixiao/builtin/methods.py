@@ -810,8 +810,11 @@ def proportional_columnar(vs: Any) -> Any:
             num_v = np.where(exact_ok, v.v, 0) * mul
             den_v = np.full(n, den_c, dtype=np.int64)
     sel = todo & exact_ok
-    q, r = np.divmod(np.where(sel, num_v, 0), den_v)
-    rest = den_v - r
+    num_s = np.where(sel, num_v, 0)
+    den_s = den_v if lower else den_c  # one integer when higher is better: numpy's fast division by it
+    q = num_s // den_s
+    r = num_s - q * den_s  # no overflow: q·den ≤ num
+    rest = den_s - r
     # Where the engine's two 34-digit steps may land on either side of the exact result: a midpoint for
     # the half modes, a multiple of 10^-sp itself for down / up.
     tie = sel & ((r == 0) if mode in ("down", "up") else (r == rest))
@@ -827,14 +830,17 @@ def proportional_columnar(vs: Any) -> Any:
         up = (r > rest) | ((r == rest) & (q % 2 == 1)) if mode == "half_even" else r >= rest
     out = np.where(sel, q + up, out)
     # Midpoints and rows beyond the int64 bound: the engine's Decimal steps, row by row.
+    # Each distinct value once (the score depends on the value alone): a portfolio's midpoints repeat.
     slow = np.flatnonzero(tie | (todo & ~exact_ok))
     if len(slow):
-        vals = v.v[slow].tolist()
-        for k, i in enumerate(slow.tolist()):
-            d = Decimal(vals[k]).scaleb(-sv)
+        vals, where = np.unique(v.v[slow], return_inverse=True)
+        scores = []
+        for x in vals.tolist():
+            d = Decimal(x).scaleb(-sv)
             raw = CONTEXT.multiply(CONTEXT.divide(b, d) if lower else CONTEXT.divide(d, b), std)
             raw = min(max(raw, ZERO), std)
-            out[i] = int(quantize(raw, sp, mode).scaleb(sp))
+            scores.append(int(quantize(raw, sp, mode).scaleb(sp)))
+        out[slow] = np.array(scores, dtype=np.int64)[where]
     return Fixed(out, sp)
 
 
