@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from bench_streaming import seed_blocks
-from run_benchmark import PACK, run_cpu
+from run_benchmark import PACK, compile_bytecode, run_cpu
 
 DEPARTMENTS = ("市市场监督管理局", "市财政局", "市教育委员会", "区卫生健康委员会", "部门一")
 """Names whose GBK bytes are also valid Big5 (as many GBK files' are): detection then asks which it is."""
@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="also run jixiao from another source tree (e.g. the core/ of `git archive <commit> core`) "
                          "right after each run, as 'before'")
     args = ap.parse_args(argv)
+    print(compile_bytecode(), file=sys.stderr)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="jixiao-gbk-"))
     work.mkdir(parents=True, exist_ok=True)
     lines = ["| projects | input | jixiao batch | peak RSS |", "|---:|---|---:|---:|"]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from run_benchmark import PACK, best
+from run_benchmark import PACK, best, compile_bytecode
 
 BLOCK = 100_000
 
@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--jixiao-args", default="", help="extra options for jixiao batch, e.g. '--jobs 2'")
     args = ap.parse_args(argv)
+    print(compile_bytecode(), file=sys.stderr)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="jixiao-stream-"))
     work.mkdir(parents=True, exist_ok=True)
     lines = ["| projects | jixiao batch | µs/project | peak RSS |", "|---:|---:|---:|---:|"]

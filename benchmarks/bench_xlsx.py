@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate import seed_columns, write
-from run_benchmark import PACK, machine, run
+from run_benchmark import PACK, compile_bytecode, machine, run
 
 FASTEXCEL = "import sys, fastexcel; t = fastexcel.read_excel(sys.argv[1]).load_sheet(0).to_arrow(); print(t.num_rows)"
 
@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--workdir", type=Path, default=None)
     args = ap.parse_args(argv)
+    print(compile_bytecode(), file=sys.stderr)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-xlsx-"))
     work.mkdir(parents=True, exist_ok=True)
     paths = portfolios(args.rows, work)
