@@ -172,7 +172,8 @@ def check_formulas(pack: Pack, file: str | None, *, own: set[str] | frozenset[st
         for ref, where in refs:
             if ref.name != "formula":
                 continue
-            from .formula import compile_formula  # the parser (lark) only for a pack that has formulas
+            # the parser (lark) only for a pack that has formulas
+            from .formula import compile_formula
 
             try:
                 compile_formula(str(ref.params.get("expr", ref.params.get("formula", ""))), file=where_file, where=where + ".formula",

@@ -63,8 +63,8 @@ class Evaluations:
             columns={c: [v[i] for i in rows] for c, v in self.columns.items()}, leaf_keys=self.leaf_keys,
             scores=None if self.scores is None else self.scores[np.asarray(rows, dtype=np.int64)],
             triples=[(new[r], k, s) for r, k, s in self.triples if r in new],
-            discrepancies=[(new[r], *rest) for r, *rest in self.discrepancies if r in new],
-            evidence=[(new[r], *rest) for r, *rest in self.evidence if r in new],
+            discrepancies=[(new[r], k, c, d) for r, k, c, d in self.discrepancies if r in new],
+            evidence=[(new[r], k, c, d) for r, k, c, d in self.evidence if r in new],
             locate=lambda k: locate(rows[k]), keyed=self.keyed)
 
 

@@ -141,7 +141,7 @@ def e4_column(table, name: str, *, file: str, place, what: str, nullable: bool =
     try:
         dec = pc.cast(arr, pa.decimal128(38, 4))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # cell by cell: the first bad one is named
-        values = []
+        values: list[int | None] = []
         for i, v in enumerate(arr.to_pylist()):
             if v is not None and str(v).strip() != "":
                 values.append(to_e4(v, file=file, path=place(i, name)))
@@ -208,10 +208,11 @@ def batch_evaluations(path: str, *, pack_name: str | None, kind: str | None, yea
     def place(i: int, column: str) -> str:
         return f"{where} {i + first}, column {column}"
 
-    pid = text_column(table, "project_id")
-    for i, v in enumerate(pid):
+    pid: list[str] = []
+    for i, v in enumerate(text_column(table, "project_id")):
         if v is None or not v.strip():
             raise DataError("empty project_id", file=path, path=place(i, "project_id"))
+        pid.append(v)
     total, _ = e4_column(table, "total", file=path, place=place, what="total")
     step = 10 ** (SCALE - places) if places <= SCALE else 1
     off = np.flatnonzero(total % step)
@@ -266,8 +267,8 @@ def _template_facts(pack_or_config: str) -> tuple[dict[str, Any], dict[str, Any]
     from ..tomlio import read_toml
 
     data = read_toml(Path(pack_or_config))
-    project = data.get("project") if isinstance(data.get("project"), dict) else {}
-    section = data.get("archive", {})
+    project: dict[str, Any] = data["project"] if isinstance(data.get("project"), dict) else {}
+    section: Any = data.get("archive", {})
     if not isinstance(section, dict):
         raise ConfigError("expected a table", file=pack_or_config, path="$.archive")
     unknown = sorted(set(section) - {"kind", "url"})

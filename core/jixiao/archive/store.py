@@ -168,7 +168,7 @@ class Archive:
         if isinstance(records, Evaluations):
             parts = [records]
         elif records and all(isinstance(r, Evaluations) for r in records):
-            parts = list(records)
+            parts = [r for r in records if isinstance(r, Evaluations)]
         else:
             parts = [of_records(records)]  # type: ignore[arg-type]
         counts = {"added": 0, "replaced": 0, "unchanged": 0}
@@ -263,9 +263,9 @@ class Archive:
                 found = (row for chunk in _chunks(sorted(pids), 500)
                          for row in conn.execute(q.where(e.project_id.in_(chunk))))
             for pid, old_sha, old_id, src in found:
-                i = pids.get(pid)
-                if i is not None:
-                    yield i, (digests[i], old_sha, old_id, src)
+                at = pids.get(pid)
+                if at is not None:
+                    yield at, (digests[at], old_sha, old_id, src)
 
     def _leaf_ids(self, conn: sa.Connection, keys: Sequence[LeafKey]) -> list[int]:
         """The ``leaf`` ids of these (pack, code, name, standard) keys, inserting the new ones."""

@@ -525,7 +525,8 @@ def summary_workbook(s: dict[str, Any]) -> Any:
                 else:
                     cell.value = v
                     if isinstance(v, Decimal):
-                        cell.number_format = "0." + "0" * max(-v.as_tuple().exponent, 1)
+                        exp = v.as_tuple().exponent  # scores are finite: an int
+                        cell.number_format = "0." + "0" * max(-exp if isinstance(exp, int) else 0, 1)
                 if r == 1:
                     cell.font = Font(bold=True)
         for j in range(1, len(header) + 1):
