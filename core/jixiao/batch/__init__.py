@@ -71,7 +71,8 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
               encoding: str | None = None, ignore_columns: tuple[str, ...] = (),
               fill_from_template: bool = False, csv_encoding: str = "utf-8-sig",
               lang: str = "en", keep: tuple[str, ...] = (), group_by: str | None = None,
-              chunk_rows: int = 65_536, jobs: int = 1, archive: Callable[..., None] | None = None) -> BatchOutcome:
+              chunk_rows: int = 65_536, jobs: int = 1, archive: Callable[..., None] | None = None,
+              nodes: bool = False) -> BatchOutcome:
     """Evaluate every row of ``portfolio_path`` and write ``output``, the error file and the summary
     together at the end (all or none; every output checked before anything is read).
 
@@ -79,7 +80,8 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
     does not grow with its size; results, ranks and summary are those of the whole file to the digit.
     ``progress(label, total)`` returns a function to call with the number of items done (or None).
     ``archive(**scores)`` (``--archive``) is given the scored rows as columns before the outputs are
-    put in place: when it fails, no output is replaced.
+    put in place: when it fails, no output is replaced. ``nodes`` (``--nodes``): the results also have
+    every group's result, one column per group after the leaves.
     """
     from .output import check_outputs, deferred
 
@@ -100,7 +102,8 @@ def run_batch(pack_or_config: str, portfolio_path: str, output: str, *, errors_p
         return _run(pack_or_config, portfolio_path, output, errors_path=errors_path, summary_path=summary_path,
                     registry=registry, progress=progress, encoding=encoding, ignore_columns=ignore_columns,
                     fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang,
-                    keep=keep, group_by=group_by, chunk_rows=chunk_rows, jobs=jobs, archive=archive)
+                    keep=keep, group_by=group_by, chunk_rows=chunk_rows, jobs=jobs, archive=archive,
+                    nodes=nodes)
 
 
 @attrs.define
@@ -121,6 +124,10 @@ class Plan:
     fill_from_template: bool
     lang: str
     has_ids: bool
+    node_codes: list[str] = attrs.field(factory=list)
+    """The groups whose results are columns (``--nodes``; empty without it), in the tree's pre-order."""
+    node_sp: int = 0
+    """The precision of the node columns: ``sp``, or ``tier_places`` when that keeps more decimals."""
 
 
 @attrs.define
@@ -142,8 +149,9 @@ class ChunkResult:
 
 def make_plan(pack_or_config: str, columns: list[str], file: str, *, registry: Any, ignore_columns: tuple[str, ...],
               fill_from_template: bool, lang: str, keep: tuple[str, ...], group_by: str | None,
-              suffix: str) -> Plan:
-    """The pack (or template) loaded and checked against the portfolio's header, and its columnar program."""
+              suffix: str, nodes: bool = False) -> Plan:
+    """The pack (or template) loaded and checked against the portfolio's header, and its columnar program.
+    ``nodes``: the groups' results are columns too (a group code that is another column's name is refused)."""
     from ..validate import check_pack_semantics
     from .compile import compile_pack, layout_of, output_places
     from .rowwise import check_codes, known_inputs
@@ -158,10 +166,37 @@ def make_plan(pack_or_config: str, columns: list[str], file: str, *, registry: A
     check_headers(layout, pack, known, file, ignore_columns, suffix=suffix)
     rs = pack.rule_set
     scheme = rs.grading_scheme or (registry.grading(rs.grading) if rs.grading else None)
+    sp = output_places(rs)
+    where = "row 1 (header)" if suffix.lower() != ".parquet" else "columns"
+    node_codes = node_columns(pack, kept, pack_or_config, file, where) if nodes else []
     return Plan(pack=pack, registry=registry, template=template, layout=layout, program=compile_pack(pack, registry),
-                codes=[leaf.code for leaf in pack.leaves()], kept=kept, sp=output_places(rs),
+                codes=[leaf.code for leaf in pack.leaves()], kept=kept, sp=sp,
                 mode=rs.rounding.mode, has_total=rs.total_aggregator is not None, scheme=scheme,
-                fill_from_template=fill_from_template, lang=lang, has_ids="project_id" in columns)
+                fill_from_template=fill_from_template, lang=lang, has_ids="project_id" in columns,
+                node_codes=node_codes, node_sp=max(sp, rs.rounding.level("tier")[0]))
+
+
+RESULT_COLUMNS = ("project_id", "row", "total", "grade", "rank")
+"""The results' own columns (besides the carried text columns and the scores)."""
+
+
+def node_columns(pack: Any, kept: list[str], pack_or_config: str, file: str, where: str) -> list[str]:
+    """The codes of the pack's groups in the tree's pre-order (as the report prints them), for ``--nodes``.
+
+    Codes are unique across groups and leaves (the pack check refuses a code used twice), but a group may be
+    coded like one of the results' own columns or a carried text column: that is refused (exit 2)."""
+    from ..model import Group, iter_nodes
+
+    codes = [g.code for g in iter_nodes(pack.tree) if isinstance(g, Group)]
+    for c in codes:
+        if c in RESULT_COLUMNS or c.startswith(TEXT_CODES):
+            raise ConfigError(f"group code {c!r} is also the name of a column of the results; --nodes cannot "
+                              "write both (rename the group)", file=pack.source or pack_or_config,
+                              path=f"$.indicators.{c}")
+        if c in kept:
+            raise ConfigError(f"group code {c!r} is also the name of the portfolio's column {c!r}, carried to the "
+                              "results; --nodes cannot write both (rename the column)", file=file, path=where)
+    return codes
 
 
 class _Columns:
@@ -175,12 +210,15 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ..model import NodeResult
     from .compile import run_program
     from .rowwise import RowError, evaluate_row
 
     n, sp, codes = portfolio.n, plan.sp, plan.codes
     rounding = plan.pack.rule_set.rounding
     col = run_program(plan.program, portfolio, plan.layout, plan.template)
+    # --nodes: every group's result as printed (rows it cannot round exactly join the engine's rows)
+    nodes = _fast_nodes(plan, col, n) if plan.node_codes else {}
     # The program's columns are changed in place below only for rows the engine redoes: copied only then.
     mine = bool(col.fallback.any())
     leaves = {c: ((col.leaves[c].copy() if mine else col.leaves[c]) if c in col.leaves
@@ -191,6 +229,9 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
     texts = _Texts(n)
     for c, marks in col.texts.items():  # leaves scored as marks on the fast path (ordinal scales)
         texts.marks(c, marks, ok)
+    for c, (_, marks) in nodes.items():  # groups whose result is a mark or a rating (PEFA's, PART's)
+        if marks is not None:
+            texts.marks(c, marks, ok, blank=False)
     errors: list[RowError] = []
     refused = np.zeros(n, dtype=bool)
 
@@ -230,6 +271,15 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
                     leaves[lr.code][i] = int(quantize(shown, sp).scaleb(sp))
                 else:
                     texts.add(lr.code, i, "" if lr.score is None else str(lr.score))
+            if nodes:
+                node_sp = plan.node_sp
+                for r in res.nodes():
+                    if not isinstance(r, NodeResult):
+                        continue
+                    if isinstance(r.score, Decimal):  # as the report prints it: rounded at the tier level
+                        nodes[r.code][0][i] = int(quantize(rounding.shown(r.score, "tier"), node_sp).scaleb(node_sp))
+                    else:
+                        texts.add(r.code, i, "" if r.score is None else str(r.score))
             if res.total is not None:
                 total[i] = int(res.total.scaleb(sp))
             ok[i] = True
@@ -249,9 +299,44 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
         "grade": (grades if isinstance(grades, pa.Array)
                   else pa.array(grades if grades is not None else [None] * len(rows), pa.string())),
         **{c: pa.array(leaves[c][rows], pa.int64()) for c in codes},
+        **{c: pa.array(v[rows], pa.int64()) for c, (v, _) in nodes.items()},
     }
     return ChunkResult(n=n, table=pa.table(data), texts=texts.of(rows, len(rows) < n), errors=errors,
                        engine_rows=len(redo), filled=filled, ids=portfolio.project_ids if plan.has_ids else None)
+
+
+def _fast_nodes(plan: Plan, col: Any, n: int) -> dict[str, tuple[np.ndarray, Marks | None]]:
+    """Every group's result from the columnar program, as the report prints it: code → (its numbers as
+    int64 at ``plan.node_sp``, rounded at the tier level; its texts as marks, −1 where a row has a number).
+    A group with no result at all (``ordinal_counts``: only counts) has the text "" on every row, as the
+    engine's None. Rows whose figure cannot be rounded exactly are marked for the engine."""
+    from .fixed import Frame, numeric_of
+
+    tier = plan.pack.rule_set.rounding.level("tier")
+    frame = Frame(n)
+    frame.fallback = col.fallback  # marked in place: the program's own fallback rows
+    out: dict[str, tuple[np.ndarray, Marks | None]] = {}
+    for code in plan.node_codes:
+        nc = col.nodes.get(code)
+        if nc is None:  # the program is not columnar: every row is the engine's
+            out[code] = (np.zeros(n, dtype=np.int64), None)
+            continue
+        number = numeric_of(frame, nc, tier)
+        marks = nc.marks
+        if number is None:
+            codes = marks.codes.astype(np.int32) if marks is not None else np.full(n, -1, dtype=np.int32)
+            labels = list(marks.labels) if marks is not None else []
+            blank = codes < 0
+            if blank.any():  # no number here: a row without a mark has no result ("")
+                if "" not in labels:
+                    labels.append("")
+                codes[blank] = labels.index("")
+            out[code] = (np.zeros(n, dtype=np.int64), Marks(codes, tuple(labels)))
+            continue
+        shown = frame.rescale(frame.quantize(number, *tier), plan.node_sp).v
+        # the engine's rows are written into it: never into an array the program shares with another column
+        out[code] = (shown.copy() if np.may_share_memory(shown, number.v) else shown, marks)
+    return out
 
 
 class _Texts:
@@ -264,14 +349,16 @@ class _Texts:
         self.labels: dict[str, list[str]] = {}
         self.index: dict[str, dict[str, int]] = {}
 
-    def marks(self, code: str, marks: Marks, good: np.ndarray) -> None:
-        """The fast path's marks, kept on its ``good`` rows (a good row without a mark has the text "")."""
+    def marks(self, code: str, marks: Marks, good: np.ndarray, *, blank: bool = True) -> None:
+        """The fast path's marks, kept on its ``good`` rows (a good row without a mark has the text "";
+        with ``blank`` false it has a number instead — a group that is a number or a mark, as PART's
+        sections)."""
         k = marks.codes.astype(np.int32)
         labels = list(marks.labels)
         index = {t: j for j, t in reversed(list(enumerate(labels)))}
-        blank = good & (k < 0)
-        if blank.any():
-            k[blank] = index.setdefault("", len(labels))
+        blanks = good & (k < 0) if blank else np.zeros(0, dtype=bool)
+        if blanks.any():
+            k[blanks] = index.setdefault("", len(labels))
             if len(index) > len(labels):
                 labels.append("")
         k[~good] = -1
@@ -641,7 +728,7 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
          summary_path: str | None, registry: Any, progress: Any, encoding: str | None,
          ignore_columns: tuple[str, ...], fill_from_template: bool, csv_encoding: str, lang: str,
          keep: tuple[str, ...] = (), group_by: str | None = None, chunk_rows: int = 65_536,
-         jobs: int = 1, archive: Callable[..., None] | None = None) -> BatchOutcome:
+         jobs: int = 1, archive: Callable[..., None] | None = None, nodes: bool = False) -> BatchOutcome:
     import pyarrow as pa
 
     from ..plugins import Registry
@@ -666,7 +753,7 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
     source = PortfolioSource(portfolio_path, encoding=encoding, chunk_rows=chunk_rows)
     plan = make_plan(pack_or_config, source.columns, file, registry=registry, ignore_columns=ignore_columns,
                      fill_from_template=fill_from_template, lang=lang, keep=keep, group_by=group_by,
-                     suffix=Path(portfolio_path).suffix)
+                     suffix=Path(portfolio_path).suffix, nodes=nodes)
     sp, codes, has_total = plan.sp, plan.codes, plan.has_total
 
     top = 10
@@ -712,8 +799,8 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
         wanted = set() if order is None else set(order.top) | set(order.bottom)
         named: dict[int, tuple[str, str | None, str | None]] = {}
         name_col = next((c for c in ("项目名称", "name") if c in plan.kept), None)
-        columns = ["project_id", *plan.kept, "row", "total", "grade", "rank", *codes]
-        score_cols = ["total", *codes]
+        columns = ["project_id", *plan.kept, "row", "total", "grade", "rank", *codes, *plan.node_codes]
+        score_cols = ["total", *codes, *plan.node_codes]
 
         def chunks() -> Iterator[pa.Table]:
             from .output import CHUNK
@@ -727,7 +814,7 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
 
         write_tick = prog("write", scored)
         write_results(output, suffix, columns, chunks, [c for c in score_cols if c not in texts], sp, scored,
-                      write_tick, csv_encoding=csv_encoding, headings=headings(columns, plan.pack))
+                      write_tick, csv_encoding=csv_encoding, headings=headings(columns, plan.pack, plan.node_codes))
 
         errors.sort(key=lambda e: e.row)
         if lang == "zh":
@@ -747,7 +834,7 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
                 group_by=group_by)
             write_summary(summary_path, summary)
         if archive is not None and scored:
-            _archive(archive, plan, spill, texts.labels)
+            _archive(archive, plan, spill, {c: v for c, v in texts.labels.items() if c not in plan.node_codes})
     return BatchOutcome(projects=n, scored=scored, errors=errors, engine_rows=engine_rows,
                         columnar=plan.program.vectorised, reasons=plan.program.reasons,
                         ignored_columns=plan.layout.ignored, filled_from_template=filled)
@@ -851,8 +938,9 @@ def pick_named(t: Any, start: int, wanted: set[int], name_col: str | None) -> di
 def result_table(plan: Plan, t: Any, start: int, rank: np.ndarray | None, texts: Mapping[str, Sequence[str]]) -> Any:
     """Scored rows ``start`` … as the results file has them: decimal scores, the rank, text scores.
 
-    ``texts``: each text leaf's labels, which its code column in ``t`` indexes (a leaf without one there,
-    or a row with code −1, has its number written as text instead)."""
+    ``texts``: each text leaf's (and with ``--nodes`` text group's) labels, which its code column in ``t``
+    indexes (a leaf without one there, or a row with code −1, has its number written as text instead).
+    The groups' columns (``plan.node_codes``) follow the leaves', at ``plan.node_sp``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -869,7 +957,7 @@ def result_table(plan: Plan, t: Any, start: int, rank: np.ndarray | None, texts:
         "rank": pa.array(rank.of(tot) if isinstance(rank, Ranker) else rank[start:start + k]
                          if rank is not None else [None] * k, pa.int64()),
     }
-    for c in plan.codes:
+    for c, sp in (*((c, plan.sp) for c in plan.codes), *((c, plan.node_sp) for c in plan.node_codes)):
         v = np.asarray(t.column(c).to_numpy(), dtype=np.int64)
         if c not in texts:
             data[c] = decimal_array(v, sp)
@@ -1122,9 +1210,15 @@ HEADINGS = {"project_id": "项目编号", "row": "行号", "total": "总分", "g
             "name": "项目名称", "department": "主管部门", "unit": "实施单位", "region": "地区"}
 
 
-def headings(columns: list[str], pack: Any) -> list[str]:
-    """Chinese column names for results.xlsx: indicators by name with the code in brackets."""
+def headings(columns: list[str], pack: Any, groups: Sequence[str] = ()) -> list[str]:
+    """Chinese column names for results.xlsx: indicators (and the ``groups`` written, --nodes) by name with
+    the code in brackets."""
+    from ..model import iter_nodes
+
     names = {leaf.code: leaf.name for leaf in pack.leaves()}
+    if groups:
+        wanted = set(groups)
+        names.update((g.code, g.name) for g in iter_nodes(pack.tree) if g.code in wanted)
     return [HEADINGS.get(c) or (f"{names[c]}（{c}）" if c in names else c) for c in columns]
 
 

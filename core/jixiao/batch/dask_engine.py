@@ -63,10 +63,10 @@ def _plan(settings: tuple[Any, ...]) -> Any:
         from ..plugins import Registry
         from . import make_plan
 
-        pack_or_config, columns, file, disabled, ignore, fill, lang, keep, group_by = settings
+        pack_or_config, columns, file, disabled, ignore, fill, lang, keep, group_by, nodes = settings
         plan = make_plan(pack_or_config, list(columns), file, registry=Registry(disabled=disabled),
                          ignore_columns=ignore, fill_from_template=fill, lang=lang, keep=keep, group_by=group_by,
-                         suffix=".parquet")
+                         suffix=".parquet", nodes=nodes)
         _PLANS[settings] = plan
     return plan
 
@@ -93,7 +93,8 @@ def score_partition(settings: tuple[Any, ...], path: str, offset: int, tmp: str,
 def finish_partition(settings: tuple[Any, ...], tmp: str, final_tmp: str, start: int, rank: Any,
                      texts: dict[str, list[str]], wanted: list[int], name_col: str | None) -> dict:
     """Round 2 on a worker: the partition's results file with its ranks; the named projects it holds.
-    ``texts``: every text leaf of the run, with the labels this partition's codes index (none: numbers)."""
+    ``texts``: every text leaf (and --nodes group) of the run, with the labels this partition's codes index
+    (none: numbers)."""
     import pyarrow.parquet as pq
 
     from . import pick_named, result_table
@@ -102,7 +103,7 @@ def finish_partition(settings: tuple[Any, ...], tmp: str, final_tmp: str, start:
     t = pq.read_table(tmp)
     local_rank = None if rank is None else np.asarray(rank)
     out = result_table(plan, t, 0, local_rank, texts)
-    if texts:  # a leaf scored as text somewhere is a text column in every partition
+    if texts:  # a leaf (or group) scored as text somewhere is a text column in every partition
         import pyarrow as pa
 
         out = out.cast(pa.schema([pa.field(f.name, pa.string()) if f.name in texts else f for f in out.schema]))
@@ -114,7 +115,7 @@ def finish_partition(settings: tuple[Any, ...], tmp: str, final_tmp: str, start:
 def run_dask(pack_or_config: str, dataset: str, output: str, *, scheduler: str | None, jobs: int,
              errors_path: str | None, summary_path: str | None, disabled: tuple[str, ...],
              ignore_columns: tuple[str, ...], fill_from_template: bool, csv_encoding: str, lang: str,
-             keep: tuple[str, ...], group_by: str | None) -> Any:
+             keep: tuple[str, ...], group_by: str | None, nodes: bool = False) -> Any:
     import attrs
     import pyarrow.parquet as pq
 
@@ -153,9 +154,9 @@ def run_dask(pack_or_config: str, dataset: str, output: str, *, scheduler: str |
     file = str(dataset)
     plan = make_plan(pack_or_config, columns, file, registry=Registry(disabled=disabled),
                      ignore_columns=ignore_columns, fill_from_template=fill_from_template, lang=lang, keep=keep,
-                     group_by=group_by, suffix=".parquet")
+                     group_by=group_by, suffix=".parquet", nodes=nodes)
     settings = (pack_or_config, tuple(columns), file, tuple(disabled), tuple(ignore_columns), fill_from_template,
-                lang, tuple(keep), group_by)
+                lang, tuple(keep), group_by, nodes)
     out.mkdir(parents=True, exist_ok=True)
     client, cluster = _client(scheduler, jobs)
     tmps = [str(out / f".part-{k:05d}.scored.tmp") for k in range(len(files))]

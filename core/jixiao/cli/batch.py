@@ -42,6 +42,9 @@ SHOWN_ERRORS = 20
                    "(name/项目名称, department/主管部门, unit/实施单位, region/地区, always carried).")
 @click.option("--group-by", "group_by", default=None, metavar="COLUMN",
               help="The summary gains grade counts, count, mean and median total per value of COLUMN.")
+@click.option("--nodes", is_flag=True,
+              help="Add every group's result (一级/二级 subtotals, PEFA's PI scores, PART's section scores and "
+                   "rating) after the leaves: one column per group, by code, in the report's order.")
 @keep_option("every scored project's evaluation")
 @click.option("--kind", type=KIND_CHOICE, help="Kind of evaluation, for --archive (default: the template "
               "config's [archive] kind).")
@@ -66,7 +69,7 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
             fill_from_template: bool, csv_encoding: str, lang: str, keep: str, group_by: str | None,
             archive_url: str | None = None, kind: str | None = None, year: int | None = None,
             replace: bool = False, chunk_rows: int | None = None, jobs: int = 0, engine: str = "local",
-            scheduler: str | None = None) -> int:
+            scheduler: str | None = None, nodes: bool = False) -> int:
     """Evaluate PORTFOLIO (CSV, XLSX or Parquet; one row per project) with a pack.
 
     PACK_OR_CONFIG is a registered pack name, a pack .toml, or an evaluation .toml used as a
@@ -76,6 +79,7 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
     \b
     jixiao batch shanghai-consumer-protection-2018 projects.parquet -o results.parquet
     jixiao batch evaluation.toml projects.xlsx -o results.xlsx --summary summary.md
+    jixiao batch pefa-2016 assessments.csv -o results.csv --nodes      # PI scores beside the dimensions
     jixiao batch docs/examples/national-education-2023/evaluation.toml forms.parquet -o results.parquet
     jixiao batch PACK projects.parquet -o results.parquet --archive sqlite:///jixiao.db --year 2023 --kind self
     """
@@ -103,7 +107,7 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
                            ignore_columns=tuple(c.strip() for c in ignore_columns.split(",") if c.strip()),
                            fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang,
                            keep=tuple(c.strip() for c in keep.split(",") if c.strip()),
-                           group_by=group_by.strip() if group_by else None)
+                           group_by=group_by.strip() if group_by else None, nodes=nodes)
     elif archive_url is not None or kind or year or replace:
         from ..archive.loading import BatchArchiver
 
@@ -122,7 +126,7 @@ def command(pack_or_config: str, portfolio: str, output: str, errors_path: str |
                                     fill_from_template=fill_from_template, csv_encoding=csv_encoding, lang=lang,
                                     keep=tuple(c.strip() for c in keep.split(",") if c.strip()),
                                     group_by=group_by.strip() if group_by else None, archive=archiver,
-                                    chunk_rows=chunk_rows, jobs=jobs)
+                                    chunk_rows=chunk_rows, jobs=jobs, nodes=nodes)
         finally:
             if archiver is not None:
                 archiver.close()
