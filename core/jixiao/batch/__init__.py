@@ -957,7 +957,8 @@ def result_table(plan: Plan, t: Any, start: int, rank: np.ndarray | None, texts:
         "rank": pa.array(rank.of(tot) if isinstance(rank, Ranker) else rank[start:start + k]
                          if rank is not None else [None] * k, pa.int64()),
     }
-    for c, sp in (*((c, plan.sp) for c in plan.codes), *((c, plan.node_sp) for c in plan.node_codes)):
+    groups = getattr(plan, "node_codes", ())  # a plan-like object from before --nodes has none
+    for c, sp in (*((c, plan.sp) for c in plan.codes), *((c, plan.node_sp) for c in groups)):
         v = np.asarray(t.column(c).to_numpy(), dtype=np.int64)
         if c not in texts:
             data[c] = decimal_array(v, sp)
