@@ -229,9 +229,9 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
     texts = _Texts(n)
     for c, marks in col.texts.items():  # leaves scored as marks on the fast path (ordinal scales)
         texts.marks(c, marks, ok)
-    for c, (_, marks) in nodes.items():  # groups whose result is a mark or a rating (PEFA's, PART's)
-        if marks is not None:
-            texts.marks(c, marks, ok, blank=False)
+    for c, (_, group_marks) in nodes.items():  # groups whose result is a mark or a rating (PEFA's, PART's)
+        if group_marks is not None:
+            texts.marks(c, group_marks, ok, blank=False)
     errors: list[RowError] = []
     refused = np.zeros(n, dtype=bool)
 
