@@ -477,3 +477,18 @@ def test_dask_gives_the_single_process_groups(cluster, tmp_path, texts, pack):
     want = pq.read_table(tmp_path / "local.parquet")
     assert got.schema == want.schema and got.equals(want)
     assert want.column_names[-len(_groups(pack)):] == _groups(pack)
+
+
+@pytest.mark.parametrize("column", ["B11", "rank"])
+def test_a_carried_column_named_like_a_leaf_or_a_results_column_is_refused(tmp_path, column):
+    """``--keep A11`` (or ``rank``) would give the results two columns of one name: refused, with or without
+    --nodes, before anything is written."""
+    t = pq.read_table(_generate(10, "seed", tmp_path / "seed.parquet"))
+    t = t.append_column(column, pa.array(["x"] * t.num_rows))
+    pq.write_table(t, tmp_path / "k.parquet")
+    for extra in ([], ["--nodes"]):
+        r = run_cli("batch", SEED, tmp_path / "k.parquet", "-o", tmp_path / "k.csv", "--keep", column, *extra)
+        assert r.code == 2 and "Traceback" not in r.stderr, r
+        assert (f"k.parquet: columns: the portfolio's column {column!r}, carried to the results, has the name of"
+                in r.stderr), r.stderr
+        assert not (tmp_path / "k.csv").exists()

@@ -168,9 +168,16 @@ def make_plan(pack_or_config: str, columns: list[str], file: str, *, registry: A
     scheme = rs.grading_scheme or (registry.grading(rs.grading) if rs.grading else None)
     sp = output_places(rs)
     where = "row 1 (header)" if suffix.lower() != ".parquet" else "columns"
+    codes = [leaf.code for leaf in pack.leaves()]
+    taken = {*RESULT_COLUMNS, *codes}
+    for c in kept:
+        if c in taken:
+            what = "a leaf's score" if c in codes else "one of the results' own columns"
+            raise ConfigError(f"the portfolio's column {c!r}, carried to the results, has the name of {what} "
+                              f"({c!r}); the results cannot hold both (rename the column)", file=file, path=where)
     node_codes = node_columns(pack, kept, pack_or_config, file, where) if nodes else []
     return Plan(pack=pack, registry=registry, template=template, layout=layout, program=compile_pack(pack, registry),
-                codes=[leaf.code for leaf in pack.leaves()], kept=kept, sp=sp,
+                codes=codes, kept=kept, sp=sp,
                 mode=rs.rounding.mode, has_total=rs.total_aggregator is not None, scheme=scheme,
                 fill_from_template=fill_from_template, lang=lang, has_ids="project_id" in columns,
                 node_codes=node_codes, node_sp=max(sp, rs.rounding.level("tier")[0]))
