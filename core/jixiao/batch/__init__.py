@@ -297,16 +297,22 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
     row_numbers = (np.array([portfolio.row_number(int(i)) for i in rows], dtype=np.int64)
                    if portfolio._row_numbers is not None
                    else rows.astype(np.int64) + 1 + portfolio.header_rows + portfolio.offset)
-    take = pa.array(rows, pa.int64())
+    every = len(rows) == n  # the usual chunk: every row scored, so no column is gathered
+    take = None if every else pa.array(rows, pa.int64())
+
+    def pick(v: np.ndarray) -> Any:
+        return pa.array(v if every else v[rows], pa.int64())
+
     data: dict[str, Any] = {
-        "project_id": ids_arr.take(take),
-        **{c: _as_string(portfolio.columns[c]).take(take) for c in plan.kept},
+        "project_id": ids_arr if every else ids_arr.take(take),
+        **{c: _as_string(portfolio.columns[c]) if every else _as_string(portfolio.columns[c]).take(take)
+           for c in plan.kept},
         "row": pa.array(row_numbers, pa.int64()),
-        "total": pa.array(total[rows], pa.int64()),
+        "total": pick(total),
         "grade": (grades if isinstance(grades, pa.Array)
                   else pa.array(grades if grades is not None else [None] * len(rows), pa.string())),
-        **{c: pa.array(leaves[c][rows], pa.int64()) for c in codes},
-        **{c: pa.array(v[rows], pa.int64()) for c, (v, _) in nodes.items()},
+        **{c: pick(leaves[c]) for c in codes},
+        **{c: pick(v) for c, (v, _) in nodes.items()},
     }
     return ChunkResult(n=n, table=pa.table(data), texts=texts.of(rows, len(rows) < n), errors=errors,
                        engine_rows=len(redo), filled=filled, ids=portfolio.project_ids if plan.has_ids else None)
