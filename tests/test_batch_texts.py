@@ -154,13 +154,15 @@ def test_spill_takes_columns_first_met_in_a_later_chunk(tmp_path, monkeypatch):
 
 
 def test_archive_refuses_a_mark_at_its_first_row(tmp_path, portfolios):
-    """The archive keeps numbers: a text leaf's first row (in file order) is named, whatever the chunks."""
+    """The archive keeps numbers: a text leaf's first row (in file order) is named, whatever the chunks, as a
+    configuration error (exit 2) raised when the first chunk with a mark is scored."""
     from conftest import run_cli
 
     for chunk in ("65536", "7"):
         out = tmp_path / f"r{chunk}.csv"
         r = run_cli("batch", "pefa-2016", portfolios["pefa-2016"], "-o", out, "--quiet", "--chunk-size", chunk,
                     "--archive", f"sqlite:///{tmp_path / 'a.db'}", "--year", "2023", "--kind", "self")
-        assert r.code == 3 and "Traceback" not in r.stderr, r
-        assert "row 1, column PI-1.1: expected a decimal number, got" in r.stderr, r.stderr
+        assert r.code == 2 and "Traceback" not in r.stderr, r
+        assert (": --archive: row 1, column PI-1.1: the archive keeps numeric scores, and pack 'pefa-2016' scores "
+                "leaf PI-1.1 as a mark (") in r.stderr, r.stderr
         assert not out.exists()

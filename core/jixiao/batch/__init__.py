@@ -783,6 +783,8 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
             tick = prog("score", source.n or 0)
             try:
                 for res in _scored_chunks(plan, source, jobs):
+                    if archive is not None:
+                        _check_archivable(plan, res, file)
                     if res.ids is not None:
                         ids.add(_IdRows(res, n, source), res.ids, n)
                     errors += res.errors
@@ -903,6 +905,25 @@ def text_codes(t: Any, code: str) -> np.ndarray | None:
     if name not in t.column_names:
         return None
     return np.asarray(t.column(name).to_numpy(), dtype=np.int32)
+
+
+def _check_archivable(plan: Plan, res: ChunkResult, file: str) -> None:
+    """``--archive`` keeps numeric scores: a leaf scored as a mark or a rating (PEFA's A–D, PART's) is refused
+    as soon as the first chunk that has one is scored — not after the whole portfolio — naming the leaf, its
+    first such row and the mark (exit 2: the pack and the option do not go together; the data are fine)."""
+    for c in plan.codes:
+        m = res.texts.get(c)
+        if m is None or not len(m.codes):
+            continue
+        worded = np.array([bool(label) for label in m.labels] or [False], dtype=bool)
+        hit = np.flatnonzero((m.codes >= 0) & worded[np.maximum(m.codes, 0)])
+        if len(hit):
+            j = int(hit[0])
+            row = res.table.column("row")[j].as_py()
+            raise ConfigError(f"row {row}, column {c}: the archive keeps numeric scores, and pack {plan.pack.name!r} "
+                              f"scores leaf {c} as a mark ({m.labels[m.codes[j]]!r}); these results cannot be "
+                              "archived (leave out --archive: the results file keeps the marks)",
+                              file=file, path="--archive")
 
 
 def _archive(archive: Callable[..., None], plan: Plan, spill: Any, texts: Mapping[str, list[str]]) -> None:
