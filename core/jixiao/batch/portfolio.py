@@ -557,33 +557,37 @@ def _scan_utf8_csv(p: Path, block_size: int = 1 << 24) -> tuple[list[str], int, 
     Vectorised: UTF-8 checked by Arrow's validator (a block up to its last line end, the rest carried to
     the next block: a line end never falls inside a character), lines and quotes counted and blank lines
     found from the positions of the line ends (numpy) — no Python string is made of the data."""
-    def blocks() -> Iterator[bytes]:
+    def blocks() -> Iterator[bytes | bytearray]:
+        # One buffer read into again and again (a fresh 16 MiB bytes object per block is 4,096 new pages
+        # for the kernel to hand over); the scan keeps nothing of a block past its turn but copies.
+        buf = bytearray(block_size)
         with open(p, "rb") as f:
             if f.read(3) != b"\xef\xbb\xbf":
                 f.seek(0)
-            while block := f.read(block_size):
-                yield block
+            while got := f.readinto(buf):
+                yield buf if got == block_size else bytes(memoryview(buf)[:got])
 
     return _scan_blocks(blocks(), check_utf8=True)
 
 
-def _scan_blocks(blocks: Iterable[bytes], *, check_utf8: bool) -> tuple[list[str], int, list[str]] | None:
+def _scan_blocks(blocks: Iterable[bytes | bytearray], *, check_utf8: bool) -> tuple[list[str], int, list[str]] | None:
     import csv
     import io as _io
 
     lines = quotes = 0
-    prev = b""
+    prev = b""  # the previous block's last byte
     first = b""
     carry = b""
     base = 0
     last = -1  # file position (after the BOM) of the latest line end seen
     open_header = False  # the first block had no line end: the header may go on in the next block
+    eq = np.empty(0, dtype=bool)  # one comparison buffer for every block
     for block in blocks:
         if open_header:
             return None
         if not first:
             nl = block.find(b"\n")
-            first = block if nl < 0 else block[:nl]
+            first = bytes(block if nl < 0 else block[:nl])
             open_header = nl < 0
         cut = block.rfind(b"\n") + 1
         if not check_utf8:
@@ -591,13 +595,20 @@ def _scan_blocks(blocks: Iterable[bytes], *, check_utf8: bool) -> tuple[list[str
         elif not cut:
             carry += block  # no line end: the whole block waits for the next one
         else:
-            if not _utf8(carry + block[:cut]):
+            # A line end never falls inside a character: the carried bytes with this block's first line,
+            # then the rest up to its last line end, checked apart (no copy of the block).
+            head = block.find(b"\n") + 1
+            view = memoryview(block)
+            if not (_utf8(carry + bytes(view[:head])) and _utf8(view[head:cut])):
                 return None
-            carry = block[cut:]
+            carry = bytes(view[cut:])
         if b"\x00" in block:
             return None
         x = np.frombuffer(block, dtype=np.uint8)
-        pos = np.flatnonzero(x == 0x0A) + base
+        if len(eq) < len(x):
+            eq = np.empty(len(x), dtype=bool)
+        hit = eq[:len(x)]
+        pos = np.flatnonzero(np.equal(x, 0x0A, out=hit)) + base
         if len(pos):
             allpos = pos if last < 0 else np.concatenate(([last], pos))
             gap = np.diff(allpos)
@@ -612,8 +623,8 @@ def _scan_blocks(blocks: Iterable[bytes], *, check_utf8: bool) -> tuple[list[str
                 block.count(b"\r\n") + (1 if block.endswith(b"\r") else 0))):
             return None  # a lone carriage return (a CR LF cut by the block end is a pair)
         lines += len(pos)
-        quotes += int(np.count_nonzero(x == 0x22))
-        prev = block
+        quotes += int(np.count_nonzero(np.equal(x, 0x22, out=hit)))
+        prev = bytes(block[-1:])
         base += len(block)
     if carry and not _utf8(carry):
         return None
@@ -627,13 +638,13 @@ def _scan_blocks(blocks: Iterable[bytes], *, check_utf8: bool) -> tuple[list[str
     return header, lines - 1, [f"c{j}" for j in range(len(header))]
 
 
-def _utf8(data: bytes) -> bool:
+def _utf8(data: bytes | memoryview) -> bool:
     """Whether ``data`` is valid UTF-8, by Arrow's validator (no Python string made)."""
-    if not data:
+    if not len(data):
         return True
     if len(data) >= 2**31:
         try:
-            data.decode("utf-8")
+            bytes(data).decode("utf-8")
         except UnicodeDecodeError:
             return False
         return True
