@@ -5,7 +5,8 @@ Cases, each timed in this process after one warm-up pass (CPU time, ``time.proce
 ``--repeat`` passes):
 
 - ``seed``, ``national``, ``rules``: N generated portfolio rows (benchmarks/generate.py) through
-  :func:`jixiao.batch.rowwise.evaluate_row` — the batch fallback path, row config and engine;
+  :func:`jixiao.batch.rowwise.evaluate_row` — the batch fallback path, row config and engine, with
+  ``figures=True`` as ``jixiao batch`` calls it (``--full``: the whole result, workings and texts);
 - ``pefa``, ``part``: the bundled example evaluation of the pack through :func:`jixiao.engine.evaluate`
   N times with one :class:`jixiao.engine.Prepared` (their aggregators are per-row only);
 - ``evaluate``: the seed example as ``jixiao evaluate`` runs it after start-up — read the evaluation
@@ -20,6 +21,7 @@ show what that saves.
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import tempfile
 import time
@@ -41,7 +43,7 @@ def _best(fn, n: int, repeat: int) -> float:
     return best / n * 1e6
 
 
-def fallback_case(pack_arg: str, columns, n: int, repeat: int, prepared: bool) -> float:
+def fallback_case(pack_arg: str, columns, n: int, repeat: int, prepared: bool, full: bool = False) -> float:
     import generate
     import numpy as np
 
@@ -60,6 +62,8 @@ def fallback_case(pack_arg: str, columns, n: int, repeat: int, prepared: bool) -
     errors: list = []
     # nothing remembered between rows, or (before rowwise.forget existed) the per-batch Prepared dropped
     forget = getattr(rowwise, "forget", None) or rowwise._PREPARED.clear
+    # as jixiao batch calls it: the figures only, where evaluate_row can (before it could, the full result)
+    kw = {"figures": True} if "figures" in inspect.signature(rowwise.evaluate_row).parameters and not full else {}
 
     def run() -> None:
         # every pass starts as a batch chunk does: nothing remembered from rows scored before
@@ -67,7 +71,7 @@ def fallback_case(pack_arg: str, columns, n: int, repeat: int, prepared: bool) -
         for i in range(n):
             if not prepared:
                 forget()
-            rowwise.evaluate_row(pack, reg, pf, layout, i, template, errors, str(i))
+            rowwise.evaluate_row(pack, reg, pf, layout, i, template, errors, str(i), **kw)
 
     us = _best(run, n, repeat)
     if errors:
@@ -112,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cases", nargs="*", default=["seed", "national", "rules", "pefa", "part", "evaluate"])
     ap.add_argument("--no-prepared", action="store_true", help="walk the pack again for every row")
+    ap.add_argument("--full", action="store_true",
+                    help="seed/national/rules: the full result with its workings, not the figures jixiao batch keeps")
     args = ap.parse_args(argv)
     import generate
 
@@ -119,12 +125,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for case in args.cases:
         if case == "seed":
-            us = fallback_case(generate.PACKS["seed"], generate.seed_columns, args.n, args.repeat, prepared)
+            us = fallback_case(generate.PACKS["seed"], generate.seed_columns, args.n, args.repeat, prepared,
+                               args.full)
         elif case == "national":
             us = fallback_case(str(generate.NATIONAL_TEMPLATE), generate.national_columns, args.n, args.repeat,
-                               prepared)
+                               prepared, args.full)
         elif case == "rules":
-            us = fallback_case(str(generate.RULES_PACK), generate.rules_columns, args.n, args.repeat, prepared)
+            us = fallback_case(str(generate.RULES_PACK), generate.rules_columns, args.n, args.repeat, prepared,
+                               args.full)
         elif case == "pefa":
             us = example_case(EXAMPLES / "pefa-2016" / "evaluation.toml", args.n, args.repeat, prepared)
         elif case == "part":

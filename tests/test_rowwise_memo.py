@@ -6,7 +6,8 @@ built-in plugins read only their declared inputs (keyed by those inputs' exact v
 whose children are all remembered, and the Rating each set of cells gives. Here every row's result
 through that path is compared with a fresh evaluation of the same row (no memo, no Prepared): the
 JSON documents must be byte-identical — scores, workings, notes, measurements — and refused rows
-must give the same messages. Rows repeat (so remembered results are used) and differ only in how a
+must give the same messages; scored with ``figures=True``, as ``jixiao batch`` scores them (no
+workings), every figure must be the same and so must every message. Rows repeat (so remembered results are used) and differ only in how a
 number is written (``80%`` and ``80.000%``, ``1`` and ``1.0``), which must not share a result.
 """
 
@@ -26,6 +27,7 @@ from jixiao.batch.rowwise import _prepared, evaluate_row, forget, known_inputs, 
 from jixiao.document import build_document, dumps
 from jixiao.engine import evaluate
 from jixiao.errors import ErrorGroup, JixiaoError
+from jixiao.model import LeafResult
 from jixiao.plugins import Registry
 from test_batch_rules import PACK, row, to_row
 
@@ -43,6 +45,18 @@ def _fresh(pack, reg, pf, layout, i, pid):
     except JixiaoError as exc:
         excs = exc.errors if isinstance(exc, ErrorGroup) else [exc]
         return None, sorted(e.message for e in excs)
+
+
+def figures(res) -> list[str]:
+    """Every figure a result holds (what ``jixiao batch`` keeps), with its digits: leaves, nodes, total, grade."""
+    out = []
+    for r in res.nodes():
+        if isinstance(r, LeafResult):
+            out.append(repr((r.code, r.value, r.score, r.score_unrounded, r.computed_score, r.override, r.status,
+                             r.measurement.value, r.measurement.kind, r.outcome.score)))
+        else:
+            out.append(repr((r.code, r.score, r.score_unrounded, r.standard_score, dict(r.counts))))
+    return out + [repr((res.total, res.total_unrounded, res.total_standard, res.grade))]
 
 
 def _exact(res) -> list[str]:
@@ -65,6 +79,13 @@ def compare_all_rows(pack_arg: str | Path, portfolio: Path) -> int:
         memo_results.append((res, sorted(e.message for e in errors)))
     prep = _prepared(pack, reg, pf)  # the one the rows above were scored with
     assert prep.memo and prep._memo
+    forget()
+    figure_results = []  # and as jixiao batch scores them: the figures only
+    for i in range(pf.n):
+        errors = []
+        res = evaluate_row(pack, reg, pf, layout, i, None, errors, f"P{i}", figures=True)
+        figure_results.append((res, sorted(e.message for e in errors)))
+    assert _prepared(pack, reg, pf, True).figures
     scored = 0
     for i, (res, messages) in enumerate(memo_results):
         fresh, fresh_messages = _fresh(pack, reg, pf, layout, i, f"P{i}")
@@ -74,6 +95,11 @@ def compare_all_rows(pack_arg: str | Path, portfolio: Path) -> int:
             assert dumps(build_document(res)) == dumps(build_document(fresh)), i
             assert _exact(res) == _exact(fresh), i  # and every figure with its digits (0.8 is not 0.80000)
             scored += 1
+        fig, fig_messages = figure_results[i]
+        assert fig_messages == fresh_messages, i
+        assert (fig is None) == (fresh is None), i
+        if fig is not None:
+            assert figures(fig) == figures(fresh), i
     forget()
     return scored
 

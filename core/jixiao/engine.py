@@ -301,12 +301,17 @@ class Prepared:
     raises it where it always did, so results and errors are those of a fresh evaluation.
     """
 
-    def __init__(self, pack: Pack, registry: Registry, *, memo: bool = False) -> None:
+    def __init__(self, pack: Pack, registry: Registry, *, memo: bool = False, figures: bool = False) -> None:
         self.pack = pack
         self.registry = registry
         self.memo = memo
         """Keep the results of leaves whose built-in plugins read nothing but their declared inputs,
         keyed by those inputs' exact values (``jixiao batch``'s fallback: ratings repeat across rows)."""
+        self.figures = figures
+        """Compute the figures only (``jixiao batch``'s fallback keeps scores, totals and grades): each
+        plugin's figure form where it has one (:attr:`jixiao.types.IndicatorPlugin.figure`,
+        :attr:`jixiao.types.ScoringMethod.figure`), no workings (``""``), no breakdown tables, no total
+        working. Every score, total, grade and error is the full evaluation's; the texts are not."""
         self._memo: dict[Any, tuple[LeafResult, Measurement]] = {}
         self._memo_counts: dict[Any, int] = {}
         self._plans: dict[str, tuple[tuple[str, ...], bool] | None] = {}
@@ -335,6 +340,10 @@ class Prepared:
             self._panel = {leaf.code: leaf.standard_score for leaf, req in self.required()
                            if req.kind == "rating" and leaf.scale is None and leaf.standard_score is not None}
         return dict(self._panel)
+
+    def figure_of(self, rec: Any) -> Any:
+        """A plugin record's figure form, or None (a record written before the field existed has none)."""
+        return getattr(rec, "figure", None)
 
     def record(self, kind: str, name: str) -> Any:
         """``registry.indicator(name)`` (or method, aggregator, grading), memoised."""
@@ -529,6 +538,8 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
 
     errors: list[JixiaoError] = []
     tables: dict[str, Any] = {}
+    figures = prep.figures
+    figure_of = prep.figure_of
 
     def measure_and_score(leaf: Indicator, standard: Decimal) -> tuple[Any, ...]:
         """The leaf's plugin measures, its method scores: (measurement, value, outcome, score, unrounded,
@@ -537,10 +548,10 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         ctx = Measure(indicator=leaf, params=leaf.source.params, rule_set=rule_set, config=config, pack=pack,
                       plugin=plugin.name)
         try:  # _guarded, written out: the per-leaf path runs it twice for every leaf of every row
-            m = plugin.measure(ctx)
+            m = (figure_of(plugin) or plugin.measure)(ctx) if figures else plugin.measure(ctx)
         except (Exception, SystemExit) as exc:
             raise _failure(exc, f"indicator {plugin.name}", plugin, leaf.code, config.file) from exc
-        if m.breakdown:
+        if m.breakdown and not figures:
             tables[leaf.code] = m
         value = round_value(m, rule_set)
         method = prep.record("method", leaf.method.name)
@@ -564,15 +575,21 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                         params=leaf.method.params, rule_set=rule_set, measurement=m, indicator=leaf,
                         file=config.file)
         try:
-            outcome = method.score(si)
+            outcome = (figure_of(method) or method.score)(si) if figures else method.score(si)
         except (Exception, SystemExit) as exc:
             raise _failure(exc, f"method {method.name}", method, leaf.code, config.file) from exc
         if method.ordinal or not isinstance(outcome.score, Decimal):
-            working = f"{outcome.score}={outcome.expression}" if outcome.expression else str(outcome.score)
+            if figures:
+                working = ""
+            else:
+                working = f"{outcome.score}={outcome.expression}" if outcome.expression else str(outcome.score)
             from .ordinal import status_of
 
             status = status_of(pack.scale(leaf.scale) if leaf.scale else None, outcome.score)
             return outcome, outcome.score, outcome.score, working, status
+        if figures:
+            score, unrounded = score_figures(outcome, standard, rule_set)
+            return outcome, score, unrounded, "", "scored"
         score, unrounded, lazy = finish_score_lazy(outcome, standard, rule_set)
         return outcome, score, unrounded, lazy, "scored"
 
@@ -602,7 +619,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                     prep._memo_counts[leaf.code] = count + 1
                     prep._alive.add(id(lr))
                 return lr
-            if hit[1].breakdown:
+            if hit[1].breakdown and not figures:
                 tables[leaf.code] = hit[1]
             return hit[0]
         else:
@@ -616,12 +633,13 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                     file=config.file, path=f"$.overrides.{leaf.code}.score")
             computed = score
             score = unrounded = override.score
-            shown = rule_set.rounding.figure(override.score, "leaf", entered=True)
-            working = working_text(working)
-            if combined is not None:  # the override applies; the panel's result is still shown
-                working = f"{shown}（评价组调整：{override.reason}；专家组评分 {working}）"
-            else:
-                working = f"{shown}（评价人调整 override；计算得分 computed {working}）"
+            if not figures:
+                shown = rule_set.rounding.figure(override.score, "leaf", entered=True)
+                working = working_text(working)
+                if combined is not None:  # the override applies; the panel's result is still shown
+                    working = f"{shown}（评价组调整：{override.reason}；专家组评分 {working}）"
+                else:
+                    working = f"{shown}（评价人调整 override；计算得分 computed {working}）"
         note = config.notes.get(leaf.code, "")
         if combined is not None and note:  # the evaluator's note, then the experts' scores and reasons
             note = f"{note.rstrip('。')}。{m.note}"
@@ -667,6 +685,8 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         try:
             if agg.aggregate is sum_children:  # the built-in sum: its working written only when read
                 unrounded, working = sum_lazy(ai)
+                if figures:
+                    working = ""
             else:
                 out = agg.aggregate(ai)
                 unrounded, working, counts = out.score, out.working, out.counts
@@ -682,7 +702,8 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             # figure is what enters the parent.
             shown = rule_set.rounding.shown(score, "tier")
             if shown != score:
-                working = _marked(working, rule_set.rounding.level("tier")[1])
+                if not figures:
+                    working = _marked(working, rule_set.rounding.level("tier")[1])
                 if rule_set.rounding.tiers == ROUND_THEN_SUM:
                     score = shown
         return NodeResult(group=group, children=children, score=score, score_unrounded=unrounded,
@@ -696,13 +717,16 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     total_standard = rule_set.total_standard
     if rule_set.total_aggregator is not None:
         agg = prep.record("aggregator", rule_set.total_aggregator)
-        out = _guarded(agg.aggregate, AggregateInput(group=None, children=tiers, params={}, rule_set=rule_set,
-                                                     pack=pack),
-                       what=f"aggregator {agg.name}", rec=agg, code=None, file=config.file)
+        ai = AggregateInput(group=None, children=tiers, params={}, rule_set=rule_set, pack=pack)
+        if figures and agg.aggregate is sum_children:  # the total's working is not written
+            fn: Callable[[AggregateInput], Any] = _sum_figure
+        else:
+            fn = agg.aggregate
+        out = _guarded(fn, ai, what=f"aggregator {agg.name}", rec=agg, code=None, file=config.file)
         if isinstance(out.score, Decimal):
             total_unrounded = out.score
             total = rule_set.rounding.shown(out.score, "total")
-            total_working = total_trace(total, out, rule_set)
+            total_working = "" if figures else total_trace(total, out, rule_set)
     scheme: GradingScheme | None = None
     grade = None
     if rule_set.grading_scheme is not None:
@@ -730,6 +754,28 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                             grading_scheme=scheme, run=run, tables=tables, total_working=total_working,
                             extras=_extras(register, pack, registry, surveys, panel, config, prep)
                             | stated_extras(config))
+
+
+def _sum_figure(ai: AggregateInput) -> Any:
+    """The built-in sum's outcome without its working (the total in :attr:`Prepared.figures` mode)."""
+    from .types import AggregateOutcome
+
+    return AggregateOutcome(score=sum_lazy(ai)[0], working="")
+
+
+def score_figures(outcome: ScoreOutcome, standard: Decimal, rule_set: RuleSet) -> tuple[Decimal, Decimal]:
+    """:func:`finish_score_lazy`'s (entering, clamped) scores without its working."""
+    rounding = rule_set.rounding
+    raw = to_decimal(outcome.score)
+    if raw < 0:
+        clamped = ZERO
+    elif raw > standard:
+        clamped = standard
+    else:
+        clamped = raw
+    places, mode = rounding.level("leaf")
+    rounded = quantize(clamped, places, mode)
+    return (clamped if rounding.leaves == CARRY_UNROUNDED else rounded), clamped
 
 
 def _marked(working: str | Callable[[], str], mode: str) -> str | Callable[[], str]:

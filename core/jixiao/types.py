@@ -285,6 +285,10 @@ class IndicatorPlugin:
     vectorized: Callable[..., Any] | None = attrs.field(default=None, eq=False)
     """Optional columnar form for ``jixiao batch`` (see :mod:`jixiao.batch`)."""
     provenance: Provenance | None = attrs.field(default=None, eq=False)
+    figure: Callable[[MeasureContext], Measurement] | None = attrs.field(default=None, eq=False)
+    """Optional figure form for ``jixiao batch``'s per-row fallback, which keeps only scores: the
+    :class:`Measurement` ``measure`` returns, raising what it raises, but its ``expression``,
+    ``breakdown`` and breakdown labels may be left empty (docs/plugin-guide.md, "Figure form")."""
 
 
 # ------------------------------------------------------------------------------------------
@@ -332,6 +336,9 @@ class ScoringMethod:
     vectorized: Callable[..., Any] | None = attrs.field(default=None, eq=False)
     """Optional columnar form for ``jixiao batch`` (see :mod:`jixiao.batch`)."""
     provenance: Provenance | None = attrs.field(default=None, eq=False)
+    figure: Callable[[ScoreInput], ScoreOutcome] | None = attrs.field(default=None, eq=False)
+    """Optional figure form for ``jixiao batch``'s per-row fallback: the :class:`ScoreOutcome` ``score``
+    returns, raising what it raises, but its ``expression`` may be left empty."""
 
 
 # ------------------------------------------------------------------------------------------

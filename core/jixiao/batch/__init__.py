@@ -269,7 +269,8 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
     ok &= ~refused
     redo = np.flatnonzero(col.fallback & ~refused)
     for i in redo.tolist():
-        res = evaluate_row(plan.pack, plan.registry, portfolio, plan.layout, i, plan.template, errors, pid_of(i))
+        res = evaluate_row(plan.pack, plan.registry, portfolio, plan.layout, i, plan.template, errors, pid_of(i),
+                           figures=True)  # the scores only: no workings or texts are kept
         if res is not None:
             for lr in res.leaves():
                 if isinstance(lr.score, Decimal):

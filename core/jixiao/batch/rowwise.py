@@ -242,15 +242,20 @@ def _formula_names(text: str, offset: int) -> list[str]:
 
 
 def evaluate_row(pack: Any, registry: Any, portfolio: Portfolio, layout: Layout, i: int,
-                 template: EvaluationConfig | None, errors: list[RowError], pid: str) -> Any:
-    """The engine's result for row ``i``, or None after recording its errors."""
+                 template: EvaluationConfig | None, errors: list[RowError], pid: str, *,
+                 figures: bool = False) -> Any:
+    """The engine's result for row ``i``, or None after recording its errors.
+
+    ``figures``: the scores, totals, grades and errors only, without workings or other texts
+    (:attr:`jixiao.engine.Prepared.figures`: what ``jixiao batch`` keeps of a row).
+    """
     from ..engine import evaluate
 
     cfg = row_config(portfolio, layout, i, template, errors=errors, pid=pid)
     if cfg is None:
         return None
     try:
-        return evaluate(pack, cfg, registry, prepared=_prepared(pack, registry, portfolio))
+        return evaluate(pack, cfg, registry, prepared=_prepared(pack, registry, portfolio, figures))
     except JixiaoError as exc:
         excs = exc.errors if isinstance(exc, ErrorGroup) else [exc]
         for e in excs:
@@ -259,16 +264,16 @@ def evaluate_row(pack: Any, registry: Any, portfolio: Portfolio, layout: Layout,
         return None
 
 
-def _prepared(pack: Any, registry: Any, portfolio: Portfolio) -> Any:
+def _prepared(pack: Any, registry: Any, portfolio: Portfolio, figures: bool = False) -> Any:
     """This chunk's :class:`jixiao.engine.Prepared` (with its memo), made at the chunk's first row."""
     from ..engine import Prepared
 
     held = getattr(_LOCAL, "prepared", None)
     if held is not None and held[0] is portfolio:
         prep = held[1]
-        if prep.pack is pack and prep.registry is registry:
+        if prep.pack is pack and prep.registry is registry and prep.figures == figures:
             return prep
-    prep = Prepared(pack, registry, memo=True)
+    prep = Prepared(pack, registry, memo=True, figures=figures)
     _LOCAL.prepared = (portfolio, prep)
     return prep
 

@@ -33,6 +33,15 @@ def _req(params: Mapping[str, Any], param: str, kind: str, columns: tuple[str, .
 
 def budget_execution_rate(ctx) -> Measurement:
     """Σ actual ÷ Σ budget over a table of categories and sub-items, keeping the breakdown."""
+    return _budget_execution_rate(ctx, written=True)
+
+
+def budget_execution_rate_figure(ctx) -> Measurement:
+    """:func:`budget_execution_rate` without its expression and breakdown (the record's figure form)."""
+    return _budget_execution_rate(ctx, written=False)
+
+
+def _budget_execution_rate(ctx, *, written: bool) -> Measurement:
     cols = (ctx.params.get("budget_column", "budget"), ctx.params.get("actual_column", "actual"))
     bcol, acol = cols
     rows = ctx.table("table", cols, labels=("category", "item"))
@@ -49,6 +58,8 @@ def budget_execution_rate(ctx) -> Measurement:
         ca = sum((r[acol] for r in items), ZERO)
         total_b += cb
         total_a += ca
+        if not written:
+            continue
         breakdown.append(BreakdownRow(label=cat, level=0, numerator=ca, denominator=cb,
                                       rate=(ca / cb if cb else None), ref=items[0]["_ref"]))
         for r in items:
@@ -59,6 +70,8 @@ def budget_execution_rate(ctx) -> Measurement:
         raise DataError("the total budget is 0; the budget execution rate needs a budget above 0",
                         file=ctx.file, path=f"$.inputs.{name}")
     value, _ = ctx.ratio(total_a, total_b, what="budget execution rate")
+    if not written:
+        return Measurement(value=value, kind="rate", inputs={"actual": total_a, "budget": total_b})
     breakdown.append(BreakdownRow(label="合计", level=-1, numerator=total_a, denominator=total_b, rate=value))
     return Measurement(value=value, kind="rate", expression=f"{_n(total_a)}/{_n(total_b)}",
                        inputs={"actual": total_a, "budget": total_b}, breakdown=breakdown,
@@ -69,7 +82,7 @@ def budget_execution_rate(ctx) -> Measurement:
 
 
 def _ratio_plugin(num_param: str, den_param: str, *, cap_numerator: bool, what: str):
-    def measure(ctx) -> Measurement:
+    def measure(ctx, written: bool = True) -> Measurement:
         num = ctx.number(num_param, kind=ctx.params.get("kind", "count"))
         den = ctx.number(den_param, kind=ctx.params.get("kind", "count"))
         if cap_numerator and num > den:
@@ -78,7 +91,7 @@ def _ratio_plugin(num_param: str, den_param: str, *, cap_numerator: bool, what: 
                 file=ctx.file, path=f"$.inputs.{ctx.params[num_param]}")
         value, zero = ctx.ratio(num, den, what=what, where=f"$.inputs.{ctx.params[den_param]}")
         note = "0/0：无此类事项，按规则视为达成 (0 ÷ 0 counted as met)" if zero else ""
-        return Measurement(value=value, kind="rate", expression=f"{_n(num)}/{_n(den)}",
+        return Measurement(value=value, kind="rate", expression=f"{_n(num)}/{_n(den)}" if written else "",
                            inputs={ctx.params[num_param]: num, ctx.params[den_param]: den},
                            note=note, zero_division=zero)
 
@@ -86,18 +99,33 @@ def _ratio_plugin(num_param: str, den_param: str, *, cap_numerator: bool, what: 
         kind = params.get("kind", "count")
         return _req(params, num_param, kind) + _req(params, den_param, kind)
 
-    return measure, requires
+    def figure(ctx) -> Measurement:
+        return measure(ctx, False)
+
+    return measure, requires, figure
 
 
-completion_measure, completion_requires = _ratio_plugin("done", "planned", cap_numerator=False, what="completion rate")
-recovery_measure, recovery_requires = _ratio_plugin("recovered", "total", cap_numerator=True, what="recovery rate")
-handled_measure, handled_requires = _ratio_plugin("handled", "cases", cap_numerator=True, what="handling rate")
+completion_measure, completion_requires, completion_figure = _ratio_plugin(
+    "done", "planned", cap_numerator=False, what="completion rate")
+recovery_measure, recovery_requires, recovery_figure = _ratio_plugin(
+    "recovered", "total", cap_numerator=True, what="recovery rate")
+handled_measure, handled_requires, handled_figure = _ratio_plugin(
+    "handled", "cases", cap_numerator=True, what="handling rate")
 
 
 def handling_rate(ctx) -> Measurement:
     """Σ handled ÷ Σ received over channels (a table), or over two counts (``handled``/``cases``)."""
+    return _handling_rate(ctx, written=True)
+
+
+def handling_rate_figure(ctx) -> Measurement:
+    """:func:`handling_rate` without its expression and breakdown (the record's figure form)."""
+    return _handling_rate(ctx, written=False)
+
+
+def _handling_rate(ctx, *, written: bool) -> Measurement:
     if "table" not in ctx.params:
-        return handled_measure(ctx)
+        return handled_measure(ctx, written)
     rcol = ctx.params.get("received_column", "received")
     hcol = ctx.params.get("handled_column", "handled")
     rows = ctx.table("table", (rcol, hcol), labels=())
@@ -109,6 +137,10 @@ def handling_rate(ctx) -> Measurement:
     received = sum((r[rcol] for r in rows), ZERO)
     handled = sum((r[hcol] for r in rows), ZERO)
     value, zero = ctx.ratio(handled, received, what="handling rate", where=f"$.inputs.{name}")
+    note = "0/0：无此类事项，按规则视为达成 (0 ÷ 0 counted as met)" if zero else ""
+    if not written:
+        return Measurement(value=value, kind="rate", inputs={"handled": handled, "received": received}, note=note,
+                           zero_division=zero)
     label = ctx.params.get("label_column", "channel")
     breakdown = [BreakdownRow(label=str(r.get(label, "")), numerator=r[hcol], denominator=r[rcol],
                               rate=(r[hcol] / r[rcol] if r[rcol] else None), ref=r["_ref"]) for r in rows]
@@ -118,8 +150,7 @@ def handling_rate(ctx) -> Measurement:
     expr = f"({hs})/({rs})" if len(rows) > 1 else f"{hs}/{rs}"
     return Measurement(value=value, kind="rate", expression=expr, inputs={"handled": handled, "received": received},
                        breakdown=breakdown, breakdown_title="处理情况", numerator_label="处理",
-                       denominator_label="受理", note="0/0：无此类事项，按规则视为达成 (0 ÷ 0 counted as met)" if zero else "",
-                       zero_division=zero)
+                       denominator_label="受理", note=note, zero_division=zero)
 
 
 def handling_requires(params):
@@ -134,6 +165,15 @@ def handling_requires(params):
 
 def survey_rate(ctx) -> Measurement:
     """Share of respondents who chose the given answers: Σ chosen ÷ responses."""
+    return _survey_rate(ctx, written=True)
+
+
+def survey_rate_figure(ctx) -> Measurement:
+    """:func:`survey_rate` without its expression and breakdown (the record's figure form)."""
+    return _survey_rate(ctx, written=False)
+
+
+def _survey_rate(ctx, *, written: bool) -> Measurement:
     name, survey = ctx.mapping("survey")
     where = f"$.inputs.{name}"
     answers = survey.get("answers")
@@ -166,6 +206,8 @@ def survey_rate(ctx) -> Measurement:
         responses = total
     picked = sum((counts[c] for c in chosen), ZERO)
     value, _ = ctx.ratio(picked, responses, what="survey rate", where=f"{where}.responses")
+    if not written:
+        return Measurement(value=value, kind="rate", inputs={"chosen": picked, "responses": responses})
     num = "+".join(_n(counts[c]) for c in chosen)
     expr = f"({num})/{_n(responses)}" if len(chosen) > 1 else f"{num}/{_n(responses)}"
     breakdown = [BreakdownRow(label=k, numerator=v, denominator=responses, rate=v / responses if responses else None,
@@ -185,6 +227,12 @@ def survey_requires(params):
 def incident_count(ctx) -> Measurement:
     n = ctx.number("count", kind="count")
     return Measurement(value=n, kind="count", expression=_n(n), inputs={ctx.params["count"]: n})
+
+
+def incident_count_figure(ctx) -> Measurement:
+    """:func:`incident_count` without its expression (the record's figure form)."""
+    n = ctx.number("count", kind="count")
+    return Measurement(value=n, kind="count", inputs={ctx.params["count"]: n})
 
 
 def qualitative_rating(ctx) -> Measurement:
@@ -780,7 +828,7 @@ def _indicators():
     return [
         IndicatorPlugin(name="budget_execution_rate", vectorized=budget_execution_rate_columnar,
                         title="预算执行率 budget execution rate",
-                        measure=budget_execution_rate,
+                        measure=budget_execution_rate, figure=budget_execution_rate_figure,
                         requires=lambda p: _req(p, "table", "table", ("budget", "actual")),
                         params=(ParamSpec(name="table", type="input", required=True,
                                           doc="input table with columns category, item, budget, actual"),
@@ -790,14 +838,14 @@ def _indicators():
                                           doc="the table's actual-spending column")),
                         description="Σ actual ÷ Σ budget, with per-category and per-item breakdown"),
         IndicatorPlugin(name="completion_rate", vectorized=completion_columnar,
-                        title="计划完成率 plan completion rate", measure=completion_measure,
+                        title="计划完成率 plan completion rate", measure=completion_measure, figure=completion_figure,
                         requires=completion_requires,
                         params=(ParamSpec(name="done", type="input", required=True, doc="the input counting what was done"),
                                 ParamSpec(name="planned", type="input", required=True, doc="the input counting what was planned"),
                                 _KIND_COUNT),
                         description="done ÷ planned (may exceed 100%)"),
         IndicatorPlugin(name="handling_rate", vectorized=handling_rate_columnar,
-                        title="处理率 handling rate", measure=handling_rate,
+                        title="处理率 handling rate", measure=handling_rate, figure=handling_rate_figure,
                         requires=handling_requires,
                         params=(ParamSpec(name="table", type="input", doc="channels table with received, handled columns"),
                                 ParamSpec(name="received_column", type="string", default="received",
@@ -811,21 +859,21 @@ def _indicators():
                                 _KIND_COUNT),
                         description="Σ handled ÷ Σ received; more handled than received is a data error"),
         IndicatorPlugin(name="survey_rate", vectorized=survey_rate_columnar,
-                        title="问卷比率 survey rate", measure=survey_rate,
+                        title="问卷比率 survey rate", measure=survey_rate, figure=survey_rate_figure,
                         requires=survey_requires,
                         params=(ParamSpec(name="survey", type="input", required=True,
                                           doc="questionnaire input { question, answers = { answer = count }, responses }"),
                                 ParamSpec(name="chosen", type="list", required=True, doc="the answers that count")),
                         description="Σ chosen answers ÷ responses"),
         IndicatorPlugin(name="recovery_rate", vectorized=recovery_columnar,
-                        title="挽回率 recovery rate", measure=recovery_measure,
+                        title="挽回率 recovery rate", measure=recovery_measure, figure=recovery_figure,
                         requires=recovery_requires,
                         params=(ParamSpec(name="recovered", type="input", required=True, doc="the input: amount recovered"),
                                 ParamSpec(name="total", type="input", required=True, doc="the input: amount lost"),
                                 _KIND_COUNT),
                         description="recovered ÷ total"),
         IndicatorPlugin(name="incident_count", vectorized=incident_count_columnar,
-                        title="事件数 incident count", measure=incident_count,
+                        title="事件数 incident count", measure=incident_count, figure=incident_count_figure,
                         requires=lambda p: _req(p, "count", "count"),
                         params=(ParamSpec(name="count", type="input", required=True, doc="the input counting incidents"),),
                         value_kind="count", description="a count of incidents (zero-incidence indicators)"),

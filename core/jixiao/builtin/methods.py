@@ -106,24 +106,34 @@ def _num(si: ScoreInput) -> Decimal:
 
 
 def deduct_per_point(si: ScoreInput) -> ScoreOutcome:
+    return _deduct_per_point(si, written=True)
+
+
+def deduct_per_point_figure(si: ScoreInput) -> ScoreOutcome:
+    """:func:`deduct_per_point` without its expression (the record's figure form)."""
+    return _deduct_per_point(si, written=False)
+
+
+def _deduct_per_point(si: ScoreInput, *, written: bool) -> ScoreOutcome:
     std, v, b = si.standard_score, _num(si), benchmark_of(si)
     lower = lower_is_better(si)
     gap = (v - b) if lower else (b - v)
-    std_t = fmt_number(std)
     if gap <= 0:
         sign = "≤" if lower else "≥"
-        return ScoreOutcome(score=std, expression=f"{std_t}（{value_text(si, v)}{sign}{cond_text(si, b)}）",
-                            benchmark=b, gap=ZERO)
-    if "points" in si.params:
+        expr = f"{fmt_number(std)}（{value_text(si, v)}{sign}{cond_text(si, b)}）" if written else ""
+        return ScoreOutcome(score=std, expression=expr, benchmark=b, gap=ZERO)
+    points = "points" in si.params
+    if points:
         pts = to_decimal(si.params["points"])
         deduction = gap * HUNDRED * pts
-        diff = f"({value_text(si, v)}-{bench_text(si, b)})" if lower else f"({bench_text(si, b)}-{value_text(si, v)})"
-        expr = f"{std_t}-{diff}*100*{fmt_number(pts)}"
     else:
         k = to_decimal(si.params.get("k", "0.03"))
         deduction = gap * HUNDRED * std * k
+    expr = ""
+    if written:
+        std_t = fmt_number(std)
         diff = f"({value_text(si, v)}-{bench_text(si, b)})" if lower else f"({bench_text(si, b)}-{value_text(si, v)})"
-        expr = f"{std_t}-{diff}*{std_t}*100*{fmt_percent_short(k)}"
+        expr = f"{std_t}-{diff}*100*{fmt_number(pts)}" if points else f"{std_t}-{diff}*{std_t}*100*{fmt_percent_short(k)}"
     return ScoreOutcome(score=std - deduction, expression=expr, benchmark=b, gap=gap, reason="below_benchmark")
 
 
@@ -149,10 +159,19 @@ def check_deduct(params: Mapping[str, Any]) -> list[str]:
 
 
 def rating_times_standard(si: ScoreInput) -> ScoreOutcome:
+    return _rating_times_standard(si, written=True)
+
+
+def rating_times_standard_figure(si: ScoreInput) -> ScoreOutcome:
+    """:func:`rating_times_standard` without its expression (the record's figure form)."""
+    return _rating_times_standard(si, written=False)
+
+
+def _rating_times_standard(si: ScoreInput, *, written: bool) -> ScoreOutcome:
     std, v = si.standard_score, _num(si)
     gap = ONE - v
-    return ScoreOutcome(score=std * v, expression=f"{fmt_number(std)}*{fmt_percent_short(v)}", benchmark=ONE,
-                        gap=gap, reason="rating" if gap > 0 else "")
+    return ScoreOutcome(score=std * v, expression=f"{fmt_number(std)}*{fmt_percent_short(v)}" if written else "",
+                        benchmark=ONE, gap=gap, reason="rating" if gap > 0 else "")
 
 
 # -- threshold / full if met (达标法 / 0-1法) ---------------------------------------------------
@@ -987,7 +1006,7 @@ def _methods():
         ScoringMethod(
             name="deduct_per_point", vectorized=deduct_per_point_columnar,
             title="每低1个百分点扣分 deduction per percentage point",
-            score=deduct_per_point, check_params=check_deduct,
+            score=deduct_per_point, figure=deduct_per_point_figure, check_params=check_deduct,
             formula="score = std − max(0, benchmark − value) × 100 × std × k  (or × points per point)",
             params=(ParamSpec(name="k", type="percent", default="3%",
                               doc="share of the standard score deducted per percentage point"),
@@ -1005,7 +1024,8 @@ def _methods():
         ScoringMethod(
             name="rating_times_standard", vectorized=rating_times_standard_columnar,
             title="标准分×评定比例 standard × rating (5分法)",
-            score=rating_times_standard, formula="score = std × rating", params=(), example="A22: 1.60=2*80%"),
+            score=rating_times_standard, figure=rating_times_standard_figure, formula="score = std × rating",
+            params=(), example="A22: 1.60=2*80%"),
         ScoringMethod(
             name="full_if_met", vectorized=threshold_columnar,
             title="达标法 full if met (= threshold)", score=full_if_met,
