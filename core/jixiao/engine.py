@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from .builtin.aggregators import sum_children, sum_lazy
+from .builtin.aggregators import sum_children, sum_figure, sum_lazy
 from .config import CsvRef, EvaluationConfig, Rating
 from .errors import ConfigError, DataError, JixiaoError, raise_all
 from .model import (
@@ -316,6 +316,8 @@ class Prepared:
         self._memo_counts: dict[Any, int] = {}
         self._plans: dict[str, tuple[tuple[str, ...], bool] | None] = {}
         self._nodes: dict[tuple[Any, ...], tuple[tuple[Any, ...], NodeResult]] = {}
+        self._by_rating: dict[tuple[str, int, bool], tuple[Rating, LeafResult, Measurement]] = {}
+        """The memo's results of leaves reading only their rating, by the Rating object's identity."""
         self._alive: set[int] = set()
         """ids of the results the memo holds: a node whose children are all among them is looked up by
         those ids (an id cannot be another object's while the memo keeps its object alive)."""
@@ -327,6 +329,9 @@ class Prepared:
         self._panel: dict[str, Decimal] | None = None
         self._scaled: tuple[str, ...] | None = None
         self._checked: set[Any] = set()
+        self._register: Any = None
+        """The evidence register of a config without a raw table (``memo`` only: a batch row's)."""
+        self._cited: list[str] | None = None
         """:meth:`checked_key` of configs :func:`check_inputs` found nothing wrong with (``memo`` only)."""
 
     def required(self) -> list[tuple[Indicator, InputRequirement]]:
@@ -532,7 +537,12 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     from .evidence import register_of, with_citations
 
     # a missing or changed evidence file, an unknown citation: before any work
-    register = register_of(config, pack_requires=rule_set.require_citations)
+    if prep.memo and not config.raw:  # a batch row: no [evidence], no citations — the same empty register
+        if prep._register is None:
+            prep._register = register_of(config, pack_requires=rule_set.require_citations)
+        register = prep._register
+    else:
+        register = register_of(config, pack_requires=rule_set.require_citations)
     if panel is not None:
         register = with_citations(register, panel.citations())
 
@@ -593,6 +603,46 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         score, unrounded, lazy = finish_score_lazy(outcome, standard, rule_set)
         return outcome, score, unrounded, lazy, "scored"
 
+    def memo_leaf(leaf: Indicator, standard: Decimal, plan: tuple[tuple[str, ...], bool]) -> LeafResult | None:
+        """The remembered result of a leaf :meth:`Prepared.leaf_plan` says is a function of its inputs,
+        or its result now, remembered; None when an input is not a plain value (scored as usual)."""
+        code = leaf.code
+        by_rating = None
+        if plan[1] and not plan[0]:
+            # A leaf reading its rating alone: a batch chunk's rows share one Rating for the same cells
+            # (rowwise.row_config), found by identity before its exact digits are written into a key.
+            r = config.ratings.get(code)
+            if r is not None:
+                by_rating = (code, id(r), config.plain_rates)
+                held = prep._by_rating.get(by_rating)
+                if held is not None and held[0] is r:  # held[0] keeps r alive: its id is no other's
+                    if held[2].breakdown and not figures:
+                        tables[code] = held[2]
+                    return held[1]
+        key = _memo_key(code, plan, config)
+        if key is None:
+            return None
+        hit = prep._memo.get(key)
+        if hit is None:
+            m, value, outcome, score, unrounded, working, status = measure_and_score(leaf, standard)
+            lr = LeafResult(indicator=leaf, measurement=m, value=value, score=score, score_unrounded=unrounded,
+                            working=working, outcome=outcome, computed_score=None, override=None, note="",
+                            status=status)
+            count = prep._memo_counts.get(code, 0)
+            if count < MEMO_PER_LEAF:
+                prep._memo[key] = (lr, m)
+                prep._memo_counts[code] = count + 1
+                prep._alive.add(id(lr))
+            hit = (lr, m)
+        elif hit[1].breakdown and not figures:
+            tables[code] = hit[1]
+        if by_rating is not None and id(hit[0]) in prep._alive:
+            count = prep._memo_counts.get(("rating", code), 0)
+            if count < MEMO_PER_LEAF:
+                prep._by_rating[by_rating] = (config.ratings[code], hit[0], hit[1])
+                prep._memo_counts[("rating", code)] = count + 1
+        return hit[0]
+
     def score_leaf(leaf: Indicator) -> LeafResult:
         standard = leaf.standard_score if leaf.standard_score is not None else ZERO
         combined = panel.combined.get(leaf.code) if panel is not None else None
@@ -606,22 +656,8 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             status = "scored"
         elif prep.memo and leaf.code not in config.overrides and not config.notes.get(leaf.code) \
                 and (plan := prep.leaf_plan(leaf)) is not None \
-                and (key := _memo_key(leaf.code, plan, config)) is not None:
-            hit = prep._memo.get(key)
-            if hit is None:
-                m, value, outcome, score, unrounded, working, status = measure_and_score(leaf, standard)
-                lr = LeafResult(indicator=leaf, measurement=m, value=value, score=score, score_unrounded=unrounded,
-                                working=working, outcome=outcome, computed_score=None, override=None, note="",
-                                status=status)
-                count = prep._memo_counts.get(leaf.code, 0)
-                if count < MEMO_PER_LEAF:
-                    prep._memo[key] = (lr, m)
-                    prep._memo_counts[leaf.code] = count + 1
-                    prep._alive.add(id(lr))
-                return lr
-            if hit[1].breakdown and not figures:
-                tables[leaf.code] = hit[1]
-            return hit[0]
+                and (lr := memo_leaf(leaf, standard, plan)) is not None:
+            return lr
         else:
             m, value, outcome, score, unrounded, working, status = measure_and_score(leaf, standard)
         computed = None
@@ -678,16 +714,19 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         return aggregate_fresh(group, children, agg)
 
     def aggregate_fresh(group: Group, children: list[Any], agg: Any) -> NodeResult:
-        ai = AggregateInput(group=group, children=children, params=group.aggregator.params, rule_set=rule_set,
-                            pack=pack)
         counts: Any = ()
         working: str | Callable[[], str]
         try:
             if agg.aggregate is sum_children:  # the built-in sum: its working written only when read
-                unrounded, working = sum_lazy(ai)
                 if figures:
-                    working = ""
+                    unrounded, working = sum_figure(group, children), ""
+                else:
+                    unrounded, working = sum_lazy(AggregateInput(group=group, children=children,
+                                                                 params=group.aggregator.params, rule_set=rule_set,
+                                                                 pack=pack))
             else:
+                ai = AggregateInput(group=group, children=children, params=group.aggregator.params,
+                                    rule_set=rule_set, pack=pack)
                 out = agg.aggregate(ai)
                 unrounded, working, counts = out.score, out.working, out.counts
         except (Exception, SystemExit) as exc:
@@ -697,9 +736,9 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             stds = [c.standard_score for c in children]
             std = sum(stds, ZERO) if all(s is not None for s in stds) else None
         score = unrounded
-        if isinstance(score, Decimal):
+        if isinstance(score, Decimal) and not (figures and rule_set.rounding.tiers != ROUND_THEN_SUM):
             # A tier rounded down or up shows the mark; under tiers = "round_then_sum" the rounded
-            # figure is what enters the parent.
+            # figure is what enters the parent (the only change figures-only evaluation needs).
             shown = rule_set.rounding.shown(score, "tier")
             if shown != score:
                 if not figures:
@@ -760,7 +799,7 @@ def _sum_figure(ai: AggregateInput) -> Any:
     """The built-in sum's outcome without its working (the total in :attr:`Prepared.figures` mode)."""
     from .types import AggregateOutcome
 
-    return AggregateOutcome(score=sum_lazy(ai)[0], working="")
+    return AggregateOutcome(score=sum_figure(ai.group, ai.children), working="")
 
 
 def score_figures(outcome: ScoreOutcome, standard: Decimal, rule_set: RuleSet) -> tuple[Decimal, Decimal]:
@@ -852,7 +891,9 @@ def _extras(register: Any, pack: Pack, registry: Registry, surveys: Any = None, 
         if found_s:
             out_s.setdefault("review", {})["findings"] = found_s
     prep = prepared if prepared is not None and prepared.pack is pack else Prepared(pack, registry)
-    required = [leaf.code for leaf in prep.leaves if leaf.require_citations]
+    if prep._cited is None:
+        prep._cited = [leaf.code for leaf in prep.leaves if leaf.require_citations]
+    required = list(prep._cited)
     if not register.entries and not register.citations and not register.require_citations and not required:
         return out_s
     qualitative = [(leaf.code, leaf.name) for leaf, req in prep.required() if req.kind == "rating"]

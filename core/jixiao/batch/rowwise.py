@@ -131,8 +131,14 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
     if problems:
         errors.extend(problems)
         return None
+    held = getattr(_LOCAL, "base", None)
+    if held is not None and held[0] is portfolio and held[1] is template:
+        base = held[2]
+    else:
+        base = Path(template.base if template else portfolio.path.parent)
+        _LOCAL.base = (portfolio, template, base)
     return EvaluationConfig(
-        file=f"{portfolio.path.name} row {row_no}", base=Path(template.base if template else portfolio.path.parent), pack_name=None, pack_path=None,
+        file=f"{portfolio.path.name} row {row_no}", base=base, pack_name=None, pack_path=None,
         project={"project_id": pid}, inputs=inputs, ratings=ratings, overrides=overrides, notes={},
         sha256="", disable=(), plain_rates=True)
 
@@ -161,7 +167,8 @@ def _cell_reader(portfolio: Portfolio) -> Any:
 _LOCAL = threading.local()
 """What this thread remembers from the rows of the chunk it is scoring (``--jobs`` scores chunks in
 threads): ``prepared`` — (portfolio, :class:`jixiao.engine.Prepared`), the pack walked once per chunk
-and the results its memo keeps; ``ratings`` — (layout, template, {cells: Rating}, rating columns)."""
+and the results its memo keeps; ``ratings`` — (layout, template, {cells: Rating}, rating columns);
+``base`` — (portfolio, template, the rows' base folder)."""
 
 
 def forget() -> None:

@@ -23,18 +23,29 @@ def sum_lazy(ai: AggregateInput) -> tuple[Decimal, Callable[[], str]]:
     """:func:`sum_children`'s score, and its working as a function that writes it: the engine calls
     this for the built-in ``sum`` so that a working nobody reads (``jixiao batch``'s per-row
     fallback keeps scores only) is never written. Same checks, same score, same text."""
-    bad = [c.code for c in ai.children if c.score is not None and not isinstance(c.score, Decimal)]
+    total, counted = _summed(ai.group, ai.children)
+    rule_set = ai.rule_set
+    return total, lambda: "+".join(entering_figure(c, rule_set) for c in counted)
+
+
+def sum_figure(group: Group | None, children: Any) -> Decimal:
+    """:func:`sum_children`'s score alone (the engine's figures-only evaluation): the same checks."""
+    return _summed(group, children)[0]
+
+
+def _summed(group: Group | None, children: Any) -> tuple[Decimal, list[Any]]:
+    """The sum of the numeric children's scores (``NA``/``NU`` leaves left out), and the children counted;
+    a child scored as a mark is refused."""
+    bad = [c.code for c in children if c.score is not None and not isinstance(c.score, Decimal)]
     if bad:
         from ..errors import ConfigError
 
-        where = ai.group.code if ai.group else "the total"
+        where = group.code if group else "the total"
         raise ConfigError(f"{where}: the sum aggregator needs numeric scores, but {', '.join(bad)} are ordinal; "
                           "name an ordinal aggregator for this node")
-    counted = [c for c in ai.children if isinstance(c.score, Decimal)
+    counted = [c for c in children if isinstance(c.score, Decimal)
                and not (isinstance(c, LeafResult) and c.status in ("NA", "NU"))]
-    total = sum((c.score for c in counted if isinstance(c.score, Decimal)), ZERO)
-    rule_set = ai.rule_set
-    return total, lambda: "+".join(entering_figure(c, rule_set) for c in counted)
+    return sum((c.score for c in counted), ZERO), counted
 
 
 def sum_columnar(va: Any) -> Any:
