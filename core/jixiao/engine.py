@@ -7,6 +7,7 @@ Rounding happens here and only here, at the points the rule set declares.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -45,7 +46,7 @@ from .numbers import (
     to_decimal,
 )
 from .plugins import Registry
-from .types import AggregateInput, InputRequirement, ScoreInput
+from .types import AggregateInput, AggregateOutcome, InputRequirement, ScoreInput
 
 RATE_KINDS = ("rate", "rating")
 
@@ -316,6 +317,8 @@ class Prepared:
         self._memo_counts: dict[Any, int] = {}
         self._plans: dict[str, tuple[tuple[str, ...], bool] | None] = {}
         self._nodes: dict[tuple[Any, ...], tuple[tuple[Any, ...], NodeResult]] = {}
+        self._aggregators: dict[str, tuple[Any, bool]] = {}
+        """group code → (its aggregator's record, whether it is a built-in one)."""
         self._by_rating: dict[tuple[str, int, bool], tuple[Rating, LeafResult, Measurement]] = {}
         """The memo's results of leaves reading only their rating, by the Rating object's identity."""
         self._alive: set[int] = set()
@@ -521,9 +524,9 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     rule_set = pack.rule_set
     prep = prepared if prepared is not None and prepared.pack is pack and prepared.registry is registry \
         else Prepared(pack, registry)
-    from .survey import apply_surveys
+    late = _late()
 
-    config, surveys = apply_surveys(config)  # raw questionnaires become the inputs their tallies would be
+    config, surveys = late.apply_surveys(config)  # raw questionnaires become the inputs their tallies would be
     panel = panel_of(pack, config, registry, prepared=prep)
     panel_codes = tuple(panel.combined) if panel else ()
     if prep.memo:  # the batch fallback: a set of keys (and marks) found complete once is complete again
@@ -534,7 +537,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                 prep._checked.add(checked)
     else:
         raise_all(check_inputs(pack, config, registry, panel_codes, prepared=prep))
-    from .evidence import register_of, with_citations
+    register_of = late.register_of
 
     # a missing or changed evidence file, an unknown citation: before any work
     if prep.memo and not config.raw:  # a batch row: no [evidence], no citations — the same empty register
@@ -544,7 +547,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     else:
         register = register_of(config, pack_requires=rule_set.require_citations)
     if panel is not None:
-        register = with_citations(register, panel.citations())
+        register = late.with_citations(register, panel.citations())
 
     errors: list[JixiaoError] = []
     tables: dict[str, Any] = {}
@@ -593,9 +596,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                 working = ""
             else:
                 working = f"{outcome.score}={outcome.expression}" if outcome.expression else str(outcome.score)
-            from .ordinal import status_of
-
-            status = status_of(pack.scale(leaf.scale) if leaf.scale else None, outcome.score)
+            status = late.status_of(pack.scale(leaf.scale) if leaf.scale else None, outcome.score)
             return outcome, outcome.score, outcome.score, working, status
         if figures:
             score, unrounded = score_figures(outcome, standard, rule_set)
@@ -683,8 +684,19 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                           working=working, outcome=outcome, computed_score=computed, override=override,
                           note=note, status=status)
 
+    # The batch fallback without a panel: a leaf remembered by its Rating object (see memo_leaf) is
+    # looked up before anything else is asked of it (its override and note checked as score_leaf does).
+    quick = prep.memo and panel is None
+    ratings, by_rating, plain_rates = config.ratings, prep._by_rating, config.plain_rates
+
     def walk(node: Any) -> Any:
         if isinstance(node, Indicator):
+            if quick and (r := ratings.get(code := node.code)) is not None \
+                    and (held := by_rating.get((code, id(r), plain_rates))) is not None and held[0] is r \
+                    and code not in config.overrides and not config.notes.get(code):
+                if held[2].breakdown and not figures:
+                    tables[code] = held[2]
+                return held[1]
             try:
                 return score_leaf(node)
             except JixiaoError as exc:
@@ -696,8 +708,13 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         return aggregate_node(node, children)
 
     def aggregate_node(group: Group, children: list[Any]) -> NodeResult:
-        agg = prep.record("aggregator", group.aggregator.name)
-        if prep.memo and getattr(agg.aggregate, "__module__", None) == "jixiao.builtin.aggregators":
+        held = prep._aggregators.get(group.code)
+        if held is None:
+            agg = prep.record("aggregator", group.aggregator.name)
+            held = prep._aggregators[group.code] = (
+                agg, getattr(agg.aggregate, "__module__", None) == "jixiao.builtin.aggregators")
+        agg = held[0]
+        if prep.memo and held[1]:
             key = (group.code, *map(id, children))
             hit = prep._nodes.get(key)
             if hit is not None:
@@ -775,12 +792,9 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     if scheme is not None and total is not None:
         grade = _guarded(scheme.grade, total, what=f"grading {scheme.name}", rec=scheme, code=None, file=config.file)
 
-    from . import __version__
-    from .forms.review import stated_extras
-
     prov = provenance
     run = RunInfo(
-        core_version=__version__,
+        core_version=late.version,
         pack=pack.name,
         pack_version=pack.version,
         pack_distribution=getattr(prov, "distribution", None),
@@ -792,13 +806,11 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                             total_unrounded=total_unrounded, total_standard=total_standard, grade=grade,
                             grading_scheme=scheme, run=run, tables=tables, total_working=total_working,
                             extras=_extras(register, pack, registry, surveys, panel, config, prep)
-                            | stated_extras(config))
+                            | late.stated_extras(config))
 
 
 def _sum_figure(ai: AggregateInput) -> Any:
     """The built-in sum's outcome without its working (the total in :attr:`Prepared.figures` mode)."""
-    from .types import AggregateOutcome
-
     return AggregateOutcome(score=sum_figure(ai.group, ai.children), working="")
 
 
@@ -815,6 +827,23 @@ def score_figures(outcome: ScoreOutcome, standard: Decimal, rule_set: RuleSet) -
     places, mode = rounding.level("leaf")
     rounded = quantize(clamped, places, mode)
     return (clamped if rounding.leaves == CARRY_UNROUNDED else rounded), clamped
+
+
+@functools.cache
+def _late() -> Any:
+    """What :func:`evaluate` calls from modules imported when it first runs, not with this one (start-up
+    time), looked up once: an import statement in the function costs a microsecond or two each time."""
+    from types import SimpleNamespace
+
+    from . import __version__
+    from .evidence import document_sections, findings, register_of, with_citations
+    from .forms.review import stated_extras
+    from .ordinal import status_of
+    from .survey import apply_surveys
+
+    return SimpleNamespace(apply_surveys=apply_surveys, register_of=register_of, with_citations=with_citations,
+                           status_of=status_of, version=__version__, stated_extras=stated_extras,
+                           document_sections=document_sections, findings=findings)
 
 
 def _marked(working: str | Callable[[], str], mode: str) -> str | Callable[[], str]:
@@ -869,8 +898,7 @@ def _extras(register: Any, pack: Pack, registry: Registry, surveys: Any = None, 
             config: Any = None, prepared: Prepared | None = None) -> dict[str, Any]:
     """The evidence register, the surveys, the panel and their review findings, for the JSON document
     (empty when unused)."""
-    from .evidence import document_sections, findings
-
+    document_sections, findings = _late().document_sections, _late().findings
     out_s: dict[str, Any] = {}
     if panel is not None:
         from .panel import discrepancies, document_section, leaf_section

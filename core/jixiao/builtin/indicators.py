@@ -6,6 +6,7 @@ parameters name the inputs it reads, so two packs can feed the same plugin diffe
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,15 @@ from ..types import Example, IndicatorPlugin, InputRequirement, ParamSpec
 
 def _n(d: Decimal) -> str:
     return fmt_number(d)
+
+
+@functools.cache
+def _numbers() -> Any:
+    """``jixiao.engine``'s (check_number, plain_number), imported at the first use (the engine imports this
+    module's callers), looked up once."""
+    from ..engine import check_number, plain_number
+
+    return check_number, plain_number
 
 
 def _req(params: Mapping[str, Any], param: str, kind: str, columns: tuple[str, ...] = ()) -> list[InputRequirement]:
@@ -179,8 +189,7 @@ def _survey_rate(ctx, *, written: bool) -> Measurement:
     answers = survey.get("answers")
     if not isinstance(answers, dict) or not answers:
         raise ConfigError("expected answers = { \"answer\" = count, … }", file=ctx.file, path=f"{where}.answers")
-    from ..engine import check_number, plain_number
-
+    check_number, plain_number = _numbers()
     counts = {k: d if (d := plain_number(v, "count")) is not None
               else check_number(v, kind="count", file=ctx.file, where=f"{where}.answers.{k}")
               for k, v in answers.items()}
