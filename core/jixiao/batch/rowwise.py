@@ -40,28 +40,48 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
     inputs: dict[str, Any] = dict(template.inputs) if template else {}
     ratings: dict[str, Rating] = dict(template.ratings) if template else {}
     overrides: dict[str, Override] = dict(template.overrides) if template else {}
-    cell = _cell_reader(portfolio)
-    for name, col in layout.scalars.items():
-        v = cell(col, i)
-        if v is not None:
-            inputs[name] = v
-    for name, rows in layout.tables.items():
+    plan = _reader_of(portfolio, layout)
+    slow = portfolio.cell
+    for name, col, lst in plan.scalars:
+        v = lst[i] if lst is not None else slow(col, i)
+        t = type(v)
+        if t is float:
+            v = repr(v)
+        elif v is None or (t is str and not v.strip()):
+            continue
+        inputs[name] = v
+    for name, rows in plan.tables:
         table = []
-        for cols in rows.values():
+        for cols in rows:
             cells = {}
-            for c, colname in cols.items():
-                v = cell(colname, i)
-                if v is not None:
-                    cells[c] = str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+            for c, col, lst in cols:
+                v = lst[i] if lst is not None else slow(col, i)
+                t = type(v)
+                if t is str:
+                    if not v.strip():
+                        continue
+                elif v is None:
+                    continue
+                elif t is float:
+                    v = repr(v)
+                elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                    v = str(v)
+                cells[c] = v
             if cells:
                 table.append(cells)
         if table:
             inputs[name] = table
-    for name, spec in layout.surveys.items():
-        answers = {a: cell(col, i) for a, col in spec["answers"].items()}
-        answers = {a: v for a, v in answers.items() if v is not None}
-        extra = {f: cell(spec[f], i) for f in ("responses", "question", "single_choice") if f in spec}
-        extra = {f: v for f, v in extra.items() if v is not None}
+    for name, spec, answer_cols, extra_cols in plan.surveys:
+        answers = {}
+        for a, col, lst in answer_cols:
+            v = _clean(lst[i] if lst is not None else slow(col, i))
+            if v is not None:
+                answers[a] = v
+        extra = {}
+        for f, col, lst in extra_cols:
+            v = _clean(lst[i] if lst is not None else slow(col, i))
+            if v is not None:
+                extra[f] = v
         if answers or extra:
             base = dict(inputs.get(name, {})) if isinstance(inputs.get(name), dict) else {}
             if answers:
@@ -77,11 +97,11 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
             inputs[name] = base
     per = layout.per_code
     # Cell by cell: a row's rating, band or reason replaces the template's, the rest of it stays.
-    _, _, cache, columns = _cache_of(layout, template)
-    for code, rc, bc, sc in columns:
-        r = cell(rc, i) if rc is not None else None
-        b = cell(bc, i) if bc is not None else None
-        s = cell(sc, i) if sc is not None else None
+    cache = _cache_of(layout, template)[2]
+    for code, rc, rl, bc, bl, sc, sl in plan.ratings:
+        r = (_clean(rl[i]) if rl is not None else slow(rc, i)) if rc is not None else None
+        b = (_clean(bl[i]) if bl is not None else slow(bc, i)) if bc is not None else None
+        s = (_clean(sl[i]) if sl is not None else slow(sc, i)) if sc is not None else None
         if r is None and b is None and s is None:
             continue
         # the same cells give the same Rating (1 and 1.0 and "1" are told apart: their digits differ)
@@ -143,32 +163,56 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
         sha256="", disable=(), plain_rates=True)
 
 
-def _cell_reader(portfolio: Portfolio) -> Any:
-    """``portfolio.cell``, reading the column's Python list directly once ``portfolio.cell`` has made it
-    (a row's config reads some forty cells): the same value — floats as their repr, blank text None."""
-    lists = portfolio._pylists
-    slow = portfolio.cell
+def _clean(v: Any) -> Any:
+    """A cell of a column's Python list as :meth:`Portfolio.cell` gives it: floats as their repr, blank text None."""
+    t = type(v)
+    if t is float:
+        return repr(v)
+    if t is str and not v.strip():
+        return None
+    return v
 
-    def cell(name: str, i: int) -> Any:
-        lst = lists.get(name)
-        if not lst:
-            return slow(name, i)
-        v = lst[i]
-        t = type(v)
-        if t is float:
-            return repr(v)
-        if t is str and not v.strip():
-            return None
-        return v
 
-    return cell
+@attrs.frozen
+class _Reader:
+    """The columns a row's config reads, each with its Python list (None: read by ``portfolio.cell``,
+    as a column of 50,000 rows or more is), found once per chunk instead of once per cell."""
+
+    scalars: list[tuple[str, str, Any]]
+    tables: list[tuple[str, list[list[tuple[str, str, Any]]]]]
+    surveys: list[tuple[str, Mapping[str, Any], list[tuple[str, str, Any]], list[tuple[str, str, Any]]]]
+    ratings: list[tuple[str, Any, Any, Any, Any, Any, Any]]
+
+
+def _reader_of(portfolio: Portfolio, layout: Layout) -> _Reader:
+    held = getattr(_LOCAL, "reader", None)
+    if held is not None and held[0] is portfolio and held[1] is layout:
+        return held[2]
+
+    def lst(col: str) -> Any:
+        if portfolio.n and col in portfolio.columns:
+            portfolio.cell(col, 0)  # makes the column's list, as reading its first cell always did
+        return portfolio._pylists.get(col) or None
+
+    reader = _Reader(
+        scalars=[(name, col, lst(col)) for name, col in layout.scalars.items()],
+        tables=[(name, [[(c, col, lst(col)) for c, col in cols.items()] for cols in rows.values()])
+                for name, rows in layout.tables.items()],
+        surveys=[(name, spec, [(a, col, lst(col)) for a, col in spec["answers"].items()],
+                  [(f, spec[f], lst(spec[f])) for f in ("responses", "question", "single_choice") if f in spec])
+                 for name, spec in layout.surveys.items()],
+        ratings=[(code, rc, lst(rc) if rc is not None else None, bc, lst(bc) if bc is not None else None,
+                  sc, lst(sc) if sc is not None else None)
+                 for code, rc, bc, sc in _rating_columns(layout)])
+    _LOCAL.reader = (portfolio, layout, reader)
+    return reader
 
 
 _LOCAL = threading.local()
 """What this thread remembers from the rows of the chunk it is scoring (``--jobs`` scores chunks in
 threads): ``prepared`` — (portfolio, :class:`jixiao.engine.Prepared`), the pack walked once per chunk
 and the results its memo keeps; ``ratings`` — (layout, template, {cells: Rating}, rating columns);
-``base`` — (portfolio, template, the rows' base folder)."""
+``base`` — (portfolio, template, the rows' base folder); ``reader`` — (portfolio, layout, :class:`_Reader`)."""
 
 
 def forget() -> None:
@@ -180,12 +224,16 @@ def _cache_of(layout: Layout, template: EvaluationConfig | None) -> tuple[Any, .
     c = getattr(_LOCAL, "ratings", None)
     if c is not None and c[0] is layout and c[1] is template:
         return c
+    c = _LOCAL.ratings = (layout, template, {}, _rating_columns(layout))
+    return c
+
+
+def _rating_columns(layout: Layout) -> list[tuple[str, str | None, str | None, str | None]]:
+    """(code, rating column, band column, reason column) of every code a rating, band or reason column names."""
     per = layout.per_code
     rating, band, reason = per.get("rating", {}), per.get("band", {}), per.get("reason", {})
-    columns = [(code, rating.get(code), band.get(code), reason.get(code))
-               for code in dict.fromkeys([*rating, *band, *reason])]
-    c = _LOCAL.ratings = (layout, template, {}, columns)
-    return c
+    return [(code, rating.get(code), band.get(code), reason.get(code))
+            for code in dict.fromkeys([*rating, *band, *reason])]
 
 
 _TABLE_PATH = re.compile(r"^\$\.inputs\.([^.\[]+)\[(\d+)\](?:\.(.+))?$")
