@@ -311,6 +311,11 @@ def _days_late(ctx, name: str, raw: Any, where: str, target: Any) -> Measurement
                        inputs={name: done.isoformat(), "deadline": due.isoformat()})
 
 
+_COMPILED: dict[tuple[str, str | None, str], Any] = {}
+"""(formula, pack source, key path) → its :class:`jixiao.formula.CompiledFormula` (immutable): the formulas
+:func:`formula_value` has compiled without an error."""
+
+
 def formula_value(ctx) -> Measurement:
     """A value computed by a formula over named inputs and table columns (see docs/formulas.md)."""
     import attrs
@@ -322,7 +327,12 @@ def formula_value(ctx) -> Measurement:
     where = f"$.indicators.{ctx.indicator.code}.source.expr"
     if not isinstance(expr, str):
         raise ConfigError("the formula indicator needs expr = \"…\"", file=ctx.pack.source, path=where)
-    compiled = compile_formula(expr, file=ctx.pack.source, where=where)
+    key = (expr, ctx.pack.source, where)
+    compiled = _COMPILED.get(key)
+    if compiled is None:  # parsed once per formula, not once per evaluation (a batch row each)
+        compiled = compile_formula(expr, file=ctx.pack.source, where=where)
+        if len(_COMPILED) < 4096:
+            _COMPILED[key] = compiled
     # Declared kinds decide how inputs are read (a count must be whole) and shown (a rate as 85%);
     # whether every name is declared is jixiao validate's question, asked before anything runs.
     kinds = {spec.name: spec.kind for spec in ctx.pack.inputs}

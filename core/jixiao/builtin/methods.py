@@ -390,9 +390,26 @@ class Band:
         return not (self.upper is not None and (v > self.upper or v == self.upper and not self.upper_inclusive))
 
 
+_BANDS: dict[tuple[int, str, bool, tuple[bool, bool]], tuple[Any, list[Band], list[str]]] = {}
+"""What :func:`_parse_bands` read from a pack's bands parameter, by the parameter's identity (the entry
+keeps it alive, so its id is no other object's); a pack's parameters are not changed once read."""
+
+
 def _parse_bands(raw: Any, *, key: str = "bands", need_score: bool = True,
                  defaults: tuple[bool, bool] = (True, False)) -> tuple[list[Band], list[str]]:
-    """Bands from pack parameters, with a sentence for each malformed one."""
+    """Bands from pack parameters, with a sentence for each malformed one (new lists: callers add to them).
+
+    Read once per parameter: a banded leaf asks for its bands whenever it scores (every batch row)."""
+    k = (id(raw), key, need_score, defaults)
+    held = _BANDS.get(k)
+    if held is None or held[0] is not raw:
+        held = (raw, *_read_bands(raw, key=key, need_score=need_score, defaults=defaults))
+        if len(_BANDS) < 4096:
+            _BANDS[k] = held
+    return list(held[1]), list(held[2])
+
+
+def _read_bands(raw: Any, *, key: str, need_score: bool, defaults: tuple[bool, bool]) -> tuple[list[Band], list[str]]:
     probs: list[str] = []
     if not isinstance(raw, (list, tuple)) or not raw:
         return [], [f"{key} must be a non-empty array of tables like {{ lower = \"90%\", points = 5 }}"]
