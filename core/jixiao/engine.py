@@ -317,6 +317,10 @@ class Prepared:
         self._memo_counts: dict[Any, int] = {}
         self._plans: dict[str, tuple[tuple[str, ...], bool] | None] = {}
         self._nodes: dict[tuple[Any, ...], tuple[tuple[Any, ...], NodeResult]] = {}
+        self._measures: dict[str, tuple[Any, Any]] = {}
+        """leaf code → (its indicator plugin's record, the function that measures it here)."""
+        self._methods: dict[str, tuple[Any, bool]] = {}
+        """leaf code → (its method's record, whether the method's outcome may be remembered by value)."""
         self._aggregators: dict[str, tuple[Any, bool]] = {}
         """group code → (its aggregator's record, whether it is a built-in one)."""
         self._by_rating: dict[tuple[str, int, bool], tuple[Rating, LeafResult, Measurement]] = {}
@@ -557,19 +561,28 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     def measure_and_score(leaf: Indicator, standard: Decimal) -> tuple[Any, ...]:
         """The leaf's plugin measures, its method scores: (measurement, value, outcome, score, unrounded,
         working, status)."""
-        plugin = prep.record("indicator", leaf.source.name)
+        code = leaf.code
+        held = prep._measures.get(code)
+        if held is None:
+            plugin = prep.record("indicator", leaf.source.name)
+            held = prep._measures[code] = (plugin, (figure_of(plugin) or plugin.measure) if figures else plugin.measure)
+        plugin = held[0]
         ctx = Measure(indicator=leaf, params=leaf.source.params, rule_set=rule_set, config=config, pack=pack,
                       plugin=plugin.name)
         try:  # _guarded, written out: the per-leaf path runs it twice for every leaf of every row
-            m = (figure_of(plugin) or plugin.measure)(ctx) if figures else plugin.measure(ctx)
+            m = held[1](ctx)
         except (Exception, SystemExit) as exc:
-            raise _failure(exc, f"indicator {plugin.name}", plugin, leaf.code, config.file) from exc
+            raise _failure(exc, f"indicator {plugin.name}", plugin, code, config.file) from exc
         if m.breakdown and not figures:
-            tables[leaf.code] = m
+            tables[code] = m
         value = round_value(m, rule_set)
-        method = prep.record("method", leaf.method.name)
-        if prep.memo and type(value) is Decimal and method.name not in _READS_MEASUREMENT \
-                and getattr(method.score, "__module__", None) == "jixiao.builtin.methods":
+        held = prep._methods.get(code)
+        if held is None:
+            method = prep.record("method", leaf.method.name)
+            held = prep._methods[code] = (method, prep.memo and method.name not in _READS_MEASUREMENT
+                                          and getattr(method.score, "__module__", None) == "jixiao.builtin.methods")
+        method = held[0]
+        if held[1] and type(value) is Decimal:
             # a built-in method's outcome depends on the value's digits, not on how it was measured
             key = ("score", leaf.code, m.kind, str(value))
             hit = prep._memo.get(key)

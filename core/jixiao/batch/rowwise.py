@@ -7,6 +7,7 @@ turned back into the portfolio's row number and column name.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Mapping
@@ -304,13 +305,11 @@ def evaluate_row(pack: Any, registry: Any, portfolio: Portfolio, layout: Layout,
     ``figures``: the scores, totals, grades and errors only, without workings or other texts
     (:attr:`jixiao.engine.Prepared.figures`: what ``jixiao batch`` keeps of a row).
     """
-    from ..engine import evaluate
-
     cfg = row_config(portfolio, layout, i, template, errors=errors, pid=pid)
     if cfg is None:
         return None
     try:
-        return evaluate(pack, cfg, registry, prepared=_prepared(pack, registry, portfolio, figures))
+        return _engine().evaluate(pack, cfg, registry, prepared=_prepared(pack, registry, portfolio, figures))
     except JixiaoError as exc:
         excs = exc.errors if isinstance(exc, ErrorGroup) else [exc]
         for e in excs:
@@ -319,16 +318,22 @@ def evaluate_row(pack: Any, registry: Any, portfolio: Portfolio, layout: Layout,
         return None
 
 
+@functools.cache
+def _engine() -> Any:
+    """:mod:`jixiao.engine`, imported at the first row rather than with this module, looked up once."""
+    from .. import engine
+
+    return engine
+
+
 def _prepared(pack: Any, registry: Any, portfolio: Portfolio, figures: bool = False) -> Any:
     """This chunk's :class:`jixiao.engine.Prepared` (with its memo), made at the chunk's first row."""
-    from ..engine import Prepared
-
     held = getattr(_LOCAL, "prepared", None)
     if held is not None and held[0] is portfolio:
         prep = held[1]
         if prep.pack is pack and prep.registry is registry and prep.figures == figures:
             return prep
-    prep = Prepared(pack, registry, memo=True, figures=figures)
+    prep = _engine().Prepared(pack, registry, memo=True, figures=figures)
     _LOCAL.prepared = (portfolio, prep)
     return prep
 

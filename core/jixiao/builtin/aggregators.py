@@ -29,8 +29,17 @@ def sum_lazy(ai: AggregateInput) -> tuple[Decimal, Callable[[], str]]:
 
 
 def sum_figure(group: Group | None, children: Any) -> Decimal:
-    """:func:`sum_children`'s score alone (the engine's figures-only evaluation): the same checks."""
-    return _summed(group, children)[0]
+    """:func:`sum_children`'s score alone (the engine's figures-only evaluation): the same checks, the same
+    additions in the same order, in one pass."""
+    total = ZERO
+    for c in children:
+        s = c.score
+        if isinstance(s, Decimal):
+            if not (isinstance(c, LeafResult) and c.status in ("NA", "NU")):
+                total += s
+        elif s is not None:
+            return _summed(group, children)[0]  # refused, in _summed's words
+    return total
 
 
 def _summed(group: Group | None, children: Any) -> tuple[Decimal, list[Any]]:
