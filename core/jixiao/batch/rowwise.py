@@ -154,12 +154,12 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
         return None
     held = getattr(_LOCAL, "base", None)
     if held is not None and held[0] is portfolio and held[1] is template:
-        base = held[2]
+        folder = held[2]
     else:
-        base = Path(template.base if template else portfolio.path.parent)
-        _LOCAL.base = (portfolio, template, base)
+        folder = Path(template.base if template else portfolio.path.parent)
+        _LOCAL.base = (portfolio, template, folder)
     return EvaluationConfig(
-        file=f"{portfolio.path.name} row {row_no}", base=base, pack_name=None, pack_path=None,
+        file=f"{portfolio.path.name} row {row_no}", base=folder, pack_name=None, pack_path=None,
         project={"project_id": pid}, inputs=inputs, ratings=ratings, overrides=overrides, notes={},
         sha256="", disable=(), plain_rates=True)
 
