@@ -90,6 +90,11 @@ class Measure:
 
     def number(self, param: str, *, kind: str = "number") -> Decimal:
         """The input a parameter names, as a Decimal; counts must be whole and never negative."""
+        name = self.params.get(param)
+        if type(name) is str and name in self.config.inputs:  # the common case, without the calls below
+            d = plain_number(self.config.inputs[name], kind)
+            if d is not None:
+                return d
         name, value = self.raw(param)
         return check_number(value, kind=kind, file=self.file, where=f"$.inputs.{name}")
 
