@@ -916,7 +916,7 @@ def _check_archivable(plan: Plan, res: ChunkResult, file: str) -> None:
         m = res.texts.get(c)
         if m is None or not len(m.codes):
             continue
-        worded = np.array([bool(label) for label in m.labels] or [False], dtype=bool)
+        worded = np.array([_a_mark(label) for label in m.labels] or [False], dtype=bool)
         hit = np.flatnonzero((m.codes >= 0) & worded[np.maximum(m.codes, 0)])
         if len(hit):
             j = int(hit[0])
@@ -925,6 +925,19 @@ def _check_archivable(plan: Plan, res: ChunkResult, file: str) -> None:
                               f"scores leaf {c} as a mark ({m.labels[m.codes[j]]!r}); these results cannot be "
                               "archived (leave out --archive: the results file keeps the marks)",
                               file=file, path="--archive")
+
+
+def _a_mark(label: str) -> bool:
+    """A text score that is no number (a number written as text the archive reads as the number; an empty
+    one it refuses itself, as a leaf without a score)."""
+    from decimal import InvalidOperation
+
+    if not label.strip():
+        return False
+    try:
+        return not Decimal(label.strip()).is_finite()
+    except (InvalidOperation, ValueError):
+        return True
 
 
 def _archive(archive: Callable[..., None], plan: Plan, spill: Any, texts: Mapping[str, list[str]]) -> None:
