@@ -298,17 +298,19 @@ def score_chunk(plan: Plan, portfolio: Any) -> ChunkResult:
     row_numbers = (np.array([portfolio.row_number(int(i)) for i in rows], dtype=np.int64)
                    if portfolio._row_numbers is not None
                    else rows.astype(np.int64) + 1 + portfolio.header_rows + portfolio.offset)
+    from .output import int64_array
+
     every = len(rows) == n  # the usual chunk: every row scored, so no column is gathered
-    take = None if every else pa.array(rows, pa.int64())
+    take = None if every else int64_array(rows)
 
     def pick(v: np.ndarray) -> Any:
-        return pa.array(v if every else v[rows], pa.int64())
+        return int64_array(v if every else v[rows])
 
     data: dict[str, Any] = {
         "project_id": ids_arr if every else ids_arr.take(take),
         **{c: _as_string(portfolio.columns[c]) if every else _as_string(portfolio.columns[c]).take(take)
            for c in plan.kept},
-        "row": pa.array(row_numbers, pa.int64()),
+        "row": int64_array(row_numbers),
         "total": pick(total),
         "grade": (grades if isinstance(grades, pa.Array)
                   else pa.array(grades if grades is not None else [None] * len(rows), pa.string())),
@@ -427,7 +429,9 @@ def grades_of(scheme: Any, totals: np.ndarray, sp: int) -> Any:
     if (hits != 1).any():
         return _grades_one_by_one(scheme, totals, sp)
     labels = pa.array([b.label for b in scheme.bands], pa.string())
-    return labels.take(pa.array(label, pa.int64()))
+    from .output import int64_array
+
+    return labels.take(int64_array(label))
 
 
 def _grades_one_by_one(scheme: Any, totals: np.ndarray, sp: int) -> Any:
@@ -891,12 +895,12 @@ class TextLabels:
     def coded(self, t: Any, texts: Mapping[str, Marks]) -> Any:
         """Chunk table ``t`` with a code column for every text leaf met so far (−1 where a chunk has none),
         in the order they were first met — so a later chunk's columns extend an earlier one's."""
-        import pyarrow as pa
+        from .output import codes_array
 
         codes = {c: self.remap(c, m) for c, m in texts.items()}
         for c in self.labels:
             k = codes.get(c)
-            t = t.append_column(TEXT_CODES + c, pa.array(k if k is not None else np.full(t.num_rows, -1, np.int32)))
+            t = t.append_column(TEXT_CODES + c, codes_array(k if k is not None else np.full(t.num_rows, -1, np.int32)))
         return t
 
 
@@ -992,7 +996,7 @@ def result_table(plan: Plan, t: Any, start: int, rank: np.ndarray | None, texts:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .output import decimal_array, decimal_text
+    from .output import codes_array, decimal_array, decimal_text, int64_array
 
     sp, k = plan.sp, t.num_rows
     tot = np.asarray(t.column("total").to_numpy(), dtype=np.int64)
@@ -1002,8 +1006,8 @@ def result_table(plan: Plan, t: Any, start: int, rank: np.ndarray | None, texts:
         "row": t.column("row"),
         "total": decimal_array(tot, sp, np.full(k, plan.has_total)),
         "grade": t.column("grade"),
-        "rank": pa.array(rank.of(tot) if isinstance(rank, Ranker) else rank[start:start + k]
-                         if rank is not None else [None] * k, pa.int64()),
+        "rank": (int64_array(rank.of(tot) if isinstance(rank, Ranker) else rank[start:start + k])
+                 if rank is not None else pa.nulls(k, pa.int64())),
     }
     groups = getattr(plan, "node_codes", ())  # a plan-like object from before --nodes has none
     for c, sp in (*((c, plan.sp) for c in plan.codes), *((c, plan.node_sp) for c in groups)):
@@ -1014,14 +1018,15 @@ def result_table(plan: Plan, t: Any, start: int, rank: np.ndarray | None, texts:
         codes = text_codes(t, c)
         number = codes < 0 if codes is not None else np.ones(k, dtype=bool)
         if not number.any():
-            data[c] = pa.array(texts[c] or [""], pa.string()).take(pa.array(codes))
+            data[c] = pa.array(texts[c] or [""], pa.string()).take(codes_array(codes))
             continue
         shown = decimal_text(decimal_array(v, sp))  # numbers only where a row has no text
         if number.all():
             data[c] = shown
             continue
-        labels = pa.array(texts[c], pa.string()).take(pa.array(np.where(number, 0, codes)))
-        data[c] = pc.if_else(pa.array(number), shown, labels)
+        labels = pa.array(texts[c], pa.string()).take(codes_array(np.where(number, 0, codes)))
+        mask = pa.Array.from_buffers(pa.bool_(), k, [None, pa.py_buffer(np.packbits(number, bitorder="little"))])
+        data[c] = pc.if_else(mask, shown, labels)
     return pa.table(data)
 
 
