@@ -167,7 +167,7 @@ def test_interrupted_write_leaves_the_previous_file_whole(tmp_path):
     # KeyboardInterrupt — the batch would finish and this test would fail for the wrong reason).
     proc = subprocess.Popen([sys.executable, "-m", "jixiao", "batch", PACK, str(portfolio), "-o", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # noqa: PLW1509 - xdist workers ignore SIGINT; the child must not inherit that
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
         temps = [p for p in tmp_path.iterdir() if p.name.startswith(".r.csv.")]

@@ -42,7 +42,7 @@ def test_clean_file_is_read_by_arrow_with_the_text_paths_values(tmp_path, encodi
     table, enc = fast
     assert enc.replace("-sig", "").startswith(encoding.replace("-sig", "")) or (encoding, enc) == ("gb18030", "gbk")
     assert {c: table.column(c).to_pylist() for c in table.column_names} == python_columns(p)
-    table2, numbers, _ = _read_csv(p, None)
+    _, numbers, _ = _read_csv(p, None)
     assert numbers is None  # records are the file lines 2, 3, 4
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import ROOT, run_cli  # noqa: E402
+from conftest import ROOT, run_cli
 
 EXAMPLE = ROOT / "docs" / "examples" / "national-education-2023" / "evaluation.toml"
 B11 = 'target = "≥1200人"\nactual = 1100'
