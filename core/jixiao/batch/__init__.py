@@ -797,6 +797,7 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
                     engine_rows += res.engine_rows
                     filled += res.filled
                     scored += res.table.num_rows
+                    assert order is not None  # set at the top of each attempt
                     order.add(np.asarray(res.table.column("total").to_numpy(), dtype=np.int64))
                     tally.add(res.table)
                     spill.add(texts.coded(res.table, res.texts))
@@ -987,7 +988,8 @@ def pick_named(t: Any, start: int, wanted: set[int], name_col: str | None) -> di
     return out
 
 
-def result_table(plan: Plan, t: Any, start: int, rank: np.ndarray | None, texts: Mapping[str, Sequence[str]]) -> Any:
+def result_table(plan: Plan, t: Any, start: int, rank: Ranker | np.ndarray | None,
+                 texts: Mapping[str, Sequence[str]]) -> Any:
     """Scored rows ``start`` … as the results file has them: decimal scores, the rank, text scores.
 
     ``texts``: each text leaf's (and with ``--nodes`` text group's) labels, which its code column in ``t``
@@ -1016,7 +1018,9 @@ def result_table(plan: Plan, t: Any, start: int, rank: np.ndarray | None, texts:
             data[c] = decimal_array(v, sp)
             continue
         codes = text_codes(t, c)
-        number = codes < 0 if codes is not None else np.ones(k, dtype=bool)
+        if codes is None:
+            codes = np.full(k, -1, dtype=np.int32)  # no text here: every row has its number
+        number = codes < 0
         if not number.any():
             data[c] = pa.array(texts[c] or [""], pa.string()).take(codes_array(codes))
             continue
@@ -1154,7 +1158,7 @@ class _Spill:
         self.sink: Any = None
         self.path: Path | None = None
         self.paths: list[Path] = []
-        self.schema = None
+        self.schema: Any = None
 
     def __enter__(self) -> Self:
         return self
@@ -1193,14 +1197,15 @@ class _Spill:
         if self.writer is None and self.rows <= self.LIMIT and self.bytes <= self.BYTES:
             self.held.append(t)
             return
-        if self.writer is None:
-            self._open()
+        writer = self.writer if self.writer is not None else self._open()
+        if self.held:
             for h in self.held:
-                self.writer.write_table(self._complete(h))
+                writer.write_table(self._complete(h))
             self.held = []
-        self.writer.write_table(t)
+        writer.write_table(t)
 
-    def _open(self) -> None:
+    def _open(self) -> Any:
+        """A new spill file and its writer (returned)."""
         import os
         import tempfile
 
@@ -1212,14 +1217,15 @@ class _Spill:
         self.paths.append(self.path)
         self.sink = pa.OSFile(str(self.path), "wb")
         self.writer = pa.ipc.new_file(self.sink, self.schema, options=pa.ipc.IpcWriteOptions(compression="lz4"))
+        return self.writer
 
     def _complete(self, t: Any) -> Any:
         """``t`` with the columns of the schema it lacks (text codes: −1)."""
-        import pyarrow as pa
+        from .output import codes_array
 
         for k in range(t.num_columns, len(self.schema)):
             f = self.schema.field(k)
-            t = t.append_column(f, pa.array(np.full(t.num_rows, -1, dtype=f.type.to_pandas_dtype())))
+            t = t.append_column(f, codes_array(np.full(t.num_rows, -1, dtype=np.dtype(f"int{f.type.bit_width}"))))
         return t
 
     def _stored(self) -> Iterator[Any]:
@@ -1298,8 +1304,8 @@ def kept_columns(portfolio: Any, layout: Any, keep: tuple[str, ...], group_by: s
             if c not in layout.ignored and c not in IDENTIFYING:
                 raise ConfigError(f"column {c!r} is an input of the pack, not an identifying text column; "
                                   "its value is in the scores already", file=file, path=option)
-    wanted = {*IDENTIFYING, *keep, *((group_by,) if group_by else ())}
-    return [c for c in have if c in wanted and c != "project_id"]
+    carried = {*IDENTIFYING, *keep, *((group_by,) if group_by else ())}
+    return [c for c in have if c in carried and c != "project_id"]
 
 
 class _Ids:
