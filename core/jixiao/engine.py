@@ -104,6 +104,38 @@ class Measure:
         return read_table(value, columns=tuple(columns), labels=tuple(labels), file=self.file,
                           where=f"$.inputs.{name}", name=name)
 
+    def plain_table(self, param: str, columns: tuple[str, ...],
+                    labels: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], tuple[Decimal, ...]]] | None:
+        """The rows :meth:`table` would give, each as (its labels, its columns' Decimals), when the
+        input is written in the config (an array of tables, not a CSV) and every row passes
+        :meth:`table`'s checks by :func:`plain_number` alone; None for anything else (the caller then
+        calls :meth:`table`, which reads it in full and refuses in its own words). No row references
+        are written: the figure forms keep no breakdown."""
+        name = self.params.get(param)
+        if type(name) is not str:
+            return None
+        value = self.config.inputs.get(name)
+        if type(value) is not list or not set(columns).isdisjoint(labels):
+            return None
+        out = []
+        for raw in value:
+            if type(raw) is not dict:
+                return None
+            texts = []
+            for col in labels:
+                v = raw.get(col, "")
+                if type(v) is not str:
+                    return None
+                texts.append(v)
+            nums = []
+            for col in columns:
+                d = plain_number(raw.get(col), "amount")  # a missing column: None, read in full
+                if d is None:
+                    return None
+                nums.append(d)
+            out.append((tuple(texts), tuple(nums)))
+        return out
+
     def mapping(self, param: str) -> tuple[str, Mapping[str, Any]]:
         name, value = self.raw(param)
         if not isinstance(value, dict):

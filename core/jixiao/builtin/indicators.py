@@ -47,8 +47,27 @@ def budget_execution_rate(ctx) -> Measurement:
 
 
 def budget_execution_rate_figure(ctx) -> Measurement:
-    """:func:`budget_execution_rate` without its expression and breakdown (the record's figure form)."""
-    return _budget_execution_rate(ctx, written=False)
+    """:func:`budget_execution_rate` without its expression and breakdown (the record's figure form).
+
+    A table every row of which :meth:`jixiao.engine.Measure.plain_table` reads is summed from its
+    cells as they are, category by category in the same order (the same Decimal arithmetic); any
+    other table, and any table :func:`budget_execution_rate` would refuse, takes its path."""
+    cols = (ctx.params.get("budget_column", "budget"), ctx.params.get("actual_column", "actual"))
+    plain = getattr(ctx, "plain_table", None)
+    rows = plain("table", cols, ("category", "item")) if plain is not None else None
+    if not rows:
+        return _budget_execution_rate(ctx, written=False)
+    categories: dict[str, list[tuple[Decimal, ...]]] = {}
+    for (category, item), nums in rows:
+        categories.setdefault(category or item, []).append(nums)
+    total_b = total_a = ZERO
+    for items in categories.values():
+        total_b += sum((r[0] for r in items), ZERO)
+        total_a += sum((r[1] for r in items), ZERO)
+    if total_b == 0:
+        return _budget_execution_rate(ctx, written=False)  # refused there, in its words
+    value, _ = ctx.ratio(total_a, total_b, what="budget execution rate")
+    return Measurement(value=value, kind="rate", inputs={"actual": total_a, "budget": total_b})
 
 
 def _budget_execution_rate(ctx, *, written: bool) -> Measurement:
@@ -129,8 +148,26 @@ def handling_rate(ctx) -> Measurement:
 
 
 def handling_rate_figure(ctx) -> Measurement:
-    """:func:`handling_rate` without its expression and breakdown (the record's figure form)."""
-    return _handling_rate(ctx, written=False)
+    """:func:`handling_rate` without its expression and breakdown (the record's figure form); a table
+    :meth:`jixiao.engine.Measure.plain_table` reads is summed from its cells as they are (as
+    :func:`budget_execution_rate_figure`), any other and any row it would refuse take its path."""
+    params = ctx.params
+    if "table" not in params:
+        return handled_measure(ctx, False)
+    plain = getattr(ctx, "plain_table", None)
+    rows = plain("table", (params.get("received_column", "received"), params.get("handled_column", "handled"))) \
+        if plain is not None else None
+    if rows is None:
+        return _handling_rate(ctx, written=False)
+    for _, (r, h) in rows:
+        if h > r:
+            return _handling_rate(ctx, written=False)  # refused there, at the row
+    received = sum((nums[0] for _, nums in rows), ZERO)
+    handled = sum((nums[1] for _, nums in rows), ZERO)
+    value, zero = ctx.ratio(handled, received, what="handling rate", where=f"$.inputs.{params['table']}")
+    note = "0/0：无此类事项，按规则视为达成 (0 ÷ 0 counted as met)" if zero else ""
+    return Measurement(value=value, kind="rate", inputs={"handled": handled, "received": received}, note=note,
+                       zero_division=zero)
 
 
 def _handling_rate(ctx, *, written: bool) -> Measurement:
