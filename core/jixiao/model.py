@@ -45,6 +45,47 @@ def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
 
 
+def quick_init(cls: type, *aliases: str) -> Callable[..., Any]:
+    """A constructor of the frozen, slotted attrs class ``cls`` for the engine's hot path: it takes the
+    fields ``aliases`` names (as ``cls(...)`` spells them) positionally, gives every other field its
+    default, and writes the slots directly — about half the time of ``cls(...)``.
+
+    No converter or validator runs on what it is given: the caller passes what the converter would
+    return (a tuple, a :class:`MappingProxyType` of a dict no one else holds). Defaults are converted
+    as ``cls(...)`` converts them (a factory's at every call). The instance equals the one ``cls(...)``
+    makes from the same arguments.
+    """
+    fields = {f.alias: f for f in attrs.fields(cls)}
+    if "__slots__" not in cls.__dict__ or hasattr(cls, "__attrs_post_init__") or \
+            any(f.validator is not None for f in fields.values() if f.alias in aliases):
+        raise TypeError(f"quick_init: {cls.__name__} is not a plain frozen slotted attrs class")
+    missing = [f.alias for f in fields.values() if f.alias not in aliases and f.default is attrs.NOTHING]
+    if any(isinstance(f.converter, attrs.Converter) for f in fields.values()):
+        raise TypeError(f"quick_init({cls.__name__}): a converter taking the instance or its fields")
+    if missing or not set(aliases) <= set(fields):
+        raise TypeError(f"quick_init({cls.__name__}): fields without a default {missing} or unknown {aliases}")
+    ns: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    lines = [f"def make({', '.join(f'a{i}' for i in range(len(aliases)))}):", "    self = _new(_cls)"]
+    for i, f in enumerate(fields.values()):
+        ns[f"_set{i}"] = cls.__dict__[f.name].__set__  # the slot's own descriptor: frozen __setattr__ bypassed
+        if f.alias in aliases:
+            lines.append(f"    _set{i}(self, a{aliases.index(f.alias)})")
+        elif isinstance(f.default, attrs.Factory):  # type: ignore[arg-type]
+            if f.default.takes_self:  # type: ignore[union-attr]
+                raise TypeError(f"quick_init({cls.__name__}): {f.alias} has a factory taking self")
+            ns[f"_factory{i}"] = f.default.factory  # type: ignore[union-attr]
+            ns[f"_conv{i}"] = f.converter or (lambda v: v)
+            lines.append(f"    _set{i}(self, _conv{i}(_factory{i}()))")
+        else:
+            ns[f"_default{i}"] = f.converter(f.default) if f.converter else f.default
+            lines.append(f"    _set{i}(self, _default{i})")
+    lines.append("    return self")
+    exec("\n".join(lines), ns)  # noqa: S102 — a fixed template over the class's own field names
+    make = ns["make"]
+    make.__qualname__ = make.__name__ = f"quick_{cls.__name__}"
+    return make
+
+
 # --------------------------------------------------------------------------------------------
 # Rule sets: rounding, division by zero, grading
 # --------------------------------------------------------------------------------------------

@@ -9,15 +9,21 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 
 from ..errors import ConfigError, DataError
 from ..hookspecs import hookimpl
-from ..model import BreakdownRow, Measurement
+from ..model import BreakdownRow, Measurement, quick_init
 from ..numbers import ZERO, fmt_number
 from ..types import Example, IndicatorPlugin, InputRequirement, ParamSpec
+
+
+_figure = quick_init(Measurement, "value", "kind", "inputs", "note", "zero_division")
+"""A figure form's Measurement (no expression, no breakdown), made as :func:`jixiao.model.quick_init`
+makes it: ``inputs`` a MappingProxyType of a fresh dict (what the field's converter would make)."""
 
 
 def _n(d: Decimal) -> str:
@@ -67,7 +73,7 @@ def budget_execution_rate_figure(ctx) -> Measurement:
     if total_b == 0:
         return _budget_execution_rate(ctx, written=False)  # refused there, in its words
     value, _ = ctx.ratio(total_a, total_b, what="budget execution rate")
-    return Measurement(value=value, kind="rate", inputs={"actual": total_a, "budget": total_b})
+    return _figure(value, "rate", MappingProxyType({"actual": total_a, "budget": total_b}), "", False)
 
 
 def _budget_execution_rate(ctx, *, written: bool) -> Measurement:
@@ -100,7 +106,7 @@ def _budget_execution_rate(ctx, *, written: bool) -> Measurement:
                         file=ctx.file, path=f"$.inputs.{name}")
     value, _ = ctx.ratio(total_a, total_b, what="budget execution rate")
     if not written:
-        return Measurement(value=value, kind="rate", inputs={"actual": total_a, "budget": total_b})
+        return _figure(value, "rate", MappingProxyType({"actual": total_a, "budget": total_b}), "", False)
     breakdown.append(BreakdownRow(label="合计", level=-1, numerator=total_a, denominator=total_b, rate=value))
     return Measurement(value=value, kind="rate", expression=f"{_n(total_a)}/{_n(total_b)}",
                        inputs={"actual": total_a, "budget": total_b}, breakdown=breakdown,
@@ -120,7 +126,10 @@ def _ratio_plugin(num_param: str, den_param: str, *, cap_numerator: bool, what: 
                 file=ctx.file, path=f"$.inputs.{ctx.params[num_param]}")
         value, zero = ctx.ratio(num, den, what=what, where=f"$.inputs.{ctx.params[den_param]}")
         note = "0/0：无此类事项，按规则视为达成 (0 ÷ 0 counted as met)" if zero else ""
-        return Measurement(value=value, kind="rate", expression=f"{_n(num)}/{_n(den)}" if written else "",
+        if not written:
+            return _figure(value, "rate", MappingProxyType({ctx.params[num_param]: num, ctx.params[den_param]: den}),
+                           note, zero)
+        return Measurement(value=value, kind="rate", expression=f"{_n(num)}/{_n(den)}",
                            inputs={ctx.params[num_param]: num, ctx.params[den_param]: den},
                            note=note, zero_division=zero)
 
@@ -166,8 +175,7 @@ def handling_rate_figure(ctx) -> Measurement:
     handled = sum((nums[1] for _, nums in rows), ZERO)
     value, zero = ctx.ratio(handled, received, what="handling rate", where=f"$.inputs.{params['table']}")
     note = "0/0：无此类事项，按规则视为达成 (0 ÷ 0 counted as met)" if zero else ""
-    return Measurement(value=value, kind="rate", inputs={"handled": handled, "received": received}, note=note,
-                       zero_division=zero)
+    return _figure(value, "rate", MappingProxyType({"handled": handled, "received": received}), note, zero)
 
 
 def _handling_rate(ctx, *, written: bool) -> Measurement:
@@ -186,8 +194,7 @@ def _handling_rate(ctx, *, written: bool) -> Measurement:
     value, zero = ctx.ratio(handled, received, what="handling rate", where=f"$.inputs.{name}")
     note = "0/0：无此类事项，按规则视为达成 (0 ÷ 0 counted as met)" if zero else ""
     if not written:
-        return Measurement(value=value, kind="rate", inputs={"handled": handled, "received": received}, note=note,
-                           zero_division=zero)
+        return _figure(value, "rate", MappingProxyType({"handled": handled, "received": received}), note, zero)
     label = ctx.params.get("label_column", "channel")
     breakdown = [BreakdownRow(label=str(r.get(label, "")), numerator=r[hcol], denominator=r[rcol],
                               rate=(r[hcol] / r[rcol] if r[rcol] else None), ref=r["_ref"]) for r in rows]
@@ -253,7 +260,7 @@ def _survey_rate(ctx, *, written: bool) -> Measurement:
     picked = sum((counts[c] for c in chosen), ZERO)
     value, _ = ctx.ratio(picked, responses, what="survey rate", where=f"{where}.responses")
     if not written:
-        return Measurement(value=value, kind="rate", inputs={"chosen": picked, "responses": responses})
+        return _figure(value, "rate", MappingProxyType({"chosen": picked, "responses": responses}), "", False)
     num = "+".join(_n(counts[c]) for c in chosen)
     expr = f"({num})/{_n(responses)}" if len(chosen) > 1 else f"{num}/{_n(responses)}"
     breakdown = [BreakdownRow(label=k, numerator=v, denominator=responses, rate=v / responses if responses else None,
@@ -278,7 +285,7 @@ def incident_count(ctx) -> Measurement:
 def incident_count_figure(ctx) -> Measurement:
     """:func:`incident_count` without its expression (the record's figure form)."""
     n = ctx.number("count", kind="count")
-    return Measurement(value=n, kind="count", inputs={ctx.params["count"]: n})
+    return _figure(n, "count", MappingProxyType({ctx.params["count"]: n}), "", False)
 
 
 def qualitative_rating(ctx) -> Measurement:
