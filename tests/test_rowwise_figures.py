@@ -245,3 +245,58 @@ def test_generated_rows_figures_equal_the_full_result(tmp_path, case):
     full = _rows(pack_ref, portfolio, reg, False)
     assert sum(r is not None for r, _ in full) > 100
     assert _rows(pack_ref, portfolio, reg, True) == full
+
+
+BAD_TABLES = {
+    "budget": [
+        [],  # no rows
+        [{"budget": "0", "actual": "0"}],  # total budget 0
+        [{"budget": -5, "actual": 1}],  # negative amount
+        [{"budget": "12.5%", "actual": 1}],  # a percentage where an amount goes
+        [{"budget": 10}],  # missing column
+        [{"budget": 10, "actual": 3, "category": 7}],  # a label that is no text
+        [{"budget": Decimal("1E+40"), "actual": 1}],  # out of range
+        "not a table",
+        [{"budget": 10, "actual": 3, "category": "a"}, {"budget": "7.25", "actual": 1, "item": "b"},
+         {"budget": 3, "actual": Decimal("2.5"), "category": "a", "item": "c"}],  # fine: categories
+    ],
+    "complaints": [
+        [],  # 0 ÷ 0
+        [{"received": 3, "handled": 4}],  # more handled than received
+        [{"received": "x", "handled": 1}],
+        [{"received": 5}],
+        [{"received": 5, "handled": 2}, {"received": "0", "handled": "0"}],  # fine
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_TABLES))
+def test_table_figure_forms_refuse_and_score_as_the_full_forms(name):
+    """The budget and handling figure forms read a plain table without the row references the full
+    forms write (Measure.plain_table): every other table, and every table the full form refuses,
+    gives the full form's value or error."""
+    import attrs
+
+    from conftest import ROOT
+
+    from jixiao.config import load_config
+    from jixiao.engine import Prepared, evaluate
+    from jixiao.errors import JixiaoError
+    from jixiao.session import resolve_pack
+
+    cfg = load_config(ROOT / "docs" / "examples" / "consumer-protection-2018" / "evaluation.toml")
+    reg = Registry()
+    pack, _ = resolve_pack(cfg, reg)
+
+    def outcome(c, figures):
+        try:
+            res = evaluate(pack, c, reg, prepared=Prepared(pack, reg, memo=True, figures=figures))
+        except JixiaoError as exc:
+            excs = getattr(exc, "errors", None) or [exc]
+            return [(e.kind, e.message, e.file, e.path) for e in excs]
+        return [(lr.code, str(lr.value), str(lr.score), lr.measurement.note, dict(lr.measurement.inputs))
+                for lr in res.leaves()] + [str(res.total)]
+
+    for table in BAD_TABLES[name]:
+        c = attrs.evolve(cfg, inputs={**cfg.inputs, name: table})
+        assert outcome(c, True) == outcome(c, False), table
