@@ -16,7 +16,7 @@ import attrs
 
 from ..errors import ConfigError, DataError
 from ..hookspecs import hookimpl
-from ..model import ScoreOutcome
+from ..model import ScoreOutcome, quick_init
 from ..numbers import (
     CONTEXT,
     HUNDRED,
@@ -96,6 +96,11 @@ def lower_is_better(si: Any) -> bool:
     return si.target is not None and si.target.comparator in ("<=", "<")
 
 
+_outcome = quick_init(ScoreOutcome, "score", "expression", "benchmark", "gap", "reason")
+"""ScoreOutcome(score=, expression=, benchmark=, gap=, reason=) for the methods every seed row runs, made
+as :func:`jixiao.model.quick_init` makes it (the same object, without attrs' __init__)."""
+
+
 def _num(si: ScoreInput) -> Decimal:
     if not isinstance(si.value, Decimal):
         raise TypeError(f"expected a numeric value, got {si.value!r}")
@@ -121,7 +126,7 @@ def _deduct_per_point(si: ScoreInput, *, written: bool) -> ScoreOutcome:
     if gap <= 0:
         sign = "≤" if lower else "≥"
         expr = f"{fmt_number(std)}（{value_text(si, v)}{sign}{cond_text(si, b)}）" if written else ""
-        return ScoreOutcome(score=std, expression=expr, benchmark=b, gap=ZERO)
+        return _outcome(std, expr, b, ZERO, "")
     points = "points" in si.params
     if points:
         pts = to_decimal(si.params["points"])
@@ -134,7 +139,7 @@ def _deduct_per_point(si: ScoreInput, *, written: bool) -> ScoreOutcome:
         std_t = fmt_number(std)
         diff = f"({value_text(si, v)}-{bench_text(si, b)})" if lower else f"({bench_text(si, b)}-{value_text(si, v)})"
         expr = f"{std_t}-{diff}*100*{fmt_number(pts)}" if points else f"{std_t}-{diff}*{std_t}*100*{fmt_percent_short(k)}"
-    return ScoreOutcome(score=std - deduction, expression=expr, benchmark=b, gap=gap, reason="below_benchmark")
+    return _outcome(std - deduction, expr, b, gap, "below_benchmark")
 
 
 def check_deduct(params: Mapping[str, Any]) -> list[str]:
@@ -170,8 +175,8 @@ def rating_times_standard_figure(si: ScoreInput) -> ScoreOutcome:
 def _rating_times_standard(si: ScoreInput, *, written: bool) -> ScoreOutcome:
     std, v = si.standard_score, _num(si)
     gap = ONE - v
-    return ScoreOutcome(score=std * v, expression=f"{fmt_number(std)}*{fmt_percent_short(v)}" if written else "",
-                        benchmark=ONE, gap=gap, reason="rating" if gap > 0 else "")
+    return _outcome(std * v, f"{fmt_number(std)}*{fmt_percent_short(v)}" if written else "", ONE, gap,
+                    "rating" if gap > 0 else "")
 
 
 # -- threshold / full if met (达标法 / 0-1法) ---------------------------------------------------
