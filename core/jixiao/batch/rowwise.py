@@ -18,7 +18,7 @@ import attrs
 
 from ..config import EvaluationConfig, Rating, _fraction
 from ..errors import ConfigError, ErrorGroup, JixiaoError
-from ..model import Override
+from ..model import Override, quick_init
 from ..numbers import to_decimal
 from .compile import Layout
 from .portfolio import Portfolio
@@ -105,9 +105,11 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
         s = (_clean(sl[i]) if sl is not None else slow(sc, i)) if sc is not None else None
         if r is None and b is None and s is None:
             continue
-        # the same cells give the same Rating (1 and 1.0 and "1" are told apart: their digits differ)
-        key = (code, r if type(r) is str else (type(r), str(r)), b if type(b) is str else (type(b), str(b)),
-               s if type(s) is str else (type(s), str(s)))
+        # the same cells give the same Rating (1 and 1.0 and "1" are told apart: their digits differ; text
+        # and an empty cell are their own keys, no (type, digits) pair equals either)
+        key = (code, r if r is None or type(r) is str else (type(r), str(r)),
+               b if b is None or type(b) is str else (type(b), str(b)),
+               s if s is None or type(s) is str else (type(s), str(s)))
         hit = cache.get(key)
         if hit is None:
             changes: dict[str, Any] = {}
@@ -158,10 +160,14 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
     else:
         folder = Path(template.base if template else portfolio.path.parent)
         _LOCAL.base = (portfolio, template, folder)
-    return EvaluationConfig(
-        file=f"{portfolio.path.name} row {row_no}", base=folder, pack_name=None, pack_path=None,
-        project={"project_id": pid}, inputs=inputs, ratings=ratings, overrides=overrides, notes={},
-        sha256="", disable=(), plain_rates=True)
+    return _row_config(f"{portfolio.path.name} row {row_no}", folder, None, None, {"project_id": pid}, inputs,
+                       ratings, overrides, {}, "", (), True)
+
+
+_row_config = quick_init(EvaluationConfig, "file", "base", "pack_name", "pack_path", "project", "inputs", "ratings",
+                         "overrides", "notes", "sha256", "disable", "plain_rates")
+"""EvaluationConfig(file=, base=, …, plain_rates=) made as :func:`jixiao.model.quick_init` makes it (the
+same object, without attrs' __init__: a row's config is made for every row the fallback scores)."""
 
 
 def _clean(v: Any) -> Any:
