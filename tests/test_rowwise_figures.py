@@ -278,7 +278,6 @@ def test_table_figure_forms_refuse_and_score_as_the_full_forms(name):
     import attrs
 
     from conftest import ROOT
-
     from jixiao.config import load_config
     from jixiao.engine import Prepared, evaluate
     from jixiao.errors import JixiaoError

@@ -32,6 +32,7 @@ from .model import (
     RuleSet,
     RunInfo,
     ScoreOutcome,
+    _frozen_mapping,
     quick_init,
     working_text,
 )
@@ -58,6 +59,10 @@ _leaf_result = quick_init(LeafResult, "indicator", "measurement", "value", "scor
                           "outcome", "computed_score", "override", "note", "status")
 _node_result = quick_init(NodeResult, "group", "children", "score", "score_unrounded", "working", "standard_score",
                           "counts")
+_run_info = quick_init(RunInfo, "core_version", "pack", "pack_version", "pack_distribution", "plugins", "config",
+                       "config_sha256")
+_evaluation_result = quick_init(EvaluationResult, "pack", "project", "tiers", "total", "total_unrounded",
+                                "total_standard", "grade", "grading_scheme", "run", "tables", "total_working", "extras")
 _score_input = quick_init(ScoreInput, "value", "value_kind", "standard_score", "target", "params", "rule_set",
                           "measurement", "indicator", "file")
 
@@ -848,20 +853,14 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         grade = _guarded(scheme.grade, total, what=f"grading {scheme.name}", rec=scheme, code=None, file=config.file)
 
     prov = provenance
-    run = RunInfo(
-        core_version=late.version,
-        pack=pack.name,
-        pack_version=pack.version,
-        pack_distribution=getattr(prov, "distribution", None),
-        plugins=prep.used_plugins(),
-        config=config.file.replace("\\", "/").rsplit("/", 1)[-1],
-        config_sha256=config.sha256,
-    )
-    return EvaluationResult(pack=pack, project=config.project, tiers=tiers, total=total,
-                            total_unrounded=total_unrounded, total_standard=total_standard, grade=grade,
-                            grading_scheme=scheme, run=run, tables=tables, total_working=total_working,
-                            extras=_extras(register, pack, registry, surveys, panel, config, prep)
-                            | late.stated_extras(config))
+    # RunInfo(core_version=…, config_sha256=…) and EvaluationResult(pack=…, extras=…), made by quick_init
+    # (the same objects; the converters' work written out: _tuple, _frozen_mapping)
+    run = _run_info(late.version, pack.name, pack.version, getattr(prov, "distribution", None),
+                    tuple(prep.used_plugins()), config.file.replace("\\", "/").rsplit("/", 1)[-1], config.sha256)
+    return _evaluation_result(pack, _frozen_mapping(config.project), tuple(tiers), total, total_unrounded,
+                              total_standard, grade, scheme, run, _frozen_mapping(tables), total_working,
+                              _extras(register, pack, registry, surveys, panel, config, prep)
+                              | late.stated_extras(config))
 
 
 def _sum_figure(ai: AggregateInput) -> Any:

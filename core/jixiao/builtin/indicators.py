@@ -20,7 +20,6 @@ from ..model import BreakdownRow, Measurement, quick_init
 from ..numbers import ZERO, fmt_number
 from ..types import Example, IndicatorPlugin, InputRequirement, ParamSpec
 
-
 _figure = quick_init(Measurement, "value", "kind", "inputs", "note", "zero_division")
 """A figure form's Measurement (no expression, no breakdown), made as :func:`jixiao.model.quick_init`
 makes it: ``inputs`` a MappingProxyType of a fresh dict (what the field's converter would make)."""
