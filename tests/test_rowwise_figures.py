@@ -267,6 +267,21 @@ BAD_TABLES = {
         [{"received": 5}],
         [{"received": 5, "handled": 2}, {"received": "0", "handled": "0"}],  # fine
     ],
+    "satisfaction_survey": [  # the survey figure form's fast path and its fall-backs
+        {"answers": {"很满意": 3, "基本满意": 2, "不满意": 1}, "responses": 6},  # fine
+        {"answers": {"很满意": 3, "基本满意": "2", "不满意": 1}},  # fine, responses the total
+        {"answers": {"很满意": 3, "基本满意": 2, "不满意": 1}, "responses": 7},  # do not add up
+        {"answers": {"很满意": 3, "基本满意": 2, "不满意": 1}, "responses": 7, "single_choice": False},  # fine
+        {"answers": {"很满意": 3, "基本满意": 2}, "single_choice": False},  # needs responses
+        {"answers": {"很满意": 3, "不满意": 1}, "responses": 4},  # a chosen answer missing
+        {"answers": {"很满意": -3, "基本满意": 2, "不满意": 1}},
+        {"answers": {"很满意": 0, "基本满意": 0, "不满意": 0}, "responses": 0},  # 0 ÷ 0
+        {"answers": {"很满意": 1, "基本满意": 0}, "responses": 0, "single_choice": False},
+        {"answers": {"很满意": 1, "基本满意": 0}, "responses": "x", "single_choice": False},
+        {"answers": {}},
+        {"responses": 4},
+        "not a survey",
+    ],
 }
 
 
