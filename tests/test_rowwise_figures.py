@@ -314,3 +314,23 @@ def test_table_figure_forms_refuse_and_score_as_the_full_forms(name):
     for table in BAD_TABLES[name]:
         c = attrs.evolve(cfg, inputs={**cfg.inputs, name: table})
         assert outcome(c, True) == outcome(c, False), table
+
+
+@pytest.mark.parametrize("text", ["1E+15", "-1E+15", "999999999999999.99", "-999999999999999.99", "0E+20", "-0E+30",
+                                  "0E-5", "1E-30", "9.99E+14", "10E+14", "0.1E+16", "1" * 35, "-0", "NaN"])
+def test_plain_number_is_check_number_at_the_range_edges(text):
+    """plain_number (every fast path's reader) gives check_number's value or None, never another figure."""
+    from jixiao.engine import check_number, plain_number
+    from jixiao.errors import JixiaoError
+
+    for kind in ("number", "amount", "count"):
+        d = plain_number(Decimal(text), kind)
+        try:
+            full = check_number(Decimal(text), kind=kind, file="f", where="$")
+        except JixiaoError:
+            assert d is None, (text, kind)
+            continue
+        assert d is None or (d == full and str(d) == str(full)), (text, kind)
+        if abs(Decimal(text)) < Decimal(10) ** 15 and len(Decimal(text).as_tuple().digits) <= 34 \
+                and (Decimal(text) >= 0 or kind == "number") and (kind != "count" or Decimal(text) % 1 == 0):
+            assert d is not None, (text, kind)

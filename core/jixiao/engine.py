@@ -193,6 +193,7 @@ def toml_key(key: str) -> str:
 
 
 _SMALL_INT = 10 ** 15
+_MAGNITUDE_DIGITS = MAX_MAGNITUDE.adjusted()  # 15: MAX_MAGNITUDE is a power of ten
 
 
 def plain_number(value: Any, kind: str) -> Decimal | None:
@@ -208,9 +209,11 @@ def plain_number(value: Any, kind: str) -> Decimal | None:
         if len(value) <= 15 and value.isascii() and value.isdigit():
             return Decimal(value)  # the same written as plain digits (a table cell, a CSV field)
         return None
-    if t is Decimal and value.is_finite() and -MAX_MAGNITUDE < value < MAX_MAGNITUDE \
+    # |value| < MAX_MAGNITUDE (10**15), asked of its exponent: a finite non-zero value's adjusted() is
+    # floor(log10 |value|); a zero is within range whatever its exponent
+    if t is Decimal and value.is_finite() and (value.adjusted() < _MAGNITUDE_DIGITS or not value) \
             and CONTEXT.plus(value) == value:  # at most 34 significant digits: plus() rounds to 34
-        if value < 0 and kind != "number":
+        if value < ZERO and kind != "number":
             return None
         if kind == "count" and value != value.to_integral_value():
             return None
