@@ -751,12 +751,13 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     # looked up before anything else is asked of it (its override and note checked as score_leaf does).
     quick = prep.memo and panel is None
     ratings, by_rating, plain_rates = config.ratings, prep._by_rating, config.plain_rates
+    overrides, notes = config.overrides, config.notes
 
     def walk(node: Any) -> Any:
         if isinstance(node, Indicator):
             if quick and (r := ratings.get(code := node.code)) is not None \
                     and (held := by_rating.get((code, id(r), plain_rates))) is not None and held[0] is r \
-                    and code not in config.overrides and not config.notes.get(code):
+                    and code not in overrides and not notes.get(code):
                 if held[2].breakdown and not figures:
                     tables[code] = held[2]
                 return held[1]
