@@ -332,27 +332,39 @@ def _check_number(params: Mapping[str, Any], key: str, *, negative_ok: bool = Fa
 
 def proportional(si: ScoreInput) -> ScoreOutcome:
     """value ÷ target × std (higher is better) or target ÷ value × std (lower is better), capped."""
+    return _proportional(si, written=True)
+
+
+def proportional_figure(si: ScoreInput) -> ScoreOutcome:
+    """:func:`proportional` without its expression (the record's figure form)."""
+    return _proportional(si, written=False)
+
+
+def _proportional(si: ScoreInput, *, written: bool) -> ScoreOutcome:
     std, v, b = si.standard_score, _num(si), benchmark_of(si)
     lower = lower_is_better(si)
-    std_t, vt = fmt_number(std), value_text(si, v)
     if (v <= b) if lower else (v >= b):
-        return ScoreOutcome(score=std, expression=f"{std_t}（{vt}{'≤' if lower else '≥'}{cond_text(si, b)}）",
-                            benchmark=b, gap=ZERO)
+        return _outcome(std, f"{fmt_number(std)}（{value_text(si, v)}{'≤' if lower else '≥'}{cond_text(si, b)}）"
+                        if written else "", b, ZERO, "")
     gap = (v - b) if lower else (b - v)
     if b <= 0:
         # A ratio to a target of 0 or below means nothing (0 ÷ v, or two negatives giving more than 100%):
         # missing such a target scores 0.
-        return ScoreOutcome(score=ZERO, expression=f"0（{vt}{'>' if lower else '<'}{cond_text(si, b)}）",
-                            benchmark=b, gap=gap, reason="below_benchmark")
-    bt = bench_text(si, b)
+        return _outcome(ZERO, f"0（{value_text(si, v)}{'>' if lower else '<'}{cond_text(si, b)}）" if written else "",
+                        b, gap, "below_benchmark")
     if lower:
         # v > b > 0 here, so the ratio is well defined.
         score = CONTEXT.multiply(CONTEXT.divide(b, v), std)
-        expr = f"{bt}/{vt}*{std_t}"
     else:
         score = CONTEXT.multiply(CONTEXT.divide(v, b), std)
-        expr = f"{vt}*{std_t}" if b == ONE else f"{vt}/{bt}*{std_t}"
-    return ScoreOutcome(score=score, expression=expr, benchmark=b, gap=gap, reason="below_benchmark")
+    expr = ""
+    if written:
+        std_t, vt, bt = fmt_number(std), value_text(si, v), bench_text(si, b)
+        if lower:
+            expr = f"{bt}/{vt}*{std_t}"
+        else:
+            expr = f"{vt}*{std_t}" if b == ONE else f"{vt}/{bt}*{std_t}"
+    return _outcome(score, expr, b, gap, "below_benchmark")
 
 
 def check_proportional(params: Mapping[str, Any]) -> list[str]:
@@ -1062,7 +1074,7 @@ def _methods():
         ScoringMethod(
             name="proportional", vectorized=proportional_columnar,
             title="比率法 proportional",
-            score=proportional, check_params=check_proportional,
+            score=proportional, figure=proportional_figure, check_params=check_proportional,
             formula="score = min(std, value ÷ target × std); lower is better: min(std, target ÷ value × std)",
             params=(_BENCHMARK, ParamSpec(name="direction", type="choice", choices=("higher", "lower"),
                                           doc="higher or lower is better (default: lower when the target's "
