@@ -329,7 +329,7 @@ def qualitative_rating(ctx) -> Measurement:
                        inputs={"rating": r.value, "band": r.band or ""})
 
 
-def input_value(ctx) -> Measurement:
+def input_value(ctx, written: bool = True) -> Measurement:
     """The input itself (a unit's actual value, ``B11.actual``), read against the leaf's target's unit.
 
     A text value is read by :func:`jixiao.reading.read_quantity` (``"97.5%"``, ``"1,100人"``); its unit must
@@ -362,7 +362,14 @@ def input_value(ctx) -> Measurement:
                               file=ctx.file, path=where) from None
         raw = q.value
     v = check_number(raw, kind=kind, file=ctx.file, where=where)
+    if not written:
+        return _figure(v, kind, MappingProxyType({name: v}), "", False)
     return Measurement(value=v, kind=kind, expression=_n(v), inputs={name: v})
+
+
+def input_value_figure(ctx) -> Measurement:
+    """:func:`input_value` without its expression (the record's figure form; a deadline's days late in full)."""
+    return input_value(ctx, False)
 
 
 def _days_late(ctx, name: str, raw: Any, where: str, target: Any) -> Measurement:
@@ -977,7 +984,7 @@ def _indicators():
                         requires=lambda p: [InputRequirement(name="", kind="rating")], value_kind="rating", params=(),
                         description="the evaluator's rating (a percentage) with a written reason"),
         IndicatorPlugin(name="input_value", vectorized=input_value_columnar,
-                        title="直接取值 input value", measure=input_value,
+                        title="直接取值 input value", measure=input_value, figure=input_value_figure,
                         requires=lambda p: _req(p, "input", p.get("kind", "number")),
                         params=(ParamSpec(name="input", type="input", required=True,
                                           doc="the input (written value = { input = \"name\" } in pack files)"),
