@@ -395,6 +395,9 @@ def _days_late(ctx, name: str, raw: Any, where: str, target: Any) -> Measurement
 
 
 _COMPILED: dict[tuple[str, str | None, str], Any] = {}
+_WITH_KINDS: dict[tuple[str, str | None, str], tuple[Any, ...]] = {}
+"""(the pack's input specs, the formula compiled with their kinds, kinds, units) by _COMPILED's key: what
+every evaluation of the formula with one pack works out alike, worked out once (only read afterwards)."""
 """(formula, pack source, key path) → its :class:`jixiao.formula.CompiledFormula` (immutable): the formulas
 :func:`formula_value` has compiled without an error."""
 
@@ -411,16 +414,23 @@ def formula_value(ctx) -> Measurement:
     if not isinstance(expr, str):
         raise ConfigError("the formula indicator needs expr = \"…\"", file=ctx.pack.source, path=where)
     key = (expr, ctx.pack.source, where)
-    compiled = _COMPILED.get(key)
-    if compiled is None:  # parsed once per formula, not once per evaluation (a batch row each)
-        compiled = compile_formula(expr, file=ctx.pack.source, where=where)
-        if len(_COMPILED) < 4096:
-            _COMPILED[key] = compiled
-    # Declared kinds decide how inputs are read (a count must be whole) and shown (a rate as 85%);
-    # whether every name is declared is jixiao validate's question, asked before anything runs.
-    kinds = {spec.name: spec.kind for spec in ctx.pack.inputs}
-    units = {spec.name: spec.unit for spec in ctx.pack.inputs if spec.unit and spec.unit != "%"}
-    compiled = attrs.evolve(compiled, kinds={n: kinds[n] for n in compiled.names if n in kinds})
+    specs = ctx.pack.inputs
+    held = _WITH_KINDS.get(key)
+    if held is not None and held[0] is specs:  # the same pack's inputs (held[0] keeps them alive)
+        compiled, kinds, units = held[1:]
+    else:
+        compiled = _COMPILED.get(key)
+        if compiled is None:  # parsed once per formula, not once per evaluation (a batch row each)
+            compiled = compile_formula(expr, file=ctx.pack.source, where=where)
+            if len(_COMPILED) < 4096:
+                _COMPILED[key] = compiled
+        # Declared kinds decide how inputs are read (a count must be whole) and shown (a rate as 85%);
+        # whether every name is declared is jixiao validate's question, asked before anything runs.
+        kinds = {spec.name: spec.kind for spec in specs}
+        units = {spec.name: spec.unit for spec in specs if spec.unit and spec.unit != "%"}
+        compiled = attrs.evolve(compiled, kinds={n: kinds[n] for n in compiled.names if n in kinds})
+        if len(_WITH_KINDS) < 4096:
+            _WITH_KINDS[key] = (specs, compiled, kinds, units)
 
     def raw(name: str, use: str):
         if name not in ctx.config.inputs:
