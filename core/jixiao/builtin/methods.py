@@ -515,7 +515,7 @@ def _bound_text(si: ScoreInput, d: Decimal) -> str:
     return cond_text(si, d)
 
 
-def banded(si: ScoreInput) -> ScoreOutcome:
+def banded(si: ScoreInput, written: bool = True) -> ScoreOutcome:
     std, v = si.standard_score, _num(si)
     bands, probs = _parse_bands(si.params.get("bands"))
     probs += _band_order_problems(bands)
@@ -529,19 +529,24 @@ def banded(si: ScoreInput) -> ScoreOutcome:
         raise DataError(f"indicator {code}: the value {value_text(si, v)} lies in none of the bands of its banded "
                         f"scoring ({shown})", file=si.file, path=f"value of indicator {code}",
                         hint="the pack's bands should cover every value the indicator can take")
-    cond = _describe_band(si, hit, v)
+    cond = _describe_band(si, hit, v) if written else ""
     if hit.points is not None:
-        score, expr = hit.points, f"{fmt_number(hit.points)}（{cond}）"
+        score, expr = hit.points, f"{fmt_number(hit.points)}（{cond}）" if written else ""
     else:
         fraction = hit.fraction if hit.fraction is not None else ZERO  # check_params: points or fraction
         score = CONTEXT.multiply(std, fraction)
-        expr = f"{fmt_number(std)}*{fmt_percent_short(fraction)}（{cond}）"
+        expr = f"{fmt_number(std)}*{fmt_percent_short(fraction)}（{cond}）" if written else ""
     # Points lost are measured from the band that gives the most points.
     best = max(bands, key=lambda b: b.points if b.points is not None else CONTEXT.multiply(std, b.fraction or ZERO))
     reason, gap = "", ZERO
     if best is not hit and best.lower is not None and v < best.lower:
         reason, gap = "below_benchmark", best.lower - v
-    return ScoreOutcome(score=score, expression=expr, benchmark=best.lower, gap=gap, reason=reason)
+    return _outcome(score, expr, best.lower, gap, reason)
+
+
+def banded_figure(si: ScoreInput) -> ScoreOutcome:
+    """:func:`banded` without its expression (the record's figure form; its refusals as they are)."""
+    return banded(si, False)
 
 
 def banded_columnar(vs: Any) -> Any:
@@ -1087,7 +1092,7 @@ def _methods():
             formula="score = min(std, std × rate)", params=(),
             example="9.60=10*96.04%; 10.00=min(10,10*103.22%)"),
         ScoringMethod(
-            name="banded", title="区间法 banded", score=banded, check_params=check_banded,
+            name="banded", title="区间法 banded", score=banded, figure=banded_figure, check_params=check_banded,
             vectorized=banded_columnar,
             formula="score = the points (or share of std) of the band the value lies in",
             params=(ParamSpec(name="bands", type="list", required=True,
