@@ -440,7 +440,7 @@ def _stats(values: np.ndarray, counts: np.ndarray, scale: int) -> dict[str, str 
 
 def build_summary(*, pack: Any, n_rows: int, n_ok: int, errors: int, fallback_rows: int, tally: Any,
                   has_grades: bool, has_total: bool, leaves: list[str], scale: int, grade_order: list[str],
-                  order: Any, ranks: Mapping[int, int] | None, total: Mapping[int, int],
+                  order: Any, ranks: Mapping[int, int] | np.ndarray | None, total: Mapping[int, int] | np.ndarray,
                   named: dict[int, tuple[str, str | None, str | None]], top: int = 10,
                   filled_from_template: int = 0, group_by: str | None = None) -> dict[str, Any]:
     """The batch summary from the figures gathered chunk by chunk (:class:`jixiao.batch.Tally`): grade counts,
