@@ -16,6 +16,23 @@ SEED_DIR = ROOT / "docs" / "examples" / "consumer-protection-2018"
 SEED = SEED_DIR / "evaluation.toml"
 
 
+def pytest_configure(config):
+    """Byte-compile jixiao, its plugins and the test environment once before any test runs (in the
+    controller, not in each xdist worker). The suite runs ``python -m jixiao`` as a subprocess hundreds of
+    times; where the environment sets PYTHONDONTWRITEBYTECODE=1 every one of them compiled some 250
+    modules from source (the suite took 12-19 minutes instead of 6.5 on the 2-core machine).
+    ``compileall`` writes the caches whatever that variable says, and skips sources older than theirs."""
+    if hasattr(config, "workerinput"):
+        return
+    import compileall
+    import sysconfig
+
+    paths = [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], str(ROOT / "core"), str(ROOT / "plugins")]
+    for p in dict.fromkeys(paths):
+        if Path(p).is_dir():
+            compileall.compile_dir(p, quiet=2, workers=0)
+
+
 class CliResult:
     def __init__(self, proc: subprocess.CompletedProcess) -> None:
         self.code = proc.returncode
