@@ -55,6 +55,27 @@ def run_cli(*args, cwd=None, env=None, input=None) -> CliResult:
     return CliResult(proc)
 
 
+def engine_results(pack_ref: str, portfolio: Path):
+    """(project id, the engine's result) of every row of ``portfolio`` evaluated alone, through the batch
+    fallback's own row reading (``evaluate_row``): what batch output is compared with. Refused rows are
+    left out."""
+    from jixiao.batch import load_pack_or_template
+    from jixiao.batch.compile import layout_of
+    from jixiao.batch.portfolio import read_portfolio
+    from jixiao.batch.rowwise import evaluate_row, known_inputs
+    from jixiao.plugins import Registry
+
+    reg = Registry()
+    pack, template = load_pack_or_template(str(pack_ref), reg)
+    pf = read_portfolio(portfolio)
+    layout = layout_of(list(pf.columns), known_inputs(pack, reg))
+    for i in range(pf.n):
+        pid = pf.cell("project_id", i)
+        res = evaluate_row(pack, reg, pf, layout, i, template, [], pid)
+        if res is not None:
+            yield pid, res
+
+
 @pytest.fixture
 def cli():
     return run_cli

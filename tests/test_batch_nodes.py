@@ -19,11 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import ROOT, SEED_DIR, run_cli
+from conftest import ROOT, SEED_DIR, engine_results, run_cli
 from jixiao.batch import load_pack_or_template, run_batch
-from jixiao.batch.compile import layout_of
-from jixiao.batch.portfolio import read_portfolio
-from jixiao.batch.rowwise import evaluate_row, known_inputs
 from jixiao.document import build_document
 from jixiao.model import Group, iter_nodes
 from jixiao.plugins import Registry
@@ -61,17 +58,7 @@ def _doc_nodes(doc: dict) -> dict[str, str]:
 
 def _engine_nodes(pack_ref: str, portfolio: Path) -> dict[str, dict[str, str]]:
     """project id → group code → the group's score in the JSON document of that project alone."""
-    reg = Registry()
-    pack, template = load_pack_or_template(pack_ref, reg)
-    pf = read_portfolio(portfolio)
-    layout = layout_of(list(pf.columns), known_inputs(pack, reg))
-    out = {}
-    for i in range(pf.n):
-        pid = pf.cell("project_id", i)
-        res = evaluate_row(pack, reg, pf, layout, i, template, [], pid)
-        if res is not None:
-            out[pid] = _doc_nodes(build_document(res))
-    return out
+    return {pid: _doc_nodes(build_document(res)) for pid, res in engine_results(pack_ref, portfolio)}
 
 
 def _same(got: str | None, want: str) -> bool:

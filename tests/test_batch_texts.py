@@ -16,12 +16,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import ROOT
-from jixiao.batch import TEXT_CODES, _Spill, load_pack_or_template, result_table, run_batch
-from jixiao.batch.compile import layout_of
+from conftest import ROOT, engine_results
+from jixiao.batch import TEXT_CODES, _Spill, result_table, run_batch
 from jixiao.batch.fixed import Marks
 from jixiao.batch.portfolio import read_portfolio
-from jixiao.batch.rowwise import evaluate_row, known_inputs
 from jixiao.plugins import Registry
 
 N = 240
@@ -54,17 +52,8 @@ def _rows(path) -> list[dict]:
 
 def _engine_scores(pack_name: str, portfolio) -> dict[str, dict[str, str]]:
     """project id → leaf code → the leaf's score as the engine gives it for that project alone."""
-    reg = Registry()
-    pack, template = load_pack_or_template(pack_name, reg)
-    pf = read_portfolio(portfolio)
-    layout = layout_of(list(pf.columns), known_inputs(pack, reg))
-    out = {}
-    for i in range(pf.n):
-        pid = pf.cell("project_id", i)
-        res = evaluate_row(pack, reg, pf, layout, i, template, [], pid)
-        if res is not None:
-            out[pid] = {lr.code: "" if lr.score is None else str(lr.score) for lr in res.leaves()}
-    return out
+    return {pid: {lr.code: "" if lr.score is None else str(lr.score) for lr in res.leaves()}
+            for pid, res in engine_results(pack_name, portfolio)}
 
 
 @pytest.mark.parametrize("pack", ["pefa-2016", "part"])
