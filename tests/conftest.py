@@ -76,6 +76,21 @@ def engine_results(pack_ref: str, portfolio: Path):
             yield pid, res
 
 
+def every_third_row_to_the_engine(monkeypatch) -> None:
+    """From now on in this test, the columnar program leaves every third row of each chunk to the engine
+    (the batch fallback), so that a run mixes both paths and can be compared with a run of the fast path."""
+    import jixiao.batch.compile as comp
+
+    orig = comp.run_program
+
+    def some_to_the_engine(*a, **k):
+        col = orig(*a, **k)
+        col.fallback[::3] = True
+        return col
+
+    monkeypatch.setattr(comp, "run_program", some_to_the_engine)
+
+
 @pytest.fixture
 def cli():
     return run_cli

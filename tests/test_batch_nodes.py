@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import ROOT, SEED_DIR, engine_results, run_cli
+from conftest import ROOT, SEED_DIR, engine_results, every_third_row_to_the_engine, run_cli
 from jixiao.batch import load_pack_or_template, run_batch
 from jixiao.document import build_document
 from jixiao.model import Group, iter_nodes
@@ -343,14 +343,8 @@ def test_rows_the_engine_scores_give_the_same_bytes(tmp_path, texts, pack, monke
     p = texts.get(pack) or _generate(N, "seed", tmp_path / "seed.parquet")
     whole = tmp_path / "whole.jsonl"
     run_batch(pack, str(p), str(whole), nodes=True)
-    orig, compile_orig = comp.run_program, comp.compile_pack
-
-    def some_to_the_engine(*a, **k):
-        col = orig(*a, **k)
-        col.fallback[::3] = True
-        return col
-
-    monkeypatch.setattr(comp, "run_program", some_to_the_engine)
+    compile_orig = comp.compile_pack
+    every_third_row_to_the_engine(monkeypatch)
     some = tmp_path / "some.jsonl"
     o = run_batch(pack, str(p), str(some), nodes=True, chunk_rows=41)
     assert o.engine_rows > N // 4

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import ROOT, engine_results
+from conftest import ROOT, engine_results, every_third_row_to_the_engine
 from jixiao.batch import TEXT_CODES, _Spill, result_table, run_batch
 from jixiao.batch.fixed import Marks
 from jixiao.batch.portfolio import read_portfolio
@@ -67,16 +67,7 @@ def test_text_columns_same_across_chunks_jobs_and_equal_to_the_engine(tmp_path, 
         runs[tag] = out.read_bytes()
     assert runs["whole"] == runs["small"] == runs["jobs"]
     # every third row of each chunk through the engine instead: its texts join the fast path's
-    import jixiao.batch.compile as comp
-
-    orig = comp.run_program
-
-    def some_to_the_engine(*a, **k):
-        col = orig(*a, **k)
-        col.fallback[::3] = True
-        return col
-
-    monkeypatch.setattr(comp, "run_program", some_to_the_engine)
+    every_third_row_to_the_engine(monkeypatch)
     out = tmp_path / "engine.jsonl"
     o = run_batch(pack, str(p), str(out), chunk_rows=41)
     assert o.engine_rows > N // 4
