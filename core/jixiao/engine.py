@@ -40,6 +40,7 @@ from .numbers import (
     CONTEXT,
     MAX_MAGNITUDE,
     NUMBER_ERRORS,
+    ROUNDING_MODES,
     ZERO,
     fmt_fixed,
     fmt_number,
@@ -69,6 +70,8 @@ _score_input = quick_init(ScoreInput, "value", "value_kind", "standard_score", "
 
 class Measure:
     """The context an indicator plugin computes in (implements :class:`jixiao.types.MeasureContext`)."""
+
+    __slots__ = ("indicator", "params", "rule_set", "config", "pack", "plugin", "file")
 
     def __init__(self, *, indicator: Indicator, params: Mapping[str, Any], rule_set: RuleSet,
                  config: EvaluationConfig, pack: Pack, plugin: str) -> None:
@@ -145,7 +148,18 @@ class Measure:
                 texts.append(v)
             nums = []
             for col in columns:
-                d = plain_number(raw.get(col), "amount")  # a missing column: None, read in full
+                v = raw.get(col)  # a missing column: None, read in full
+                t = type(v)
+                # plain_number(v, "amount"), its common cases written out: a Decimal cell (Parquet
+                # decimal128) and a whole number's digits (a table's counts)
+                if t is Decimal and v.is_finite() and v >= ZERO and (v.adjusted() < _MAGNITUDE_DIGITS or not v) \
+                        and CONTEXT.plus(v) == v:
+                    nums.append(v)
+                    continue
+                if t is str and len(v) <= 15 and v.isascii() and v.isdigit():
+                    nums.append(Decimal(v))
+                    continue
+                d = plain_number(v, "amount")
                 if d is None:
                     return None
                 nums.append(d)
@@ -387,6 +401,11 @@ class Prepared:
         self.leaves = pack.leaves()
         self.codes = {leaf.code for leaf in self.leaves}
         self._required: list[tuple[Indicator, InputRequirement]] | None = None
+        self._flat: list[tuple[Any, int]] | None = None
+        self._value_rounding: tuple[Decimal | None, str | None] | None = None
+        self._leaf_rounding: tuple[Decimal, str, bool] | None = None
+        self._stds: dict[str, Decimal | None] = {}
+        """group code → the sum of its children's standard scores (a group declaring none)."""
         self._records: dict[tuple[str, str], Any] = {}
         self._used: tuple[int, list[str]] | None = None
         self._panel: dict[str, Decimal] | None = None
@@ -396,6 +415,44 @@ class Prepared:
         """The evidence register of a config without a raw table (``memo`` only: a batch row's)."""
         self._cited: list[str] | None = None
         """:meth:`checked_key` of configs :func:`check_inputs` found nothing wrong with (``memo`` only)."""
+
+    def value_rounding(self) -> tuple[Decimal | None, str | None]:
+        """(the exponent, the decimal module's rounding) :func:`round_value` rounds rates to; (None, None)
+        when the rule set keeps their digits."""
+        if self._value_rounding is None:
+            rounding = self.pack.rule_set.rounding
+            places = rounding.value_places
+            self._value_rounding = (None, None) if places is None else \
+                (Decimal(1).scaleb(-places), ROUNDING_MODES[rounding.mode])
+        return self._value_rounding
+
+    def leaf_rounding(self) -> tuple[Decimal, str, bool]:
+        """(the exponent and decimal module's rounding of a leaf's score, whether the unrounded score enters
+        aggregation): what :func:`score_figures` reads of the rule set."""
+        if self._leaf_rounding is None:
+            rounding = self.pack.rule_set.rounding
+            places, mode = rounding.level("leaf")
+            self._leaf_rounding = (Decimal(1).scaleb(-places), ROUNDING_MODES[mode],
+                                   rounding.leaves == CARRY_UNROUNDED)
+        return self._leaf_rounding
+
+    def flat(self) -> list[tuple[Any, int]]:
+        """The pack's tree in post-order: (leaf, -1) or (group, number of children), once per pack."""
+        if self._flat is None:
+            out: list[tuple[Any, int]] = []
+
+            def visit(node: Any) -> None:
+                if isinstance(node, Indicator):
+                    out.append((node, -1))
+                    return
+                for c in node.children:
+                    visit(c)
+                out.append((node, len(node.children)))
+
+            for n in self.pack.tree:
+                visit(n)
+            self._flat = out
+        return self._flat
 
     def required(self) -> list[tuple[Indicator, InputRequirement]]:
         if self._required is None:
@@ -467,6 +524,9 @@ class Prepared:
         return list(self._used[1])
 
 
+_NOTHING = object()
+_NO_COUNTS: Mapping[str, int] = MappingProxyType({})
+"""A node's counts when its aggregator gives none (read-only, so one object serves every node)."""
 _PURE_INDICATORS = frozenset({"qualitative_rating", "completion_rate", "recovery_rate", "handling_rate",
                               "incident_count", "input_value"})
 _READS_MEASUREMENT = frozenset({"deadline", "three_band"})
@@ -613,6 +673,8 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     tables: dict[str, Any] = {}
     figures = prep.figures
     figure_of = prep.figure_of
+    value_exp, value_mode = prep.value_rounding()
+    leaf_exp, leaf_mode, leaf_carry = prep.leaf_rounding()
 
     def measure_and_score(leaf: Indicator, standard: Decimal) -> tuple[Any, ...]:
         """The leaf's plugin measures, its method scores: (measurement, value, outcome, score, unrounded,
@@ -631,7 +693,9 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             raise _failure(exc, f"indicator {plugin.name}", plugin, code, config.file) from exc
         if m.breakdown and not figures:
             tables[code] = m
-        value = round_value(m, rule_set)
+        value = m.value  # round_value, written out: a rate enters scoring at the rule set's value places
+        if value_exp is not None and isinstance(value, Decimal) and m.kind in RATE_KINDS:
+            value = value.quantize(value_exp, rounding=value_mode, context=CONTEXT)
         held = prep._methods.get(code)
         if held is None:
             method = prep.record("method", leaf.method.name)
@@ -665,9 +729,12 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                 working = f"{outcome.score}={outcome.expression}" if outcome.expression else str(outcome.score)
             status = late.status_of(pack.scale(leaf.scale) if leaf.scale else None, outcome.score)
             return outcome, outcome.score, outcome.score, working, status
-        if figures:
-            score, unrounded = score_figures(outcome, standard, rule_set)
-            return outcome, score, unrounded, "", "scored"
+        if figures:  # score_figures, written out
+            raw = outcome.score
+            clamped = ZERO if raw < 0 else standard if raw > standard else raw
+            if leaf_carry:
+                return outcome, clamped, clamped, "", "scored"
+            return outcome, clamped.quantize(leaf_exp, rounding=leaf_mode, context=CONTEXT), clamped, "", "scored"
         score, unrounded, lazy = finish_score_lazy(outcome, standard, rule_set)
         return outcome, score, unrounded, lazy, "scored"
 
@@ -753,30 +820,21 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     ratings, by_rating, plain_rates = config.ratings, prep._by_rating, config.plain_rates
     overrides, notes = config.overrides, config.notes
 
-    def walk(node: Any) -> Any:
-        if isinstance(node, Indicator):
-            if quick and (r := ratings.get(code := node.code)) is not None \
-                    and (held := by_rating.get((code, id(r), plain_rates))) is not None and held[0] is r \
-                    and code not in overrides and not notes.get(code):
-                if held[2].breakdown and not figures:
-                    tables[code] = held[2]
-                return held[1]
-            try:
-                return score_leaf(node)
-            except JixiaoError as exc:
-                errors.append(exc)
-                return None
-        children = [walk(c) for c in node.children]
-        if any(c is None for c in children):
-            return None
-        return aggregate_node(node, children)
-
     def aggregate_node(group: Group, children: list[Any]) -> NodeResult:
         held = prep._aggregators.get(group.code)
         if held is None:
             agg = prep.record("aggregator", group.aggregator.name)
-            held = prep._aggregators[group.code] = (
-                agg, getattr(agg.aggregate, "__module__", None) == "jixiao.builtin.aggregators")
+            builtin = getattr(agg.aggregate, "__module__", None) == "jixiao.builtin.aggregators"
+            # the loop below sums a group itself when nothing but the figure is wanted of the built-in
+            # sum and no tier is rounded before it enters its parent (its standard score found once)
+            quick_sum = figures and agg.aggregate is sum_children and rule_set.rounding.tiers != ROUND_THEN_SUM
+            std = None
+            if quick_sum:  # as aggregate_fresh finds it
+                std = group.standard_score
+                if std is None and agg.numeric:
+                    stds = [c.standard_score for c in children]
+                    std = sum(stds, ZERO) if all(s is not None for s in stds) else None
+            held = prep._aggregators[group.code] = (agg, builtin, (std,) if quick_sum else None)
         agg = held[0]
         if prep.memo and held[1]:
             key = (group.code, *map(id, children))
@@ -814,8 +872,12 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             raise _failure(exc, f"aggregator {agg.name}", agg, group.code, config.file) from exc
         std = group.standard_score
         if std is None and agg.numeric:
-            stds = [c.standard_score for c in children]
-            std = sum(stds, ZERO) if all(s is not None for s in stds) else None
+            # the children's standard scores are the pack's (a leaf's, a group's declared or summed
+            # here): the same for every row, summed once per Prepared
+            std = prep._stds.get(group.code, _NOTHING)
+            if std is _NOTHING:
+                stds = [c.standard_score for c in children]
+                std = prep._stds[group.code] = sum(stds, ZERO) if all(s is not None for s in stds) else None
         score = unrounded
         if isinstance(score, Decimal) and not (figures and rule_set.rounding.tiers != ROUND_THEN_SUM):
             # A tier rounded down or up shows the mark; under tiers = "round_then_sum" the rounded
@@ -827,9 +889,61 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                 if rule_set.rounding.tiers == ROUND_THEN_SUM:
                     score = shown
         return _node_result(group, tuple(children), score, unrounded, working, std,
-                            MappingProxyType(dict(counts)) if counts else MappingProxyType({}))
+                            MappingProxyType(dict(counts)) if counts else _NO_COUNTS)
 
-    tiers = [walk(n) for n in pack.tree]
+    # The tree in post-order (Prepared.flat): a leaf pushes its result, a group takes its children's off
+    # the stack and pushes its own. A failed leaf pushes None and its error; a group with a None child
+    # pushes None (every leaf is still scored, so all the row's errors are found at once).
+    stack: list[Any] = []
+    push = stack.append
+    nodes, aggregators, memo, memo_counts, alive = prep._nodes, prep._aggregators, prep.memo, prep._memo_counts, \
+        prep._alive
+    for node, k in prep.flat():
+        if k < 0:  # a leaf
+            if quick and (r := ratings.get(code := node.code)) is not None \
+                    and (held := by_rating.get((code, id(r), plain_rates))) is not None and held[0] is r \
+                    and code not in overrides and not notes.get(code):
+                if held[2].breakdown and not figures:
+                    tables[code] = held[2]
+                push(held[1])
+                continue
+            try:
+                push(score_leaf(node))
+            except JixiaoError as exc:
+                errors.append(exc)
+                push(None)
+            continue
+        cut = len(stack) - k
+        children = stack[cut:]
+        del stack[cut:]
+        if errors and any(c is None for c in children):
+            push(None)
+            continue
+        held = aggregators.get(node.code)
+        if held is not None and held[2] is not None:
+            # aggregate_node and aggregate_fresh for the built-in sum's figure, written out
+            code = node.code
+            if memo:
+                key = (code, *map(id, children))
+                hit = nodes.get(key)
+                if hit is not None:
+                    push(hit[1])
+                    continue
+            try:
+                total = sum_figure(node, children)
+            except (Exception, SystemExit) as exc:
+                raise _failure(exc, f"aggregator {held[0].name}", held[0], code, config.file) from exc
+            result = _node_result(node, tuple(children), total, total, "", held[2][0], _NO_COUNTS)
+            if memo and alive.issuperset(map(id, children)):
+                count = memo_counts.get((code,), 0)
+                if count < MEMO_PER_LEAF:
+                    nodes[key] = (tuple(children), result)
+                    memo_counts[(code,)] = count + 1
+                    alive.add(id(result))
+            push(result)
+            continue
+        push(aggregate_node(node, children))
+    tiers = stack
     raise_all(errors)
 
     total = total_unrounded = None

@@ -11,10 +11,13 @@ import functools
 import re
 import threading
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..config import EvaluationConfig, Rating, _fraction
 from ..errors import ConfigError, ErrorGroup, JixiaoError
@@ -41,33 +44,22 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
     inputs: dict[str, Any] = dict(template.inputs) if template else {}
     ratings: dict[str, Rating] = dict(template.ratings) if template else {}
     overrides: dict[str, Override] = dict(template.overrides) if template else {}
-    plan = _reader_of(portfolio, layout)
+    plan = _reader_of(portfolio, layout, template)
     slow = portfolio.cell
+    # the lists hold cells as Portfolio.cell gives them (floats as their repr, blank text None; a
+    # table's whole numbers as text): _Reader cleans each column once per chunk, not each cell per row
     for name, col, lst in plan.scalars:
         v = lst[i] if lst is not None else slow(col, i)
-        t = type(v)
-        if t is float:
-            v = repr(v)
-        elif v is None or (t is str and not v.strip()):
-            continue
-        inputs[name] = v
+        if v is not None:
+            inputs[name] = v
     for name, rows in plan.tables:
         table = []
         for cols in rows:
             cells = {}
             for c, col, lst in cols:
-                v = lst[i] if lst is not None else slow(col, i)
-                t = type(v)
-                if t is str:
-                    if not v.strip():
-                        continue
-                elif v is None:
-                    continue
-                elif t is float:
-                    v = repr(v)
-                elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                    v = str(v)
-                cells[c] = v
+                v = lst[i] if lst is not None else _table_cell(slow(col, i))
+                if v is not None:
+                    cells[c] = v
             if cells:
                 table.append(cells)
         if table:
@@ -75,12 +67,12 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
     for name, spec, answer_cols, extra_cols in plan.surveys:
         answers = {}
         for a, col, lst in answer_cols:
-            v = _clean(lst[i] if lst is not None else slow(col, i))
+            v = lst[i] if lst is not None else slow(col, i)
             if v is not None:
                 answers[a] = v
         extra = {}
         for f, col, lst in extra_cols:
-            v = _clean(lst[i] if lst is not None else slow(col, i))
+            v = lst[i] if lst is not None else slow(col, i)
             if v is not None:
                 extra[f] = v
         if answers or extra:
@@ -99,11 +91,26 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
     per = layout.per_code
     # Cell by cell: a row's rating, band or reason replaces the template's, the rest of it stays.
     cache = _cache_of(layout, template)[2]
-    for code, rc, rl, bc, bl, sc, sl in plan.ratings:
-        r = (_clean(rl[i]) if rl is not None else slow(rc, i)) if rc is not None else None
-        b = (_clean(bl[i]) if bl is not None else slow(bc, i)) if bc is not None else None
-        s = (_clean(sl[i]) if sl is not None else slow(sc, i)) if sc is not None else None
+    for code, rc, rl, bc, bl, sc, sl, coded in plan.ratings:
+        if coded is not None:
+            # a rating column alone, dictionary-encoded once per chunk: a cell's entry in the column's
+            # dictionary stands for its exact digits (one Arrow type per column, one scale per decimal
+            # column), so the Rating it gives is found by that entry
+            j = coded[0][i]
+            hit = coded[2].get(j)
+            if hit is not None:
+                if hit is not _BLANK:
+                    ratings[code] = hit
+                continue
+            r = coded[1][j] if j >= 0 else None
+            b = s = None
+        else:
+            r = (rl[i] if rl is not None else slow(rc, i)) if rc is not None else None
+            b = (bl[i] if bl is not None else slow(bc, i)) if bc is not None else None
+            s = (sl[i] if sl is not None else slow(sc, i)) if sc is not None else None
         if r is None and b is None and s is None:
+            if coded is not None:
+                coded[2][j] = _BLANK
             continue
         # the same cells give the same Rating (1 and 1.0 and "1" are told apart: their digits differ; text
         # and an empty cell are their own keys, no (type, digits) pair equals either)
@@ -130,6 +137,8 @@ def row_config(portfolio: Portfolio, layout: Layout, i: int, template: Evaluatio
             if len(cache) < 4096:
                 cache[key] = hit
         ratings[code] = hit
+        if coded is not None:
+            coded[2][j] = hit
     for code, col in per.get("mark", {}).items():
         v = portfolio.cell(col, i)
         if v is not None:
@@ -180,6 +189,26 @@ def _clean(v: Any) -> Any:
     return v
 
 
+def _table_cell(v: Any) -> Any:
+    """A cell as a table's row holds it: :meth:`Portfolio.cell`'s value, a whole number as its text."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return str(v)
+    return v
+
+
+def _cleaned(lst: list[Any], table: bool) -> list[Any]:
+    """Every cell of a column's Python list as :func:`_clean` (and, for a table's cells, :func:`_table_cell`)
+    gives it; the list itself when no cell changes (a column of Decimals)."""
+    kinds = {type(v) for v in lst}
+    kinds.discard(type(None))
+    if not kinds or kinds == {Decimal} or (kinds == {int} and not table):
+        return lst
+    if kinds == {int}:
+        return [None if v is None else str(v) for v in lst]
+    out = [_clean(v) for v in lst]
+    return [_table_cell(v) for v in out] if table else out
+
+
 @attrs.frozen
 class _Reader:
     """The columns a row's config reads, each with its Python list (None: read by ``portfolio.cell``,
@@ -188,38 +217,59 @@ class _Reader:
     scalars: list[tuple[str, str, Any]]
     tables: list[tuple[str, list[list[tuple[str, str, Any]]]]]
     surveys: list[tuple[str, Mapping[str, Any], list[tuple[str, str, Any]], list[tuple[str, str, Any]]]]
-    ratings: list[tuple[str, Any, Any, Any, Any, Any, Any]]
+    ratings: list[tuple[str, Any, Any, Any, Any, Any, Any, Any]]
 
 
-def _reader_of(portfolio: Portfolio, layout: Layout) -> _Reader:
+def _reader_of(portfolio: Portfolio, layout: Layout, template: EvaluationConfig | None) -> _Reader:
     held = getattr(_LOCAL, "reader", None)
-    if held is not None and held[0] is portfolio and held[1] is layout:
-        return held[2]
+    if held is not None and held[0] is portfolio and held[1] is layout and held[2] is template:
+        return held[3]
 
-    def lst(col: str) -> Any:
+    def lst(col: str, table: bool = False) -> Any:
         if portfolio.n and col in portfolio.columns:
             portfolio.cell(col, 0)  # makes the column's list, as reading its first cell always did
-        return portfolio._pylists.get(col) or None
+        raw = portfolio._pylists.get(col) or None
+        return None if raw is None else _cleaned(raw, table)
 
     reader = _Reader(
         scalars=[(name, col, lst(col)) for name, col in layout.scalars.items()],
-        tables=[(name, [[(c, col, lst(col)) for c, col in cols.items()] for cols in rows.values()])
+        tables=[(name, [[(c, col, lst(col, True)) for c, col in cols.items()] for cols in rows.values()])
                 for name, rows in layout.tables.items()],
         surveys=[(name, spec, [(a, col, lst(col)) for a, col in spec["answers"].items()],
                   [(f, spec[f], lst(spec[f])) for f in ("responses", "question", "single_choice") if f in spec])
                  for name, spec in layout.surveys.items()],
-        ratings=[(code, rc, lst(rc) if rc is not None else None, bc, lst(bc) if bc is not None else None,
-                  sc, lst(sc) if sc is not None else None)
+        ratings=[(code, rc, None, None, None, None, None, coded) if (coded := _coded(portfolio, rc, bc, sc)) else
+                 (code, rc, lst(rc) if rc is not None else None, bc, lst(bc) if bc is not None else None,
+                  sc, lst(sc) if sc is not None else None, None)
                  for code, rc, bc, sc in _rating_columns(layout)])
-    _LOCAL.reader = (portfolio, layout, reader)
+    _LOCAL.reader = (portfolio, layout, template, reader)
     return reader
+
+
+_BLANK = object()
+"""What a rating column's dictionary entry gives when its cell is blank: nothing (the template's rating stays)."""
+
+
+def _coded(portfolio: Portfolio, rc: str | None, bc: str | None, sc: str | None) -> Any:
+    """(each row's entry in the column's dictionary, -1 for null; the entries' cells as :func:`_clean` gives
+    them; {entry: the Rating it gives}) of a rating column without band or reason columns, when its Arrow
+    type writes equal digits for equal values (decimal, integer, text); None otherwise (a float column:
+    ``-0.0`` and ``0.0``), and the row's cells are read one by one."""
+    if rc is None or bc is not None or sc is not None:
+        return None
+    arr = portfolio.columns.get(rc)
+    if arr is None or not (pa.types.is_decimal(arr.type) or pa.types.is_integer(arr.type)
+                           or pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    enc = pc.dictionary_encode(arr)
+    return (enc.indices.fill_null(-1).to_pylist(), _cleaned(enc.dictionary.to_pylist(), False), {})
 
 
 _LOCAL = threading.local()
 """What this thread remembers from the rows of the chunk it is scoring (``--jobs`` scores chunks in
 threads): ``prepared`` — (portfolio, :class:`jixiao.engine.Prepared`), the pack walked once per chunk
 and the results its memo keeps; ``ratings`` — (layout, template, {cells: Rating}, rating columns);
-``base`` — (portfolio, template, the rows' base folder); ``reader`` — (portfolio, layout, :class:`_Reader`)."""
+``base`` — (portfolio, template, the rows' base folder); ``reader`` — (portfolio, layout, template, :class:`_Reader`)."""
 
 
 def forget() -> None:
