@@ -149,6 +149,34 @@ def test_seed_pack_generated_rows(tmp_path):
     assert compare_all_rows(generate.PACKS["seed"], portfolio) == 120
 
 
+def test_full_memos_stop_being_looked_up_and_change_nothing(tmp_path, monkeypatch):
+    """With room for 3 results a leaf, the memos fill at once; a leaf whose inputs hardly repeat then
+    stops being looked up (after 3 net misses) — and every row's figures and documents stay the same."""
+    import jixiao.engine as engine
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import generate
+    finally:
+        sys.path.pop(0)
+    portfolio = tmp_path / "seed.csv"
+    assert generate.main(["80", "--pack", "seed", "-o", str(portfolio)]) == 0
+    monkeypatch.setattr(engine, "MEMO_PER_LEAF", 3)
+    stopped: list[str] = []
+    plans = engine.Prepared.leaf_plan
+
+    def leaf_plan(self, leaf):
+        plan = plans(self, leaf)
+        if plan is None and leaf.code in self._memo_misses:
+            stopped.append(leaf.code)
+        return plan
+
+    monkeypatch.setattr(engine.Prepared, "leaf_plan", leaf_plan)
+    assert compare_all_rows(generate.PACKS["seed"], portfolio) == 80
+    assert stopped  # the path was taken: some leaf was no longer looked up
+
+
 def test_workings_are_written_when_read():
     """The engine writes a leaf's working and the built-in sum's only when they are read (the batch
     fallback keeps only scores): before, they are functions; read, the text the eager form writes."""

@@ -99,8 +99,8 @@ def test_csv_rating_cells_read_as_each_cell_says(tmp_path, encoding):
 
 
 @pytest.mark.parametrize("arrow_type, values", [
-    (pa.decimal128(9, 6), [Decimal("0.8"), None, Decimal("0.9"), Decimal("0.8"), Decimal("1"), Decimal("1.2"),
-                           Decimal("0"), None, Decimal("0.9")]),
+    (pa.decimal128(9, 6), [Decimal("0.8"), None, Decimal("0.9"), Decimal("0.8"), Decimal(1), Decimal("1.2"),
+                           Decimal(0), None, Decimal("0.9")]),
     (pa.int64(), [1, 0, None, 1, 2, 0, 1]),
     (pa.float64(), [0.8, -0.0, 0.0, None, 0.8, 0.30000000000000004, 1.0]),
     (pa.string(), ["80%", "80.000%", None, "", "80%", "0.8", "bad", "bad"]),
@@ -123,8 +123,8 @@ def test_table_cells_are_the_cells_text(tmp_path):
                       "budget[1].budget": pa.array([100, None, 7, 100, 0, 3], pa.int64()),
                       "budget[1].actual": pa.array([" ", "90", None, "1.5", "", "2"], pa.string()),
                       "budget[2].budget": pa.array([1.5, None, 2.0, 3.25, 0.1, 1e-7], pa.float64()),
-                      "budget[2].actual": pa.array([Decimal("1.50"), None, Decimal("2.00"), Decimal("0"),
-                                                    Decimal("0.10"), Decimal("0")], pa.decimal128(6, 2)),
+                      "budget[2].actual": pa.array([Decimal("1.50"), None, Decimal("2.00"), Decimal(0),
+                                                    Decimal("0.10"), Decimal(0)], pa.decimal128(6, 2)),
                       "rating.B1": ["80%"] * n, "rating.B2": ["90%"] * n, "rating.B3": ["80%"] * n,
                       "band.B3": ["良"] * n})
     path = tmp_path / "portfolio.parquet"

@@ -71,7 +71,7 @@ _score_input = quick_init(ScoreInput, "value", "value_kind", "standard_score", "
 class Measure:
     """The context an indicator plugin computes in (implements :class:`jixiao.types.MeasureContext`)."""
 
-    __slots__ = ("indicator", "params", "rule_set", "config", "pack", "plugin", "file")
+    __slots__ = ("config", "file", "indicator", "pack", "params", "plugin", "rule_set")
 
     def __init__(self, *, indicator: Indicator, params: Mapping[str, Any], rule_set: RuleSet,
                  config: EvaluationConfig, pack: Pack, plugin: str) -> None:
@@ -402,6 +402,11 @@ class Prepared:
         self.codes = {leaf.code for leaf in self.leaves}
         self._required: list[tuple[Indicator, InputRequirement]] | None = None
         self._flat: list[tuple[Any, int]] | None = None
+        self._grades: dict[Decimal, Any] = {}
+        self._memo_misses: dict[str, int] = {}
+        """leaf code → look-ups that found nothing once its memo was full, less four for each that found its
+        result; at :data:`MEMO_PER_LEAF` the leaf is no longer looked up (fewer than about one in five hit)."""
+        """total → its grade under a :class:`GradingScheme` of bands (``memo`` only)."""
         self._value_rounding: tuple[Decimal | None, str | None] | None = None
         self._leaf_rounding: tuple[Decimal, str, bool] | None = None
         self._stds: dict[str, Decimal | None] = {}
@@ -646,8 +651,14 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         else Prepared(pack, registry)
     late = _late()
 
-    config, surveys = late.apply_surveys(config)  # raw questionnaires become the inputs their tallies would be
-    panel = panel_of(pack, config, registry, prepared=prep)
+    # a batch row's config has no raw tables: no questionnaires to tally, no panel, nothing stated
+    bare = prep.memo and not config.raw
+    if bare:
+        surveys: Any = {}
+        panel = None
+    else:
+        config, surveys = late.apply_surveys(config)  # raw questionnaires become the inputs their tallies would be
+        panel = panel_of(pack, config, registry, prepared=prep)
     panel_codes = tuple(panel.combined) if panel else ()
     if prep.memo:  # the batch fallback: a set of keys (and marks) found complete once is complete again
         checked = prep.checked_key(config, panel_codes)
@@ -731,7 +742,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             return outcome, outcome.score, outcome.score, working, status
         if figures:  # score_figures, written out
             raw = outcome.score
-            clamped = ZERO if raw < 0 else standard if raw > standard else raw
+            clamped = ZERO if raw < 0 else standard if raw > standard else raw  # noqa: FURB136 (no call)
             if leaf_carry:
                 return outcome, clamped, clamped, "", "scored"
             return outcome, clamped.quantize(leaf_exp, rounding=leaf_mode, context=CONTEXT), clamped, "", "scored"
@@ -766,9 +777,18 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                 prep._memo[key] = (lr, m)
                 prep._memo_counts[code] = count + 1
                 prep._alive.add(id(lr))
+            else:
+                # full: a leaf whose inputs hardly repeat (a count of cases, a sum of money) is no longer
+                # looked up in this chunk — writing its key costs more than the few hits save
+                misses = prep._memo_misses[code] = prep._memo_misses.get(code, 0) + 1
+                if misses >= MEMO_PER_LEAF and plan[0]:
+                    prep._plans[code] = None
             hit = (lr, m)
-        elif hit[1].breakdown and not figures:
-            tables[code] = hit[1]
+        else:
+            if code in prep._memo_misses:  # a hit outweighs four misses (stops below about one in five)
+                prep._memo_misses[code] -= 4
+            if hit[1].breakdown and not figures:
+                tables[code] = hit[1]
         if by_rating is not None and id(hit[0]) in prep._alive:
             count = prep._memo_counts.get(("rating", code), 0)
             if count < MEMO_PER_LEAF:
@@ -951,12 +971,14 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     total_standard = rule_set.total_standard
     if rule_set.total_aggregator is not None:
         agg = prep.record("aggregator", rule_set.total_aggregator)
-        ai = AggregateInput(group=None, children=tiers, params={}, rule_set=rule_set, pack=pack)
         if figures and agg.aggregate is sum_children:  # the total's working is not written
-            fn: Callable[[AggregateInput], Any] = _sum_figure
+            try:
+                out = AggregateOutcome(score=sum_figure(None, tiers), working="")
+            except (Exception, SystemExit) as exc:
+                raise _failure(exc, f"aggregator {agg.name}", agg, None, config.file) from exc
         else:
-            fn = agg.aggregate
-        out = _guarded(fn, ai, what=f"aggregator {agg.name}", rec=agg, code=None, file=config.file)
+            ai = AggregateInput(group=None, children=tiers, params={}, rule_set=rule_set, pack=pack)
+            out = _guarded(agg.aggregate, ai, what=f"aggregator {agg.name}", rec=agg, code=None, file=config.file)
         if isinstance(out.score, Decimal):
             total_unrounded = out.score
             total = rule_set.rounding.shown(out.score, "total")
@@ -968,7 +990,16 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     elif rule_set.grading is not None:
         scheme = prep.record("grading", rule_set.grading)
     if scheme is not None and total is not None:
-        grade = _guarded(scheme.grade, total, what=f"grading {scheme.name}", rec=scheme, code=None, file=config.file)
+        if prep.memo and type(scheme) is GradingScheme:  # the model's bands: a total's grade is its value's
+            grade = prep._grades.get(total)
+            if grade is None:
+                grade = _guarded(scheme.grade, total, what=f"grading {scheme.name}", rec=scheme, code=None,
+                                 file=config.file)
+                if len(prep._grades) < MEMO_PER_LEAF:
+                    prep._grades[total] = grade
+        else:
+            grade = _guarded(scheme.grade, total, what=f"grading {scheme.name}", rec=scheme, code=None,
+                             file=config.file)
 
     prov = provenance
     # RunInfo(core_version=…, config_sha256=…) and EvaluationResult(pack=…, extras=…), made by quick_init
@@ -978,12 +1009,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     return _evaluation_result(pack, _frozen_mapping(config.project), tuple(tiers), total, total_unrounded,
                               total_standard, grade, scheme, run, _frozen_mapping(tables), total_working,
                               _extras(register, pack, registry, surveys, panel, config, prep)
-                              | late.stated_extras(config))
-
-
-def _sum_figure(ai: AggregateInput) -> Any:
-    """The built-in sum's outcome without its working (the total in :attr:`Prepared.figures` mode)."""
-    return AggregateOutcome(score=sum_figure(ai.group, ai.children), working="")
+                              | ({} if bare else late.stated_extras(config)))
 
 
 def score_figures(outcome: ScoreOutcome, standard: Decimal, rule_set: RuleSet) -> tuple[Decimal, Decimal]:
