@@ -152,8 +152,8 @@ def test_seed_pack_generated_rows(tmp_path):
 def test_full_memos_stop_being_looked_up_and_change_nothing(tmp_path, monkeypatch):
     """With room for 3 results a leaf, the memos fill at once; a leaf whose inputs hardly repeat then
     stops being looked up (after 3 net misses) — and every row's figures and documents stay the same."""
-    import jixiao.engine as engine
     from conftest import ROOT
+    from jixiao import engine
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
