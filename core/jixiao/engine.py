@@ -401,7 +401,7 @@ class Prepared:
         self.leaves = pack.leaves()
         self.codes = {leaf.code for leaf in self.leaves}
         self._required: list[tuple[Indicator, InputRequirement]] | None = None
-        self._flat: list[tuple[Any, int]] | None = None
+        self._flat: list[tuple[Any, int, str]] | None = None
         self._grades: dict[Decimal, Any] = {}
         self._memo_misses: dict[str, int] = {}
         """leaf code → look-ups that found nothing once its memo was full, less four for each that found its
@@ -441,18 +441,18 @@ class Prepared:
                                    rounding.leaves == CARRY_UNROUNDED)
         return self._leaf_rounding
 
-    def flat(self) -> list[tuple[Any, int]]:
-        """The pack's tree in post-order: (leaf, -1) or (group, number of children), once per pack."""
+    def flat(self) -> list[tuple[Any, int, str]]:
+        """The pack's tree in post-order: (leaf, -1, code) or (group, number of children, code), once per pack."""
         if self._flat is None:
-            out: list[tuple[Any, int]] = []
+            out: list[tuple[Any, int, str]] = []
 
             def visit(node: Any) -> None:
                 if isinstance(node, Indicator):
-                    out.append((node, -1))
+                    out.append((node, -1, node.code))
                     return
                 for c in node.children:
                     visit(c)
-                out.append((node, len(node.children)))
+                out.append((node, len(node.children), node.code))
 
             for n in self.pack.tree:
                 visit(n)
@@ -918,12 +918,13 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     push = stack.append
     nodes, aggregators, memo, memo_counts, alive = prep._nodes, prep._aggregators, prep.memo, prep._memo_counts, \
         prep._alive
-    for node, k in prep.flat():
+    unmarked = not overrides and not notes  # no leaf of the row has an override or a note
+    for node, k, code in prep.flat():
         if k < 0:  # a leaf
-            if quick and (r := ratings.get(code := node.code)) is not None \
+            if quick and (r := ratings.get(code)) is not None \
                     and (held := by_rating.get((code, id(r), plain_rates))) is not None and held[0] is r \
-                    and code not in overrides and not notes.get(code):
-                if held[2].breakdown and not figures:
+                    and (unmarked or (code not in overrides and not notes.get(code))):
+                if not figures and held[2].breakdown:
                     tables[code] = held[2]
                 push(held[1])
                 continue
@@ -939,10 +940,9 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         if errors and any(c is None for c in children):
             push(None)
             continue
-        held = aggregators.get(node.code)
+        held = aggregators.get(code)
         if held is not None and held[2] is not None:
             # aggregate_node and aggregate_fresh for the built-in sum's figure, written out
-            code = node.code
             if memo:
                 key = (code, *map(id, children))
                 hit = nodes.get(key)
@@ -995,7 +995,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             if grade is None:
                 grade = _guarded(scheme.grade, total, what=f"grading {scheme.name}", rec=scheme, code=None,
                                  file=config.file)
-                if len(prep._grades) < MEMO_PER_LEAF:
+                if len(prep._grades) < 16384:  # a total to two places: at most 10,001 of them
                     prep._grades[total] = grade
         else:
             grade = _guarded(scheme.grade, total, what=f"grading {scheme.name}", rec=scheme, code=None,
