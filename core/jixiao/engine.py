@@ -377,7 +377,8 @@ class Prepared:
         self.registry = registry
         self.memo = memo
         """Keep the results of leaves whose built-in plugins read nothing but their declared inputs,
-        keyed by those inputs' exact values (``jixiao batch``'s fallback: ratings repeat across rows)."""
+        keyed by those inputs' exact values (``jixiao batch``'s fallback: ratings repeat across rows).
+        A Prepared with a memo serves one thread at a time (the batch keeps one per thread and chunk)."""
         self.figures = figures
         """Compute the figures only (``jixiao batch``'s fallback keeps scores, totals and grades): each
         plugin's figure form where it has one (:attr:`jixiao.types.IndicatorPlugin.figure`,
@@ -387,8 +388,9 @@ class Prepared:
         self._memo_counts: dict[Any, int] = {}
         self._plans: dict[str, tuple[tuple[str, ...], bool] | None] = {}
         self._nodes: dict[tuple[Any, ...], tuple[tuple[Any, ...], NodeResult]] = {}
-        self._measures: dict[str, tuple[Any, Any]] = {}
-        """leaf code → (its indicator plugin's record, the function that measures it here)."""
+        self._measures: dict[str, tuple[Any, Any, Measure | None]] = {}
+        """leaf code → (its indicator plugin's record, the function that measures it here, the context it
+        measures in when one serves every row: a built-in plugin's figure form in ``memo`` mode)."""
         self._methods: dict[str, tuple[Any, bool]] = {}
         """leaf code → (its method's record, whether the method's outcome may be remembered by value)."""
         self._aggregators: dict[str, tuple[Any, bool]] = {}
@@ -402,6 +404,7 @@ class Prepared:
         self.codes = {leaf.code for leaf in self.leaves}
         self._required: list[tuple[Indicator, InputRequirement]] | None = None
         self._flat: list[tuple[Any, int, str]] | None = None
+        self._used_tuple: tuple[str, ...] | None = None
         self._grades: dict[Decimal, Any] = {}
         self._memo_misses: dict[str, int] = {}
         """leaf code → look-ups that found nothing once its memo was full, less four for each that found its
@@ -519,6 +522,13 @@ class Prepared:
         marks = tuple(r.mark if (r := ratings.get(code)) is not None else None for code in self._scaled)
         return (frozenset(config.inputs), frozenset(ratings), frozenset(config.overrides), frozenset(config.notes),
                 panel_codes, marks)
+
+    def used_tuple(self) -> tuple[str, ...]:
+        """:meth:`used_plugins` as the tuple a RunInfo holds (one object while no plugin is added)."""
+        used = self.used_plugins()
+        if self._used_tuple is None or list(self._used_tuple) != used:
+            self._used_tuple = tuple(used)
+        return self._used_tuple
 
     def used_plugins(self) -> list[str]:
         """The registry's used plugins, recomputed only when a look-up has added one."""
@@ -694,10 +704,22 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         held = prep._measures.get(code)
         if held is None:
             plugin = prep.record("indicator", leaf.source.name)
-            held = prep._measures[code] = (plugin, (figure_of(plugin) or plugin.measure) if figures else plugin.measure)
+            fn = (figure_of(plugin) or plugin.measure) if figures else plugin.measure
+            # The batch fallback's figures from a built-in plugin: one context per leaf and Prepared (one
+            # thread's chunk), its config set for each row — a built-in plugin keeps nothing of it
+            # once it has returned. Any other plugin gets a context of its own for every call.
+            reuse = prep.memo and figures and getattr(fn, "__module__", None) == "jixiao.builtin.indicators"
+            held = prep._measures[code] = (plugin, fn, Measure(
+                indicator=leaf, params=leaf.source.params, rule_set=rule_set, config=config, pack=pack,
+                plugin=plugin.name) if reuse else None)
         plugin = held[0]
-        ctx = Measure(indicator=leaf, params=leaf.source.params, rule_set=rule_set, config=config, pack=pack,
-                      plugin=plugin.name)
+        ctx = held[2]
+        if ctx is not None:
+            ctx.config = config
+            ctx.file = config.file
+        else:
+            ctx = Measure(indicator=leaf, params=leaf.source.params, rule_set=rule_set, config=config, pack=pack,
+                          plugin=plugin.name)
         try:  # _guarded, written out: the per-leaf path runs it twice for every leaf of every row
             m = held[1](ctx)
         except (Exception, SystemExit) as exc:
@@ -1005,7 +1027,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     # RunInfo(core_version=…, config_sha256=…) and EvaluationResult(pack=…, extras=…), made by quick_init
     # (the same objects; the converters' work written out: _tuple, _frozen_mapping)
     run = _run_info(late.version, pack.name, pack.version, getattr(prov, "distribution", None),
-                    tuple(prep.used_plugins()), config.file.replace("\\", "/").rsplit("/", 1)[-1], config.sha256)
+                    prep.used_tuple(), config.file.replace("\\", "/").rsplit("/", 1)[-1], config.sha256)
     return _evaluation_result(pack, _frozen_mapping(config.project), tuple(tiers), total, total_unrounded,
                               total_standard, grade, scheme, run, _frozen_mapping(tables), total_working,
                               _extras(register, pack, registry, surveys, panel, config, prep)
