@@ -80,6 +80,20 @@ class Portfolio:
         part.cell_errors = {i - start: e for i, e in self.cell_errors.items() if start <= i < start + length}
         return part
 
+    def take(self, rows: np.ndarray) -> Portfolio:
+        """The rows at the (ascending) indices ``rows`` as a portfolio of their own, numbered as in the file:
+        what the per-row engine reads when a chunk sends it a few of its rows (it makes Python lists of
+        the columns it reads, so a chunk's every column would be listed for one row)."""
+        index = pa.array(rows, pa.int64())
+        t = pa.table({c: a.take(index) for c, a in self.columns.items()})
+        numbers = [self.row_number(int(i)) for i in rows]
+        part = Portfolio(self.path, t, header_rows=self.header_rows, row_numbers=numbers, offset=self.offset)
+        if "project_id" not in self.columns:
+            part.project_ids = self.project_ids.take(index)
+        where = {int(i): k for k, i in enumerate(rows)}
+        part.cell_errors = {where[i]: e for i, e in self.cell_errors.items() if i in where}
+        return part
+
     def has(self, name: str) -> bool:
         return name in self.columns
 
