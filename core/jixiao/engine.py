@@ -142,7 +142,7 @@ class Measure:
                 return None
             texts = []
             for col in labels:
-                v = raw.get(col, "")
+                v: Any = raw.get(col, "")
                 if type(v) is not str:
                     return None
                 texts.append(v)
@@ -393,8 +393,9 @@ class Prepared:
         measures in when one serves every row: a built-in plugin's figure form in ``memo`` mode)."""
         self._methods: dict[str, tuple[Any, bool]] = {}
         """leaf code → (its method's record, whether the method's outcome may be remembered by value)."""
-        self._aggregators: dict[str, tuple[Any, bool]] = {}
-        """group code → (its aggregator's record, whether it is a built-in one)."""
+        self._aggregators: dict[str, tuple[Any, bool, tuple[Decimal | None] | None]] = {}
+        """group code → (its aggregator's record, whether it is a built-in one, (its standard score,) when
+        the evaluation sums it itself: the built-in sum's figure, no tier rounded before the parent)."""
         self._by_rating: dict[tuple[str, int, bool], tuple[Rating, LeafResult, Measurement]] = {}
         """The memo's results of leaves reading only their rating, by the Rating object's identity."""
         self._alive: set[int] = set()
@@ -539,7 +540,6 @@ class Prepared:
         return list(self._used[1])
 
 
-_NOTHING = object()
 _NO_COUNTS: Mapping[str, int] = MappingProxyType({})
 """A node's counts when its aggregator gives none (read-only, so one object serves every node)."""
 _PURE_INDICATORS = frozenset({"qualitative_rating", "completion_rate", "recovery_rate", "handling_rate",
@@ -729,13 +729,13 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         value = m.value  # round_value, written out: a rate enters scoring at the rule set's value places
         if value_exp is not None and isinstance(value, Decimal) and m.kind in RATE_KINDS:
             value = value.quantize(value_exp, rounding=value_mode, context=CONTEXT)
-        held = prep._methods.get(code)
-        if held is None:
+        how = prep._methods.get(code)
+        if how is None:
             method = prep.record("method", leaf.method.name)
-            held = prep._methods[code] = (method, prep.memo and method.name not in _READS_MEASUREMENT
-                                          and getattr(method.score, "__module__", None) == "jixiao.builtin.methods")
-        method = held[0]
-        if held[1] and type(value) is Decimal:
+            how = prep._methods[code] = (method, prep.memo and method.name not in _READS_MEASUREMENT
+                                         and getattr(method.score, "__module__", None) == "jixiao.builtin.methods")
+        method = how[0]
+        if how[1] and type(value) is Decimal:
             # a built-in method's outcome depends on the value's digits, not on how it was measured
             key = ("score", leaf.code, m.kind, str(value))
             hit = prep._memo.get(key)
@@ -916,8 +916,9 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         if std is None and agg.numeric:
             # the children's standard scores are the pack's (a leaf's, a group's declared or summed
             # here): the same for every row, summed once per Prepared
-            std = prep._stds.get(group.code, _NOTHING)
-            if std is _NOTHING:
+            if group.code in prep._stds:
+                std = prep._stds[group.code]
+            else:
                 stds = [c.standard_score for c in children]
                 std = prep._stds[group.code] = sum(stds, ZERO) if all(s is not None for s in stds) else None
         score = unrounded
@@ -962,8 +963,8 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
         if errors and any(c is None for c in children):
             push(None)
             continue
-        held = aggregators.get(code)
-        if held is not None and held[2] is not None:
+        summed = aggregators.get(code)
+        if summed is not None and summed[2] is not None:
             # aggregate_node and aggregate_fresh for the built-in sum's figure, written out
             if memo:
                 key = (code, *map(id, children))
@@ -972,10 +973,10 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                     push(hit[1])
                     continue
             try:
-                total = sum_figure(node, children)
+                figure = sum_figure(node, children)
             except (Exception, SystemExit) as exc:
-                raise _failure(exc, f"aggregator {held[0].name}", held[0], code, config.file) from exc
-            result = _node_result(node, tuple(children), total, total, "", held[2][0], _NO_COUNTS)
+                raise _failure(exc, f"aggregator {summed[0].name}", summed[0], code, config.file) from exc
+            result = _node_result(node, tuple(children), figure, figure, "", summed[2][0], _NO_COUNTS)
             if memo and alive.issuperset(map(id, children)):
                 count = memo_counts.get((code,), 0)
                 if count < MEMO_PER_LEAF:
