@@ -135,8 +135,8 @@ def test_fallback_equals_each_row_alone(tmp_path_factory, rows, repeats, mode, z
     compare_all_rows(pack, d / "portfolio.csv")
 
 
-def test_seed_pack_generated_rows(tmp_path):
-    """Generated seed rows (ratings repeat on a few steps, quantitative inputs rarely): the same documents."""
+def _seed_rows(n: int, folder: Path) -> tuple[str, Path]:
+    """(the seed pack, a CSV of ``n`` rows from benchmarks/generate.py)."""
     from conftest import ROOT
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -144,24 +144,22 @@ def test_seed_pack_generated_rows(tmp_path):
         import generate
     finally:
         sys.path.pop(0)
-    portfolio = tmp_path / "seed.csv"
-    assert generate.main(["120", "--pack", "seed", "-o", str(portfolio)]) == 0
-    assert compare_all_rows(generate.PACKS["seed"], portfolio) == 120
+    portfolio = folder / "seed.csv"
+    assert generate.main([str(n), "--pack", "seed", "-o", str(portfolio)]) == 0
+    return generate.PACKS["seed"], portfolio
+
+
+def test_seed_pack_generated_rows(tmp_path):
+    """Generated seed rows (ratings repeat on a few steps, quantitative inputs rarely): the same documents."""
+    assert compare_all_rows(*_seed_rows(120, tmp_path)) == 120
 
 
 def test_full_memos_stop_being_looked_up_and_change_nothing(tmp_path, monkeypatch):
     """With room for 3 results a leaf, the memos fill at once; a leaf whose inputs hardly repeat then
     stops being looked up (after 3 net misses) — and every row's figures and documents stay the same."""
-    from conftest import ROOT
     from jixiao import engine
 
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import generate
-    finally:
-        sys.path.pop(0)
-    portfolio = tmp_path / "seed.csv"
-    assert generate.main(["80", "--pack", "seed", "-o", str(portfolio)]) == 0
+    pack, portfolio = _seed_rows(80, tmp_path)
     monkeypatch.setattr(engine, "MEMO_PER_LEAF", 3)
     stopped: list[str] = []
     plans = engine.Prepared.leaf_plan
@@ -173,7 +171,7 @@ def test_full_memos_stop_being_looked_up_and_change_nothing(tmp_path, monkeypatc
         return plan
 
     monkeypatch.setattr(engine.Prepared, "leaf_plan", leaf_plan)
-    assert compare_all_rows(generate.PACKS["seed"], portfolio) == 80
+    assert compare_all_rows(pack, portfolio) == 80
     assert stopped  # the path was taken: some leaf was no longer looked up
 
 
