@@ -407,10 +407,10 @@ class Prepared:
         self._flat: list[tuple[Any, int, str]] | None = None
         self._used_tuple: tuple[str, ...] | None = None
         self._grades: dict[Decimal, Any] = {}
+        """total → its grade under a :class:`GradingScheme` of bands (``memo`` only)."""
         self._memo_misses: dict[str, int] = {}
         """leaf code → look-ups that found nothing once its memo was full, less four for each that found its
         result; at :data:`MEMO_PER_LEAF` the leaf is no longer looked up (fewer than about one in five hit)."""
-        """total → its grade under a :class:`GradingScheme` of bands (``memo`` only)."""
         self._value_rounding: tuple[Decimal | None, str | None] | None = None
         self._leaf_rounding: tuple[Decimal, str, bool] | None = None
         self._stds: dict[str, Decimal | None] = {}
@@ -870,13 +870,8 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             # the loop below sums a group itself when nothing but the figure is wanted of the built-in
             # sum and no tier is rounded before it enters its parent (its standard score found once)
             quick_sum = figures and agg.aggregate is sum_children and rule_set.rounding.tiers != ROUND_THEN_SUM
-            std = None
-            if quick_sum:  # as aggregate_fresh finds it
-                std = group.standard_score
-                if std is None and agg.numeric:
-                    stds = [c.standard_score for c in children]
-                    std = sum(stds, ZERO) if all(s is not None for s in stds) else None
-            held = prep._aggregators[group.code] = (agg, builtin, (std,) if quick_sum else None)
+            held = prep._aggregators[group.code] = (
+                agg, builtin, (standard_of(group, children, agg),) if quick_sum else None)
         agg = held[0]
         if prep.memo and held[1]:
             key = (group.code, *map(id, children))
@@ -884,15 +879,29 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             if hit is not None:
                 return hit[1]
             result = aggregate_fresh(group, children, agg)
-            alive = prep._alive
-            if alive.issuperset(map(id, children)):
-                count = prep._memo_counts.get((group.code,), 0)
-                if count < MEMO_PER_LEAF:
-                    prep._nodes[key] = (tuple(children), result)
-                    prep._memo_counts[(group.code,)] = count + 1
-                    alive.add(id(result))
+            remember(key, children, result)
             return result
         return aggregate_fresh(group, children, agg)
+
+    def remember(key: tuple[Any, ...], children: list[Any], result: NodeResult) -> None:
+        """Keep a built-in aggregator's result by its children's identities, when the memo holds them all."""
+        if prep._alive.issuperset(map(id, children)):
+            count = prep._memo_counts.get(key[:1], 0)
+            if count < MEMO_PER_LEAF:
+                prep._nodes[key] = (tuple(children), result)
+                prep._memo_counts[key[:1]] = count + 1
+                prep._alive.add(id(result))
+
+    def standard_of(group: Group, children: list[Any], agg: Any) -> Decimal | None:
+        """The group's standard score: declared, or its children's summed (the pack's, the same for every
+        row: summed once per Prepared)."""
+        std = group.standard_score
+        if std is None and agg.numeric:
+            if group.code in prep._stds:
+                return prep._stds[group.code]
+            stds = [c.standard_score for c in children]
+            std = prep._stds[group.code] = sum(stds, ZERO) if all(s is not None for s in stds) else None
+        return std
 
     def aggregate_fresh(group: Group, children: list[Any], agg: Any) -> NodeResult:
         counts: Any = ()
@@ -912,15 +921,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
                 unrounded, working, counts = out.score, out.working, out.counts
         except (Exception, SystemExit) as exc:
             raise _failure(exc, f"aggregator {agg.name}", agg, group.code, config.file) from exc
-        std = group.standard_score
-        if std is None and agg.numeric:
-            # the children's standard scores are the pack's (a leaf's, a group's declared or summed
-            # here): the same for every row, summed once per Prepared
-            if group.code in prep._stds:
-                std = prep._stds[group.code]
-            else:
-                stds = [c.standard_score for c in children]
-                std = prep._stds[group.code] = sum(stds, ZERO) if all(s is not None for s in stds) else None
+        std = standard_of(group, children, agg)
         score = unrounded
         if isinstance(score, Decimal) and not (figures and rule_set.rounding.tiers != ROUND_THEN_SUM):
             # A tier rounded down or up shows the mark; under tiers = "round_then_sum" the rounded
@@ -939,8 +940,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     # pushes None (every leaf is still scored, so all the row's errors are found at once).
     stack: list[Any] = []
     push = stack.append
-    nodes, aggregators, memo, memo_counts, alive = prep._nodes, prep._aggregators, prep.memo, prep._memo_counts, \
-        prep._alive
+    nodes, aggregators, memo = prep._nodes, prep._aggregators, prep.memo
     unmarked = not overrides and not notes  # no leaf of the row has an override or a note
     for node, k, code in prep.flat():
         if k < 0:  # a leaf
@@ -977,12 +977,8 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
             except (Exception, SystemExit) as exc:
                 raise _failure(exc, f"aggregator {summed[0].name}", summed[0], code, config.file) from exc
             result = _node_result(node, tuple(children), figure, figure, "", summed[2][0], _NO_COUNTS)
-            if memo and alive.issuperset(map(id, children)):
-                count = memo_counts.get((code,), 0)
-                if count < MEMO_PER_LEAF:
-                    nodes[key] = (tuple(children), result)
-                    memo_counts[(code,)] = count + 1
-                    alive.add(id(result))
+            if memo:
+                remember(key, children, result)
             push(result)
             continue
         push(aggregate_node(node, children))
