@@ -10,7 +10,11 @@ Cases, each timed in this process after one warm-up pass (CPU time, ``time.proce
 - ``pefa``, ``part``: the bundled example evaluation of the pack through :func:`jixiao.engine.evaluate`
   N times with one :class:`jixiao.engine.Prepared` (their aggregators are per-row only);
 - ``evaluate``: the seed example as ``jixiao evaluate`` runs it after start-up — read the evaluation
-  file, resolve the pack, evaluate, write the JSON document — N times.
+  file, resolve the pack, evaluate, write the JSON document — N times;
+- ``chunk``: what a batch chunk of 43,690 seed rows (``--jobs 2``'s default size) pays when 3 of its rows
+  go to the engine (an amount written ``1,234.50``): :func:`jixiao.batch.score_chunk` on the chunk, less
+  the same chunk with those amounts written plainly (no engine row), in ms per chunk (wall: each pass
+  on a chunk read anew, as the batch reads each chunk; best of ``--repeat``).
 
 ``--no-prepared`` evaluates without walking the pack once per batch (each row walks it again), to
 show what that saves.
@@ -110,6 +114,46 @@ def evaluate_case(n: int, repeat: int) -> float:
     return _best(run, n, repeat)
 
 
+def chunk_case(repeat: int, rows: int = 43_690) -> float:
+    import generate
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from jixiao.batch import make_plan, score_chunk
+    from jixiao.batch.portfolio import read_portfolio
+    from jixiao.plugins import Registry
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {}
+        t = pa.table(generate.seed_columns(rows, np.random.default_rng(2018)))
+        budget = [f"{v:f}" for v in t.column("budget[1].budget").to_pylist()]
+        for kind in ("plain", "odd"):
+            cells = list(budget)
+            if kind == "odd":
+                for i in (0, rows // 2, rows - 1):
+                    cells[i] = f"{float(cells[i]) + 1000:,.2f}"
+            paths[kind] = Path(tmp) / f"{kind}.parquet"
+            pq.write_table(t.set_column(t.column_names.index("budget[1].budget"), "budget[1].budget",
+                                        pa.array(cells, pa.string())), paths[kind])
+        plan = make_plan(generate.PACKS["seed"], t.column_names, str(paths["odd"]), registry=Registry(),
+                         ignore_columns=(), fill_from_template=False, lang="zh", keep=(), group_by=None,
+                         suffix=".parquet")
+
+        def once(kind: str) -> float:
+            pf = read_portfolio(paths[kind])
+            start = time.perf_counter()
+            res = score_chunk(plan, pf)
+            took = time.perf_counter() - start
+            if kind == "odd" and res.engine_rows != 3:
+                raise SystemExit(f"chunk: {res.engine_rows} engine rows, expected 3")
+            return took
+
+        once("odd")  # warm-up
+        best = {k: min(once(k) for _ in range(repeat)) for k in ("plain", "odd")}
+    return (best["odd"] - best["plain"]) * 1e3
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000, help="projects per case (default 1000)")
@@ -139,13 +183,18 @@ def main(argv: list[str] | None = None) -> int:
             us = example_case(EXAMPLES / "part" / "evaluation.toml", args.n, args.repeat, prepared)
         elif case == "evaluate":
             us = evaluate_case(max(args.n // 10, 1), args.repeat)
+        elif case == "chunk":
+            ms = chunk_case(args.repeat)
+            rows.append((case, ms))
+            print(f"{case:10s} {ms:9.1f} ms a chunk for its 3 engine rows", flush=True)
+            continue
         else:
             raise SystemExit(f"unknown case {case!r}")
         rows.append((case, us))
         print(f"{case:10s} {us:9.0f} µs/project", flush=True)
     print("\n| case | µs per project |\n|---|---:|")
     for case, us in rows:
-        print(f"| {case} | {us:,.0f} |")
+        print(f"| {case} | {us:,.1f} ms a chunk |" if case == "chunk" else f"| {case} | {us:,.0f} |")
     return 0
 
 
