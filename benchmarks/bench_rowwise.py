@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000, help="projects per case (default 1000)")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--cases", nargs="*", default=["seed", "national", "rules", "pefa", "part", "evaluate"])
+    ap.add_argument("--cases", nargs="*", default=["seed", "national", "rules", "pefa", "part", "evaluate", "chunk"])
     ap.add_argument("--no-prepared", action="store_true", help="walk the pack again for every row")
     ap.add_argument("--full", action="store_true",
                     help="seed/national/rules: the full result with its workings, not the figures jixiao batch keeps")
