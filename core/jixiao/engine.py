@@ -665,7 +665,7 @@ def evaluate(pack: Pack, config: EvaluationConfig, registry: Registry, *, proven
     bare = prep.memo and not config.raw
     if bare:
         surveys: Any = {}
-        panel = None
+        panel: Any = None
     else:
         config, surveys = late.apply_surveys(config)  # raw questionnaires become the inputs their tallies would be
         panel = panel_of(pack, config, registry, prepared=prep)
