@@ -25,11 +25,12 @@ SEED = ROOT / "docs" / "examples" / "consumer-protection-2018" / "evaluation.tom
 PEFA = ROOT / "docs" / "examples" / "pefa-2016" / "evaluation.toml"
 
 DRIVER = """
-import atexit, json, sys
+import atexit, json, os, sys
 from jixiao import plugins
 def report():
     with open(sys.argv[1], "w", encoding="utf-8") as f:
-        json.dump({"scans": plugins.entry_point_scans(), "modules": sorted(sys.modules)}, f)
+        json.dump({"scans": plugins.entry_point_scans(), "modules": sorted(sys.modules),
+                   "openblas": os.environ.get("OPENBLAS_NUM_THREADS")}, f)
 atexit.register(report)
 from jixiao.cli import main
 main(sys.argv[2:])
@@ -62,6 +63,22 @@ def test_a_run_scans_entry_points_once_and_imports_no_heavy_module(tmp_path, arg
     assert code == 0
     assert report["scans"] == 1  # one importlib.metadata.entry_points() for every plugin look-up
     assert heavy(report) == []
+
+
+def test_numpy_starts_no_blas_threads_unless_the_user_asks(tmp_path):
+    """jixiao does no linear algebra: the CLI sets OPENBLAS_NUM_THREADS=1 before numpy is imported (its
+    thread per core spins after start-up, CPU the batch's threads need); a user's own setting is kept."""
+    portfolio = tmp_path / "p.csv"
+    portfolio.write_text("project_id,x\nP1,1\n", encoding="utf-8")
+    args = ("batch", "shanghai-consumer-protection-2018", str(portfolio), "-o", str(tmp_path / "r.csv"))
+    env = {k: v for k, v in __import__("os").environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = tmp_path / "modules.json"
+    proc = subprocess.run([sys.executable, "-c", DRIVER, str(out), *args], capture_output=True, text=True,
+                          env=env, check=False)
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert "numpy" in report["modules"] and report["openblas"] == "1", proc.stderr
+    _, report = run_and_inspect(tmp_path, *args, env={"OPENBLAS_NUM_THREADS": "2"})
+    assert report["openblas"] == "2"
 
 
 @pytest.mark.parametrize("args", [("--help",), ("evaluate", "--help"), ("batch", "--help"), ("plugins", "--help")])
