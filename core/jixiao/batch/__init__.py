@@ -1157,7 +1157,7 @@ class _Spill:
     LIMIT = 1_048_576
     """Scored rows held in memory before spilling (about 80 bytes a row for the seed pack, narrowed: ~80 MB)."""
     BYTES = 96 << 20
-    """…or fewer when they take more than this (PEFA's 94 leaves and their text codes: ~0.4 kB a row)."""
+    """…or fewer when they take more than this (PEFA's 94 leaves and their text codes, narrowed: ~0.6 kB a row)."""
 
     def __init__(self, output: str) -> None:
         self.dir = Path(output).parent if str(Path(output).parent) else Path(".")
