@@ -6,6 +6,7 @@ jsonschema import is held to jsonschema's own answer."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -39,8 +40,6 @@ main(sys.argv[2:])
 
 def run_and_inspect(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, dict]:
     """Run the CLI in a subprocess; its exit code and what it had imported when it exited."""
-    import os
-
     out = tmp_path / "modules.json"
     proc = subprocess.run([sys.executable, "-c", DRIVER, str(out), *args], capture_output=True, text=True,
                           env={**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}, check=False)
@@ -71,7 +70,7 @@ def test_numpy_starts_no_blas_threads_unless_the_user_asks(tmp_path):
     portfolio = tmp_path / "p.csv"
     portfolio.write_text("project_id,x\nP1,1\n", encoding="utf-8")
     args = ("batch", "shanghai-consumer-protection-2018", str(portfolio), "-o", str(tmp_path / "r.csv"))
-    env = {k: v for k, v in __import__("os").environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
     out = tmp_path / "modules.json"
     proc = subprocess.run([sys.executable, "-c", DRIVER, str(out), *args], capture_output=True, text=True,
                           env=env, check=False)
