@@ -3,6 +3,7 @@ to fail with anything but FormulaError/DataError and no way to reach a Python ob
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal as D
 
@@ -312,3 +313,85 @@ def test_evaluation_equals_reference_decimal_computation(tree):
         assert expected is None, f"{text} failed but the reference gives {expected}"
         return
     assert expected is not None and value == expected, text
+
+
+# -- the shipped LALR tables ------------------------------------------------------------------------
+
+def _outcome(parser, text):
+    """What a parser makes of ``text``: the syntax tree, or the located sentence the user would read."""
+    from lark.exceptions import UnexpectedInput
+
+    from jixiao.formula import _parse_problem, _TooDeep
+
+    try:
+        return ("tree", parser.parse(text))
+    except _TooDeep as deep:
+        return ("too deep", deep.offset)
+    except UnexpectedInput as exc:
+        return ("refused", type(exc).__name__, _parse_problem(text, exc))
+
+
+SAMPLES = [
+    "a/b", "实际支出÷预算", "（a－b）／b", "a × 85% + 1", "-(-a)", "min(a, b, 3000)", "sum(budget.actual)/sum(budget.planned)",
+    "if(a >= b, 1, 0)", "a ≤ b", "a＜＝b", "a != b", "a == b", "(a", "a)", "a +", "+", "", "a b", "1.5.2", "a ** 2",
+    "().__class__", "a[0]", "'os'", "a,b", "f(,)", "max()", "budget．actual", "a\u3000+\nb", "9" * 40, "((((a))))",
+    "(" * (MAX_DEPTH + 5) + "a" + ")" * (MAX_DEPTH + 5), "a ＋ b － c × d ÷ e", "x.y.z", "1 < 2 < 3", "%", "a%",
+]
+
+
+def test_the_shipped_tables_are_built_from_this_grammar_by_this_lark(monkeypatch):
+    # Fails when formula.lark changes (or uv.lock moves lark) without `python -m jixiao.formula`:
+    # the run would still be right, only 0.1 s slower, building the parser from the grammar.
+    import hashlib
+
+    import lark
+
+    from jixiao import formula, formula_tables
+
+    assert formula_tables.LARK_VERSION == lark.__version__
+    assert formula_tables.GRAMMAR_SHA256 == hashlib.sha256(formula._grammar().encode("utf-8")).hexdigest()
+
+    def no_build(*a, **k):
+        raise AssertionError("the parser was built from the grammar, not loaded from formula_tables.py")
+
+    monkeypatch.setattr(formula, "_built_parser", no_build)
+    formula._parser.cache_clear()
+    try:
+        assert compile_formula("min(a, b) + 1", declared=DECLARED).evaluate(scalar, column)[0] == D(2737)
+    finally:
+        formula._parser.cache_clear()
+
+
+_TOKENS = list("ab1.%()（）,，+-−×÷*/<>=≤≥≠! \u3000") + ["min", "sum", "if", "budget.x", "实际", "2.5", "__"]
+
+
+@functools.cache
+def _grammar_built():
+    from jixiao import formula
+
+    return formula._built_parser(formula._grammar())
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.sampled_from(SAMPLES), st.lists(st.sampled_from(_TOKENS), max_size=25).map("".join)))
+def test_the_loaded_tables_parse_and_refuse_exactly_as_the_grammar_built_parser(text):
+    from jixiao import formula
+
+    shipped = formula._parser()
+    assert shipped is not _grammar_built()
+    assert _outcome(shipped, text) == _outcome(_grammar_built(), text)
+
+
+def test_a_stale_table_falls_back_to_building_from_the_grammar(monkeypatch):
+    from jixiao import formula, formula_tables
+
+    monkeypatch.setattr(formula_tables, "GRAMMAR_SHA256", "0" * 64)
+    built = []
+    real = formula._built_parser
+    monkeypatch.setattr(formula, "_built_parser", lambda g, t=None: built.append(g) or real(g, t))
+    formula._parser.cache_clear()
+    try:
+        assert compile_formula("min(a, b) + 1", declared=DECLARED).evaluate(scalar, column)[0] == D(2737)
+    finally:
+        formula._parser.cache_clear()
+    assert built == [formula._grammar()]
