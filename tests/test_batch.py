@@ -98,6 +98,11 @@ def test_parquet_in_every_format_out_agree(tmp_path):
     table = pq.read_table(outs[".parquet"])
     assert table.schema.field("total").type == pa.decimal128(18, 2)
     assert table.schema.field("B11").type == pa.decimal128(18, 2)
+    layout = pq.ParquetFile(outs[".parquet"]).metadata.row_group(0)
+    chunks = {layout.column(i).path_in_schema: layout.column(i) for i in range(layout.num_columns)}
+    assert chunks["total"].physical_type == "INT64"  # decimal(18, 2) stored as integers
+    assert "DELTA_BINARY_PACKED" in chunks["row"].encodings and not chunks["row"].has_dictionary_page
+    assert not chunks["project_id"].has_dictionary_page and chunks["grade"].has_dictionary_page
     pq_rows = table.to_pylist()
     jl_rows = [json.loads(line) for line in outs[".jsonl"].read_text(encoding="utf-8").splitlines()]
     ws = openpyxl.load_workbook(outs[".xlsx"]).active
