@@ -829,12 +829,13 @@ def _run(pack_or_config: str, portfolio_path: str, output: str, *, errors_path: 
         score_cols = ["total", *codes, *plan.node_codes]
 
         def chunks() -> Iterator[pa.Table]:
-            from .output import CHUNK
+            from .output import CHUNK, PARQUET_DECIMAL64
 
+            bits = 64 if suffix == ".parquet" and PARQUET_DECIMAL64 else 128
             start = 0
             for t in spill.tables(CHUNK):
                 named.update(pick_named(t, start, wanted, name_col))
-                yield result_table(plan, t, start, rank, texts.labels)
+                yield result_table(plan, t, start, rank, texts.labels, decimal_bits=bits)
                 start += t.num_rows
                 release()
 
@@ -994,8 +995,11 @@ def pick_named(t: Any, start: int, wanted: set[int], name_col: str | None) -> di
 
 
 def result_table(plan: Plan, t: Any, start: int, rank: Ranker | np.ndarray | None,
-                 texts: Mapping[str, Sequence[str]]) -> Any:
+                 texts: Mapping[str, Sequence[str]], *, decimal_bits: int = 128) -> Any:
     """Scored rows ``start`` … as the results file has them: decimal scores, the rank, text scores.
+
+    ``decimal_bits=64``: the number columns as decimal64 (for the Parquet writer, which stores them as
+    it would decimal128; see :data:`jixiao.batch.output.PARQUET_DECIMAL64`).
 
     ``texts``: each text leaf's (and with ``--nodes`` text group's) labels, which its code column in ``t``
     indexes (a leaf without one there, or a row with code −1, has its number written as text instead).
@@ -1011,7 +1015,7 @@ def result_table(plan: Plan, t: Any, start: int, rank: Ranker | np.ndarray | Non
         "project_id": t.column("project_id"),
         **{c: t.column(c) for c in plan.kept},
         "row": t.column("row"),
-        "total": decimal_array(tot, sp, np.full(k, plan.has_total)),
+        "total": decimal_array(tot, sp, np.full(k, plan.has_total), bits=decimal_bits),
         "grade": t.column("grade"),
         "rank": (int64_array(rank.of(tot) if isinstance(rank, Ranker) else rank[start:start + k])
                  if rank is not None else pa.nulls(k, pa.int64())),
@@ -1020,7 +1024,7 @@ def result_table(plan: Plan, t: Any, start: int, rank: Ranker | np.ndarray | Non
     for c, sp in (*((c, plan.sp) for c in plan.codes), *((c, plan.node_sp) for c in groups)):
         v = np.asarray(t.column(c).to_numpy(), dtype=np.int64)
         if c not in texts:
-            data[c] = decimal_array(v, sp)
+            data[c] = decimal_array(v, sp, bits=decimal_bits)
             continue
         codes = text_codes(t, c)
         if codes is None:
