@@ -100,6 +100,28 @@ def test_round_div_by_one_integer_or_an_array_is_decimal_rounding(ns, d, mode):
     assert _round_div(n, np.full(len(ns), d, dtype=np.int64), mode).tolist() == want
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 18), st.data())
+def test_half_up_by_a_power_of_ten_near_the_int64_edge(k, data):
+    # The one-addition form ⌊(n + d/2) ÷ d⌋ is taken only while no n + d/2 passes int64; a column with
+    # a value past that edge takes the remainder form. Both give Decimal's half-up, and quantize of a
+    # column without negatives (no signs taken off) gives it too.
+    d = 10**k
+    edge = LIMIT - d // 2
+    ns = data.draw(st.lists(st.one_of(st.integers(0, 10**6), st.integers(max(edge - 3 * d, 0), LIMIT),
+                                      st.sampled_from([edge - 1, edge, edge + 1, d // 2, d // 2 - 1, d - 1, d])),
+                            min_size=1, max_size=30))
+    ns = [x for x in ns if 0 <= x <= LIMIT] or [0]
+    n = np.array(ns, dtype=np.int64)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        want = [int((Decimal(x) / Decimal(d)).quantize(Decimal(1), rounding=ROUND_HALF_UP)) for x in ns]
+    assert _round_div(n, d, "half_up").tolist() == want
+    f = Frame(len(ns))
+    got = f.quantize(Fixed(n, k), 0, "half_up")
+    assert got.v.tolist() == want and not f.fallback.any()
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.integers(-(10**30), 10**30), near), min_size=1, max_size=40),
        st.integers(0, 6), st.integers(0, 4))
