@@ -44,6 +44,7 @@ def _results(n: int, start: int, bits: int) -> pa.Table:
         "更新时间": pa.array([dt.datetime(2024, 5, 1, 8) + dt.timedelta(minutes=int(k)) for k in i],
                           pa.timestamp("ms", tz="Asia/Shanghai")),
         "重点": pa.array([bool(k % 2) for k in i]),
+        "预算万元": pa.array([Decimal(int(k)).scaleb(-2) for k in i], pa.decimal64(12, 2)),  # the user's own
         "系数": pa.array([k / 8 for k in i], pa.float64()),
         "row": int64_array(i + 2),
         "total": decimal_array(np.where(valid, (i * 37) % 10_001, 0), 2, valid, bits=bits),
@@ -68,6 +69,7 @@ def test_decimal64_results_are_the_decimal128_file_byte_for_byte(tmp_path):
     assert back.schema == expected.schema
     assert back.schema.field("total").type == pa.decimal128(18, 2)
     assert back.schema.field("更新时间").type == pa.timestamp("ms", tz="Asia/Shanghai")
+    assert back.schema.field("预算万元").type == pa.decimal64(12, 2)  # a kept column keeps its type
     assert back.equals(expected)
     assert back.column("B11")[1].as_py() == Decimal("-0.01") and back.column("total")[3].as_py() is None
     layout = pq.ParquetFile(tmp_path / "r64.parquet").metadata.row_group(0)
@@ -79,7 +81,8 @@ def test_the_batch_hands_the_parquet_writer_decimal64_and_other_formats_decimal1
                                                                                  seed_portfolio):
     seen: list[pa.Schema] = []
     real = output._parquet_writer
-    monkeypatch.setattr(output, "_parquet_writer", lambda tmp, schema: seen.append(schema) or real(tmp, schema))
+    monkeypatch.setattr(output, "_parquet_writer",
+                        lambda tmp, schema, scores: seen.append(schema) or real(tmp, schema, scores))
     out = tmp_path / "r.parquet"
     run_batch("shanghai-consumer-protection-2018", str(seed_portfolio), str(out), chunk_rows=700, jobs=2)
     assert [seen[0].field(c).type for c in ("total", "B11")] == [pa.decimal64(18, 2)] * 2
