@@ -117,8 +117,10 @@ def test_byte_level_checks_agree_with_the_kernels(cells, scale, cut):
 
 
 @settings(max_examples=200, deadline=None)
-@given(values=st.lists(st.one_of(st.none(), st.integers(-10**17, 10**17), st.integers(-300, 300)), min_size=1,
-                       max_size=40), scale=st.sampled_from([0, 1, 2, 4, 6]))
+@given(values=st.lists(st.one_of(st.none(), st.integers(-10**17, 10**17), st.integers(-300, 300),
+                                 st.integers(2**63 - 5000, 2**63 - 1), st.integers(-(2**63), -(2**63) + 5000),
+                                 st.integers(2**62 - 5000, 2**62 + 5000)), min_size=1, max_size=40),
+       scale=st.sampled_from([0, 1, 2, 4, 6]))
 def test_score_text_is_the_casts_text(values, scale):
     """CSV scores take their text from a table of the column's range: the same characters as Arrow's cast."""
     v = np.array([0 if x is None else x for x in values], dtype=np.int64)
@@ -146,3 +148,13 @@ def test_csv_scan_does_not_depend_on_where_blocks_end(tmp_path_factory, parts, b
         assert whole is None
     if b"\n\n" in data or b"\n\r\n" in data or b"\x00" in data:
         assert whole is None
+
+
+@pytest.mark.parametrize("values", [[2**63 - 1, 2**63 - 4000, 2**63 - 2], [-(2**63) + 1, -(2**63) + 3000],
+                                    [2**62 + 5, 2**62 - 5], [0, 4095, 4096, 8191], [-1, -4096, -4097]])
+def test_score_text_at_the_ends_of_int64_and_at_block_edges(values):
+    """The text table is widened to whole 4,096-value blocks (shared by a column's chunks); at the ends of
+    int64 the widened range still holds (2^63 is a multiple of the block)."""
+    for scale in (0, 2):
+        arr = decimal_array(np.array(values, dtype=np.int64), scale)
+        assert decimal_text(arr).to_pylist() == pc.cast(arr, pa.string()).to_pylist()

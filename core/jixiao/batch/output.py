@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import json
 import os
@@ -332,6 +333,17 @@ def _as_text(t: pa.Table, score_columns: list[str]) -> pa.Table:
     return pa.table(cols, names=t.column_names)
 
 
+_TEXT_BLOCK = 4096
+
+
+@functools.lru_cache(maxsize=64)
+def _range_texts(scale: int, lo: int, hi: int) -> pa.Array:
+    """The text of every integer lo … hi at ``scale`` (``12.30``), as Arrow's decimal → string cast writes it."""
+    import pyarrow.compute as pc
+
+    return pc.cast(decimal_array(np.arange(lo, hi + 1, dtype=np.int64), scale), pa.string())
+
+
 def decimal_text(col: Any) -> Any:
     """A decimal column as Arrow's decimal → string cast writes it (``12.30``, ``-0.50``), digit for digit.
 
@@ -344,6 +356,19 @@ def decimal_text(col: Any) -> Any:
     if not isinstance(t, pa.Decimal128Type) or not len(arr):
         return pc.cast(arr, pa.string())
     words = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset: 2 * (arr.offset + len(arr))]
+    if not arr.null_count:
+        # Every cell a value (scores always are): the low words once as one contiguous column, the high
+        # words only checked to extend their sign (the value fits int64), no masks — half the time.
+        low = np.ascontiguousarray(words[0::2])
+        if not (words[1::2] == (low >> 63)).all():
+            return pc.cast(arr, pa.string())  # beyond int64: cast each cell
+        lo, hi = int(low.min()), int(low.max())
+        if hi - lo > 2 * len(arr) + 1024:
+            return pc.cast(arr, pa.string())
+        # The range widened to whole blocks, so that one column's chunks share one table (2^63 is a
+        # multiple of the block: the widened range stays inside int64).
+        lo, hi = lo - lo % _TEXT_BLOCK, hi - hi % _TEXT_BLOCK + _TEXT_BLOCK - 1
+        return _range_texts(t.scale, lo, hi).take(int64_array(low - lo))
     lo_w, hi_w = words[0::2], words[1::2]
     valid = (np.ones(len(arr), dtype=bool) if not arr.null_count
              else np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool))
