@@ -388,10 +388,30 @@ def test_a_stale_table_falls_back_to_building_from_the_grammar(monkeypatch):
     monkeypatch.setattr(formula_tables, "GRAMMAR_SHA256", "0" * 64)
     built = []
     real = formula._built_parser
-    monkeypatch.setattr(formula, "_built_parser", lambda g, t=None: built.append(g) or real(g, t))
+    monkeypatch.setattr(formula, "_built_parser", lambda g: built.append(g) or real(g))
     formula._parser.cache_clear()
     try:
         assert compile_formula("min(a, b) + 1", declared=DECLARED).evaluate(scalar, column)[0] == D(2737)
     finally:
         formula._parser.cache_clear()
     assert built == [formula._grammar()]
+
+
+def test_the_generator_writes_a_loadable_table_of_this_grammar(tmp_path):
+    # What `python -m jixiao.formula` writes: a module of literals with this grammar's hash and lark's
+    # version, whose tables parse and refuse as the grammar-built parser does.
+    import importlib.util
+
+    from lark import Lark
+
+    from jixiao import formula, formula_tables
+
+    path = tmp_path / "regenerated_tables.py"
+    path.write_text(formula.tables_source(), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("regenerated_tables", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (module.LARK_VERSION, module.GRAMMAR_SHA256) == (formula_tables.LARK_VERSION, formula_tables.GRAMMAR_SHA256)
+    loaded = Lark._load_from_dict(module.DATA, module.MEMO, transformer=formula._Build())
+    for text in SAMPLES:
+        assert _outcome(loaded, text) == _outcome(_grammar_built(), text), text

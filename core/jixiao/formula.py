@@ -210,8 +210,8 @@ def _parser() -> Lark:
     return _built_parser(grammar)
 
 
-def _built_parser(grammar: str, transformer: Transformer | None = None) -> Lark:
-    return Lark(grammar, **_LARK_OPTIONS, transformer=transformer or _Build())
+def _built_parser(grammar: str) -> Lark:
+    return Lark(grammar, **_LARK_OPTIONS, transformer=_Build())
 
 
 def tables_source() -> str:
@@ -620,7 +620,7 @@ class _Evaluator:
         raise AssertionError(f"unknown node {node!r}")
 
 
-if __name__ == "__main__":  # pragma: no cover - a maintainer's tool, tested through tables_source()
+if __name__ == "__main__":  # pragma: no cover - a maintainer's tool; tables_source() is tested
     import pathlib
 
     target = pathlib.Path(__file__).with_name("formula_tables.py")
